@@ -1,0 +1,48 @@
+// cutrain::Error and the check macros used everywhere.
+//
+// Every failure a user can trigger ends in an Error whose message says what was
+// being done (the op, the file, the flag, the shapes) so it can be acted on
+// without a debugger. CUTRAIN_CHECK builds the message only on failure.
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace cutrain {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what) : std::runtime_error(what) {}
+};
+
+// Raised when a device or host allocation cannot be satisfied, so callers
+// (cuDNN workspace selection, tests) can tell OOM apart from other failures.
+class OutOfMemoryError : public Error {
+ public:
+  using Error::Error;
+};
+
+namespace detail {
+template <typename... Args>
+std::string concat(Args&&... args) {
+  std::ostringstream os;
+  (os << ... << std::forward<Args>(args));
+  return os.str();
+}
+[[noreturn]] void throw_error(const char* file, int line, const std::string& msg);
+}  // namespace detail
+
+}  // namespace cutrain
+
+#define CUTRAIN_THROW(...) \
+  ::cutrain::detail::throw_error(__FILE__, __LINE__, ::cutrain::detail::concat(__VA_ARGS__))
+
+// CUTRAIN_CHECK(cond, "message parts", value, ...): throws cutrain::Error.
+#define CUTRAIN_CHECK(cond, ...)  \
+  do {                            \
+    if (!(cond)) [[unlikely]] {   \
+      CUTRAIN_THROW(__VA_ARGS__); \
+    }                             \
+  } while (0)

@@ -1,0 +1,136 @@
+// Tensor: a typed, shaped view of ref-counted storage on one device.
+//
+// Copies share storage (like PyTorch). Views (slice, reshape of contiguous
+// data) share it too. Host and device are explicit: there is no hidden
+// synchronizing copy; to(device, stream) is the only way across, and element
+// access (data<T>(), at(), item()) is for CPU tensors only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cutrain/core/device.h"
+#include "cutrain/core/dtype.h"
+#include "cutrain/core/shape.h"
+#include "cutrain/core/stream.h"
+
+namespace cutrain {
+
+class CachingAllocator;
+
+void require_values_match(const Shape& shape, std::size_t n);
+
+// Memory from a caching allocator, returned to it when the last Tensor goes.
+class Storage {
+ public:
+  Storage(std::size_t bytes, Device device, const Stream& stream);
+  // Wraps memory owned elsewhere (no free); for zero-copy views of user buffers.
+  Storage(void* data, std::size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+  // Tells the allocator the memory is used on `s` too (see CachingAllocator::record_stream).
+  void record_stream(const Stream& s);
+
+ private:
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+  Device device_;
+  CachingAllocator* allocator_ = nullptr;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;  // undefined tensor; defined() is false
+
+  // Uninitialised memory on `device`, allocated for use on `stream`
+  // (default: the device's default stream).
+  static Tensor empty(const Shape& shape, DType dtype, Device device = Device::cpu(),
+                      const Stream& stream = {});
+  static Tensor zeros(const Shape& shape, DType dtype, Device device = Device::cpu(),
+                      const Stream& stream = {});
+  static Tensor full(const Shape& shape, DType dtype, double value,
+                     Device device = Device::cpu(), const Stream& stream = {});
+  // CPU tensor from values (converted to dtype). values.size() must equal numel.
+  static Tensor from_vector(const Shape& shape, const std::vector<double>& values,
+                            DType dtype = DType::f32);
+  template <typename T>
+  static Tensor from_data(const Shape& shape, const std::vector<T>& values);
+
+  bool defined() const { return storage_ != nullptr; }
+  const Shape& shape() const { return shape_; }
+  const std::vector<int64_t>& strides() const { return strides_; }
+  DType dtype() const { return dtype_; }
+  Device device() const;
+  int rank() const { return shape_.rank(); }
+  int64_t numel() const { return shape_.numel(); }
+  int64_t dim(int i) const { return shape_[i]; }
+  std::size_t nbytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype_); }
+  int64_t offset() const { return offset_; }
+  bool is_contiguous() const;
+  const std::shared_ptr<Storage>& storage() const { return storage_; }
+  // True when both tensors view the same memory region start (aliasing checks).
+  bool same_storage(const Tensor& o) const { return storage_ == o.storage_; }
+
+  void* raw_data() const;  // address of the first element (any device)
+  template <typename T>
+  T* data() const;  // CPU only, dtype checked
+
+  // Views (share storage).
+  Tensor slice(int dim, int64_t start, int64_t end) const;  // [start, end) along dim
+  Tensor reshape(const Shape& shape) const;                 // contiguous only; one dim may be -1
+  Tensor reshape(std::initializer_list<int64_t> dims) const;
+
+  // Copies.
+  Tensor to(Device device, const Stream& stream = {}) const;  // always a new tensor
+  Tensor to(DType dtype) const;                               // CPU only
+  Tensor clone(const Stream& stream = {}) const;              // contiguous copy, same device
+  void copy_from(const Tensor& src, const Stream& stream = {});  // same shape and dtype; any devices
+  void fill(double value, const Stream& stream = {});
+  // Seeded, reproducible fills (Philox; element i depends only on seed and i).
+  void uniform(double low, double high, uint64_t seed, const Stream& stream = {});
+  void normal(double mean, double stddev, uint64_t seed, const Stream& stream = {});
+
+  // CPU element access by multi-index or flat (row-major logical) index.
+  double at(std::initializer_list<int64_t> index) const;
+  double flat(int64_t i) const;
+  void set_flat(int64_t i, double v);
+  double item() const;                    // one-element CPU tensor
+  std::vector<double> to_vector() const;  // CPU, logical order
+
+  // "Tensor f32 [2, 3] cpu\n[[1, 2, 3], ...]" with at most `max_values` values shown.
+  std::string str(int max_values = 8) const;
+
+ private:
+  Tensor(std::shared_ptr<Storage> storage, int64_t offset, Shape shape,
+         std::vector<int64_t> strides, DType dtype);
+  int64_t flat_to_offset(int64_t i) const;
+  void require_cpu(const char* what) const;
+
+  std::shared_ptr<Storage> storage_;
+  int64_t offset_ = 0;  // in elements
+  Shape shape_;
+  std::vector<int64_t> strides_;  // in elements
+  DType dtype_ = DType::f32;
+};
+
+template <typename T>
+Tensor Tensor::from_data(const Shape& shape, const std::vector<T>& values) {
+  Tensor t = empty(shape, dtype_v<T>);
+  require_values_match(shape, values.size());
+  T* p = t.data<T>();
+  for (std::size_t i = 0; i < values.size(); ++i) p[i] = values[i];
+  return t;
+}
+
+// Max |a - b| over elements (CPU tensors of equal shape, any float dtype).
+double max_abs_diff(const Tensor& a, const Tensor& b);
+
+}  // namespace cutrain

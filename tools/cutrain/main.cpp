@@ -1,0 +1,49 @@
+// The cutrain command line: one binary, one subcommand per job.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "cutrain/core/device.h"
+#include "cutrain/core/error.h"
+#include "cutrain/core/version.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cutrain: train convolutional networks on NVIDIA GPUs (CPU reference backend included)"};
+  app.require_subcommand(0, 1);
+  bool show_version = false;
+  app.add_flag("--version", show_version, "print the version and build facts, then exit");
+
+  auto* devices = app.add_subcommand("devices", "list devices and whether each can be used");
+  cutrain::cli::Registry commands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 exits 0 for --help; usage errors get exit code 2 with the message.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  try {
+    if (show_version) {
+      std::cout << "cutrain " << cutrain::version() << "\n" << cutrain::build_info();
+      return 0;
+    }
+    if (devices->parsed()) {
+      for (const auto& d : cutrain::devices()) {
+        std::cout << d.device.str() << "\t" << (d.available ? "available" : "unavailable") << "\t"
+                  << d.name << "\t" << d.description << "\n";
+      }
+      if (!cutrain::cuda_available()) std::cout << "no GPU present: cutrain runs on the CPU\n";
+      return 0;
+    }
+    if (int rc = commands.run(); rc >= 0) return rc;
+    std::cout << app.help();
+    return 0;
+  } catch (const cutrain::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
