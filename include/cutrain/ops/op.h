@@ -1,0 +1,115 @@
+// The op registry: one entry per op, giving its schema, shape/dtype
+// inference, a kernel per backend and a backward rule.
+//
+// Kernels get their outputs already allocated (from the inferred specs) and
+// write them; inputs listed in `mutated_inputs` (running statistics, power
+// iteration vectors, optimizer state, parameters under update) are updated
+// in place. A backward rule builds graph nodes: it receives the gradients of
+// the node's outputs and returns one gradient Value per input (an undefined
+// Value where the input gets no gradient). Backward computations are ops too
+// (conv2d_backward_input, ...), so the executor runs and plans them like any
+// other node. User code registers custom ops with the same API.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cutrain/core/device.h"
+#include "cutrain/core/stream.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/attrs.h"
+
+namespace cutrain::graph {
+class Graph;
+struct Node;
+struct Value;
+}  // namespace cutrain::graph
+
+namespace cutrain::ops {
+
+struct TensorSpec {
+  Shape shape;
+  DType dtype = DType::f32;
+  bool operator==(const TensorSpec&) const = default;
+  std::string str() const;  // "f32[8, 35, 35, 288]"
+};
+
+// Everything a kernel may need besides its tensors.
+struct OpContext {
+  const Attrs& attrs;
+  Device device;
+  Stream stream;
+  bool training = true;  // batch norm, dropout, spectral norm behave differently in eval
+  uint64_t seed = 0;     // per-node seed (dropout, random ops): graph seed mixed with node id
+  uint64_t step = 0;     // executor run counter: random ops draw fresh numbers each step
+  const std::string& op_name;
+};
+
+using InferFn = std::function<std::vector<TensorSpec>(const Attrs& attrs,
+                                                      const std::vector<TensorSpec>& inputs)>;
+using KernelFn = std::function<void(const OpContext& ctx, const std::vector<Tensor>& inputs,
+                                    const std::vector<Tensor>& outputs)>;
+// Builds the backward of `node` into `g`. `output_grads[i]` is the gradient of
+// the loss w.r.t. output i, or undefined if none flows there.
+using GradFn = std::function<std::vector<graph::Value>(
+    graph::Graph& g, const graph::Node& node, const std::vector<graph::Value>& output_grads)>;
+
+struct OpSchema {
+  std::string name;
+  int num_inputs = 1;   // -1: variadic (at least min_inputs)
+  int min_inputs = 0;
+  int num_outputs = 1;  // -1: decided by infer (split)
+  std::vector<int> mutated_inputs;      // updated in place by the kernel
+  std::vector<int> nondifferentiable_inputs;  // labels, indices, state: never get gradients
+  InferFn infer;
+  std::map<DeviceType, KernelFn> kernels;
+  GradFn grad;  // empty: no gradient registered
+  std::string doc;
+};
+
+class OpRegistry {
+ public:
+  static OpRegistry& global();
+  // Registers a new op; throws if the name is taken (use add_kernel to extend).
+  void add(OpSchema schema);
+  // Adds or replaces the kernel of an existing op for one backend (the CUDA
+  // backend registers its kernels on top of the CPU reference this way).
+  void add_kernel(const std::string& name, DeviceType device, KernelFn kernel);
+  void set_grad(const std::string& name, GradFn grad);
+  const OpSchema& get(const std::string& name) const;  // throws "unknown op 'X'"
+  const OpSchema* find(const std::string& name) const;
+  bool has(const std::string& name) const { return find(name) != nullptr; }
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, OpSchema> ops_;
+};
+
+// Runs inference with the op's checks; errors name the op and the shapes.
+std::vector<TensorSpec> infer(const std::string& op, const Attrs& attrs,
+                              const std::vector<TensorSpec>& inputs);
+
+// Runs one op eagerly on already-allocated tensors (tests, the executor).
+void run_kernel(const std::string& op, const OpContext& ctx, const std::vector<Tensor>& inputs,
+                const std::vector<Tensor>& outputs);
+
+// Eager convenience for tests and gradient checks: allocates the outputs on the
+// inputs' device and runs the op on the device's default stream.
+std::vector<Tensor> call(const std::string& op, const std::vector<Tensor>& inputs,
+                         const Attrs& attrs = {}, bool training = true, uint64_t seed = 0,
+                         uint64_t step = 0);
+
+// Registers every built-in op exactly once (CPU reference kernels, and CUDA
+// kernels when built). Called by the registry on first use.
+void register_builtin_ops(OpRegistry& r);
+
+// Helpers for inference functions.
+std::string specs_str(const std::vector<TensorSpec>& specs);
+
+}  // namespace cutrain::ops
+
+// Errors inside inference/kernels: "op 'conv2d': <message>".
+#define CUTRAIN_OP_CHECK(op, cond, ...) CUTRAIN_CHECK(cond, "op '", op, "': ", __VA_ARGS__)

@@ -1,0 +1,138 @@
+#include "cutrain/cpu/elementwise.h"
+
+#include <cmath>
+
+#include "cutrain/cpu/dispatch.h"
+#include "cutrain/cpu/kernel.h"
+
+namespace cutrain::cpu {
+
+void require_cpu_contiguous(const std::string& op, const std::vector<Tensor>& tensors) {
+  for (const Tensor& t : tensors) {
+    CUTRAIN_OP_CHECK(op, t.defined(), "undefined tensor");
+    CUTRAIN_OP_CHECK(op, t.device().is_cpu(), "CPU kernel got a tensor on ", t.device().str());
+    CUTRAIN_OP_CHECK(op, t.is_contiguous(), "CPU kernel needs contiguous tensors, got strides of ",
+                     t.shape().str());
+  }
+}
+
+void unary(const std::string& op, Unary kind, double alpha, const Tensor& x, const Tensor& y) {
+  require_cpu_contiguous(op, {x, y});
+  dispatch_float(x.dtype(), op.c_str(), [&]<typename T>() {
+    const T* in = x.data<T>();
+    T* out = y.data<T>();
+    const T a = static_cast<T>(alpha);
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; ++i) {
+      const T v = in[i];
+      T r = v;
+      switch (kind) {
+        case Unary::relu: r = v > T(0) ? v : T(0); break;
+        case Unary::leaky_relu: r = v > T(0) ? v : a * v; break;
+        case Unary::sigmoid: r = T(1) / (T(1) + std::exp(-v)); break;
+        case Unary::tanh: r = std::tanh(v); break;
+        case Unary::square: r = v * v; break;
+        case Unary::exp: r = std::exp(v); break;
+        case Unary::log: r = std::log(v); break;
+        case Unary::sqrt: r = std::sqrt(v); break;
+        case Unary::neg: r = -v; break;
+        case Unary::scale: r = a * v; break;
+        case Unary::add_scalar: r = v + a; break;
+      }
+      out[i] = r;
+    }
+  });
+}
+
+void unary_grad(const std::string& op, UnaryGrad kind, double alpha, const Tensor& dy,
+                const Tensor& saved, const Tensor& dx) {
+  require_cpu_contiguous(op, {dy, saved, dx});
+  dispatch_float(dy.dtype(), op.c_str(), [&]<typename T>() {
+    const T* g = dy.data<T>();
+    const T* s = saved.data<T>();
+    T* out = dx.data<T>();
+    const T a = static_cast<T>(alpha);
+    for (int64_t i = 0; i < dy.numel(); ++i) {
+      switch (kind) {
+        case UnaryGrad::relu: out[i] = s[i] > T(0) ? g[i] : T(0); break;
+        case UnaryGrad::leaky_relu: out[i] = s[i] > T(0) ? g[i] : a * g[i]; break;
+        case UnaryGrad::sigmoid: out[i] = g[i] * s[i] * (T(1) - s[i]); break;
+        case UnaryGrad::tanh: out[i] = g[i] * (T(1) - s[i] * s[i]); break;
+      }
+    }
+  });
+}
+
+namespace {
+// Offset into a broadcast operand for the output's flat index, via strides
+// that are 0 along broadcast dimensions.
+std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
+  std::vector<int64_t> st(static_cast<size_t>(out.rank()), 0);
+  const std::vector<int64_t> cs = in.contiguous_strides();
+  for (int i = 0; i < in.rank(); ++i) {
+    const int o = out.rank() - in.rank() + i;
+    st[static_cast<size_t>(o)] = in[i] == 1 ? 0 : cs[static_cast<size_t>(i)];
+  }
+  return st;
+}
+
+int64_t offset_of(int64_t flat, const Shape& out, const std::vector<int64_t>& st) {
+  int64_t off = 0;
+  for (int d = out.rank() - 1; d >= 0; --d) {
+    off += (flat % out[d]) * st[static_cast<size_t>(d)];
+    flat /= out[d];
+  }
+  return off;
+}
+}  // namespace
+
+void binary(const std::string& op, Binary kind, const Tensor& a, const Tensor& b, const Tensor& out) {
+  require_cpu_contiguous(op, {a, b, out});
+  dispatch_float(out.dtype(), op.c_str(), [&]<typename T>() {
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* po = out.data<T>();
+    const int64_t n = out.numel();
+    const bool same = a.shape() == out.shape() && b.shape() == out.shape();
+    const auto sa = broadcast_strides(a.shape(), out.shape());
+    const auto sb = broadcast_strides(b.shape(), out.shape());
+    for (int64_t i = 0; i < n; ++i) {
+      const T x = same ? pa[i] : pa[offset_of(i, out.shape(), sa)];
+      const T y = same ? pb[i] : pb[offset_of(i, out.shape(), sb)];
+      switch (kind) {
+        case Binary::add: po[i] = x + y; break;
+        case Binary::sub: po[i] = x - y; break;
+        case Binary::mul: po[i] = x * y; break;
+        case Binary::div: po[i] = x / y; break;
+      }
+    }
+  });
+}
+
+void sum_to(const std::string& op, const Tensor& x, const Tensor& out) {
+  require_cpu_contiguous(op, {x, out});
+  dispatch_float(x.dtype(), op.c_str(), [&]<typename T>() {
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    for (int64_t i = 0; i < out.numel(); ++i) po[i] = T(0);
+    const auto so = broadcast_strides(out.shape(), x.shape());
+    for (int64_t i = 0; i < x.numel(); ++i) po[offset_of(i, x.shape(), so)] += px[i];
+  });
+}
+
+void add_n(const std::string& op, const std::vector<Tensor>& xs, const Tensor& out) {
+  std::vector<Tensor> all = xs;
+  all.push_back(out);
+  require_cpu_contiguous(op, all);
+  dispatch_float(out.dtype(), op.c_str(), [&]<typename T>() {
+    T* po = out.data<T>();
+    const T* first = xs[0].data<T>();
+    for (int64_t i = 0; i < out.numel(); ++i) po[i] = first[i];
+    for (size_t k = 1; k < xs.size(); ++k) {
+      const T* p = xs[k].data<T>();
+      for (int64_t i = 0; i < out.numel(); ++i) po[i] += p[i];
+    }
+  });
+}
+
+}  // namespace cutrain::cpu

@@ -1,0 +1,26 @@
+// The list of built-in op families. Each family registers its ops (schema,
+// inference, CPU reference kernels, backward rule) in its own file; the CUDA
+// backend then adds its kernels on top.
+#include "cutrain/ops/op.h"
+
+namespace cutrain::ops {
+
+// One line per family (defined in src/ops/<family>.cpp).
+void register_elementwise_ops(OpRegistry& r);
+
+#if CUTRAIN_WITH_CUDA
+}  // namespace cutrain::ops
+namespace cutrain::cuda {
+void register_cuda_kernels(ops::OpRegistry& r);  // src/cuda/register.cpp
+}
+namespace cutrain::ops {
+#endif
+
+void register_builtin_ops(OpRegistry& r) {
+  register_elementwise_ops(r);
+#if CUTRAIN_WITH_CUDA
+  cuda::register_cuda_kernels(r);
+#endif
+}
+
+}  // namespace cutrain::ops
