@@ -7,6 +7,10 @@ namespace cutrain::ops {
 
 // One line per family (defined in src/ops/<family>.cpp).
 void register_elementwise_ops(OpRegistry& r);
+void register_loss_ops(OpRegistry& r);
+void register_spectral_norm_ops(OpRegistry& r);
+void register_regularizer_ops(OpRegistry& r);
+void register_optimizer_ops(OpRegistry& r);
 
 #if CUTRAIN_WITH_CUDA
 }  // namespace cutrain::ops
@@ -18,6 +22,10 @@ namespace cutrain::ops {
 
 void register_builtin_ops(OpRegistry& r) {
   register_elementwise_ops(r);
+  register_loss_ops(r);
+  register_spectral_norm_ops(r);
+  register_regularizer_ops(r);
+  register_optimizer_ops(r);
 #if CUTRAIN_WITH_CUDA
   cuda::register_cuda_kernels(r);
 #endif
