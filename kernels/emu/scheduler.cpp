@@ -38,6 +38,7 @@
 #include "emu/emu.h"
 
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define CUTRAIN_EMU_ASAN 1
 #else
@@ -153,6 +154,11 @@ struct Context {
 
 // Prepares `c` to run `entry()` on [stack, stack + size) when first switched to.
 void make_context(Context& c, const ucontext_t& tmpl, char* stack, std::size_t size, void (*entry)()) {
+#if CUTRAIN_EMU_ASAN
+  // The last fiber on this stack never returned from its entry: clear the
+  // shadow of its frames' redzones before reusing the memory.
+  ASAN_UNPOISON_MEMORY_REGION(stack, size);
+#endif
 #if CUTRAIN_EMU_FAST_SWITCH
   (void)tmpl;
   auto top = reinterpret_cast<uintptr_t>(stack + size) & ~uintptr_t{15};
