@@ -34,9 +34,12 @@ if(NOT CUTRAIN_CUDA STREQUAL "OFF")
   if(_why STREQUAL "")
     set(CUTRAIN_WITH_CUDA 1)
     set(CMAKE_CUDA_ARCHITECTURES ${CUTRAIN_CUDA_ARCHS})
-    # CMake 3.25 does not know nvcc 13's C++20 flag; it is passed explicitly
-    # in cutrain_add_cuda_backend instead of through CMAKE_CUDA_STANDARD.
     enable_language(CUDA)
+    # CMake 3.25 predates nvcc 13 and does not know its C++20 flag: teach it.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     message(STATUS "cutrain: CUDA backend ON (CUDA ${CUDAToolkit_VERSION}, cuDNN ${CUDNN_VERSION}, archs ${CUTRAIN_CUDA_ARCHS})")
   elseif(CUTRAIN_CUDA STREQUAL "ON")
     message(FATAL_ERROR "CUTRAIN_CUDA=ON but ${_why}")
@@ -58,6 +61,6 @@ function(cutrain_add_cuda_backend target)
     CUTRAIN_CUDA_VERSION="${CUDAToolkit_VERSION}" CUTRAIN_CUDNN_VERSION="${CUDNN_VERSION}"
     CUTRAIN_CUDA_ARCHS="${CUTRAIN_CUDA_ARCHS}")
   target_compile_options(${target} PRIVATE
-    $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 --expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra -Werror=all-warnings -lineinfo>)
+    $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra -Werror=all-warnings -lineinfo>)
   set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF CUDA_RUNTIME_LIBRARY Shared)
 endfunction()
