@@ -7,6 +7,11 @@ namespace cutrain::ops {
 
 // One line per family (defined in src/ops/<family>.cpp).
 void register_elementwise_ops(OpRegistry& r);
+void register_reduce_ops(OpRegistry& r);
+void register_softmax_ops(OpRegistry& r);
+void register_matmul_ops(OpRegistry& r);
+void register_shape_ops(OpRegistry& r);
+void register_dropout_ops(OpRegistry& r);
 
 #if CUTRAIN_WITH_CUDA
 }  // namespace cutrain::ops
@@ -18,6 +23,11 @@ namespace cutrain::ops {
 
 void register_builtin_ops(OpRegistry& r) {
   register_elementwise_ops(r);
+  register_reduce_ops(r);
+  register_softmax_ops(r);
+  register_matmul_ops(r);
+  register_shape_ops(r);
+  register_dropout_ops(r);
 #if CUTRAIN_WITH_CUDA
   cuda::register_cuda_kernels(r);
 #endif
