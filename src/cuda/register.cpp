@@ -4,6 +4,12 @@
 
 namespace cutrain::cuda {
 
-void register_cuda_kernels(ops::OpRegistry& r) { (void)r; }
+void register_elementwise_kernels(ops::OpRegistry& r);  // src/cuda/elementwise.cpp
+void register_matmul_kernels(ops::OpRegistry& r);       // src/cuda/cublas_matmul.cpp
+
+void register_cuda_kernels(ops::OpRegistry& r) {
+  register_elementwise_kernels(r);
+  register_matmul_kernels(r);
+}
 
 }  // namespace cutrain::cuda

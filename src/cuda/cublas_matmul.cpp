@@ -1,0 +1,65 @@
+// matmul on cuBLAS. Row-major C[M,N] = op(A)·op(B) is computed as the
+// column-major product Cᵀ = op(B)ᵀ·op(A)ᵀ, which cuBLAS reads straight from
+// the row-major buffers. fp32 is exact (no TF32) unless allowed in
+// cuda::conv_settings().allow_tf32, the process-wide TF32 switch.
+#include <cublas_v2.h>
+
+#include <map>
+#include <mutex>
+
+#include "cutrain/cuda/check.h"
+#include "cutrain/cuda/conv.h"
+#include "cutrain/ops/op.h"
+
+namespace cutrain::cuda {
+
+namespace {
+
+cublasHandle_t handle_for(const Stream& s) {
+  static std::mutex mu;
+  static auto* handles = new std::map<int, cublasHandle_t>;  // never destroyed (static teardown)
+  std::lock_guard<std::mutex> lock(mu);
+  const int dev = s.device().index;
+  auto it = handles->find(dev);
+  if (it == handles->end()) {
+    cublasHandle_t h;
+    CUDA_CHECK(cudaSetDevice(dev));
+    CUBLAS_CHECK(cublasCreate(&h));
+    it = handles->emplace(dev, h).first;
+  }
+  CUBLAS_CHECK(cublasSetStream(it->second, static_cast<cudaStream_t>(s.native_handle())));
+  CUBLAS_CHECK(cublasSetMathMode(it->second, conv_settings().allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                                                                          : CUBLAS_DEFAULT_MATH));
+  return it->second;
+}
+
+void matmul_kernel(const ops::OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+  const Tensor &a = in[0], &b = in[1], &c = out[0];
+  const bool ta = ctx.attrs.b("transpose_a", false), tb = ctx.attrs.b("transpose_b", false);
+  const int64_t k = ta ? a.dim(0) : a.dim(-1);
+  const int64_t m = ta ? a.dim(1) : a.numel() / k;
+  const int64_t n = tb ? b.dim(0) : b.dim(1);
+  cublasHandle_t h = handle_for(ctx.stream);
+  const cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int lda = static_cast<int>(ta ? m : k), ldb = static_cast<int>(tb ? k : n);
+  if (a.dtype() == DType::f32) {
+    const float one = 1, zero = 0;
+    CUBLAS_CHECK(cublasSgemm(h, opb, opa, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
+                             static_cast<const float*>(b.raw_data()), ldb, static_cast<const float*>(a.raw_data()),
+                             lda, &zero, static_cast<float*>(c.raw_data()), static_cast<int>(n)));
+  } else if (a.dtype() == DType::f64) {
+    const double one = 1, zero = 0;
+    CUBLAS_CHECK(cublasDgemm(h, opb, opa, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
+                             static_cast<const double*>(b.raw_data()), ldb,
+                             static_cast<const double*>(a.raw_data()), lda, &zero,
+                             static_cast<double*>(c.raw_data()), static_cast<int>(n)));
+  } else {
+    CUTRAIN_THROW("op 'matmul' on CUDA: unsupported dtype ", dtype_name(a.dtype()));
+  }
+}
+
+}  // namespace
+
+void register_matmul_kernels(ops::OpRegistry& r) { r.add_kernel("matmul", DeviceType::cuda, matmul_kernel); }
+
+}  // namespace cutrain::cuda
