@@ -1,0 +1,41 @@
+// CSVLogger: one row per epoch (Keras 3).
+//
+// The columns are fixed at the first epoch end: "epoch" then the log keys
+// sorted; when none of them starts with "val_", "val_<key>" columns are added
+// for every key, so validation that starts later still has a column. Epochs
+// are 0-based; a key missing from an epoch's logs is written "NA"; values are
+// written as Python's repr (python_float_repr). Each row is flushed. With
+// append=true the file is opened for appending and the header is written only
+// if the file is missing or its first line is empty.
+#pragma once
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cutrain/train/callback.h"
+
+namespace cutrain::train {
+
+class CSVLogger : public Callback {
+ public:
+  explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
+
+  void on_train_begin(Logs& logs) override;
+  void on_epoch_end(int64_t epoch, Logs& logs) override;
+  void on_train_end(Logs& logs) override;
+
+ private:
+  void write_row(const std::vector<std::string>& fields);
+
+  std::string filename_;
+  char sep_;
+  bool append_;
+  bool write_header_ = true;
+  bool header_done_ = false;
+  std::vector<std::string> keys_;
+  bool keys_set_ = false;
+  std::ofstream file_;
+};
+
+}  // namespace cutrain::train

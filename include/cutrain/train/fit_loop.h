@@ -1,0 +1,128 @@
+// fit / evaluate / predict drivers with Keras semantics over abstract steps.
+//
+// The driver owns everything Keras' fit does around a training step:
+// validation split, shuffling, batching, sample and class weights, running
+// averages of logs, validation, callbacks and the stop flag. The step itself
+// (forward, loss, backward, update) is the Trainable's: the real Model
+// implements it with a planned graph, tests with a scripted fake.
+//
+// Semantics (REFERENCE.md section 4):
+// - Epochs run from initial_epoch to epochs - 1 (`epochs` is the final index).
+// - validation_split s takes the last n - floor(n * (1 - s)) samples, before
+//   any shuffling, for validation (together with their sample weights); the
+//   split must leave both sides non-empty. validation_data (the Trainable's
+//   validation set) takes precedence over the split.
+// - Training indices are reshuffled at the start of every pass over the data
+//   (seeded by FitOptions::seed and the epoch where the pass starts; Fisher-
+//   Yates with our own generator, identical everywhere). The last partial
+//   batch is kept.
+// - Per-sample weight = sample_weight[i] (default 1) * class_weight[label(i)]
+//   (labels missing from class_weight weigh 1). Validation gets sample
+//   weights only, as in Keras. The Trainable reduces its loss as
+//   sum(loss_i * w_i) / batch_size (see reduce_sum_over_batch_size).
+// - Logs passed to on_train_batch_end (and the progress bar) are running
+//   averages over the epoch so far; epoch logs are these averages at the end
+//   (each batch weighted by its number of samples, like Keras' Mean metrics),
+//   then validation logs with a "val_" prefix.
+// - steps_per_epoch > 0 limits an epoch to that many batches and, as in
+//   Keras 3, the next epoch continues the same pass over the data; when a pass
+//   runs out inside an epoch, the epoch ends early with a warning and the next
+//   one starts a new pass. validation_steps > 0 limits each validation to its
+//   first that many batches (always from the first validation sample).
+// - Callback order: train_begin; per epoch: epoch_begin, (train_batch_begin,
+//   train_batch_end)*, [test_begin, (test_batch_begin, test_batch_end)*,
+//   test_end], epoch_end; train_end with the last epoch logs. A History is
+//   appended to the callbacks unless one is present, then a ProgBarLogger when
+//   verbose != 0 unless one is present.
+// - stop_training set by a callback during a batch ends the epoch's batch loop
+//   at once; validation and epoch_end still run; no further epoch starts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "cutrain/train/callback.h"
+#include "cutrain/train/callbacks/history.h"
+#include "cutrain/train/logs.h"
+#include "cutrain/train/progbar.h"
+
+namespace cutrain::train {
+
+// Which data set an index refers to: the main (training) data or the
+// separate validation data.
+enum class DataSource { main, validation };
+
+class Trainable : public TrainingContext {
+ public:
+  virtual int64_t num_samples() const = 0;
+  // Size of the separate validation set (FitOptions::validation_data).
+  virtual int64_t num_validation_samples() const { return 0; }
+  // Integer class label of main sample `index`; needed only with class_weight.
+  virtual int64_t label(int64_t index) const;
+  // One optimizer step on the main samples `indices` with per-sample weights.
+  // Returns the batch's loss and metrics (batch means).
+  virtual Logs train_batch(std::span<const int64_t> indices, std::span<const double> weights) = 0;
+  // Loss and metrics without updating anything.
+  virtual Logs evaluate_batch(DataSource source, std::span<const int64_t> indices,
+                              std::span<const double> weights) = 0;
+};
+
+struct FitOptions {
+  int64_t batch_size = 32;
+  int64_t epochs = 1;
+  int verbose = 1;  // 0 quiet, 1 progress bar, 2 one line per epoch
+  double validation_split = 0;
+  bool validation_data = false;  // validate on the Trainable's validation set
+  bool shuffle = true;
+  std::map<int64_t, double> class_weight;
+  std::vector<double> sample_weight;             // per main sample; empty: all 1
+  std::vector<double> validation_sample_weight;  // per validation sample; empty: all 1
+  int64_t initial_epoch = 0;
+  int64_t steps_per_epoch = 0;   // 0: a full pass per epoch
+  int64_t validation_steps = 0;  // 0: all validation batches
+  uint64_t seed = 0;
+  std::ostream* out = &std::cout;  // progress bar output
+  Clock clock;                     // default: steady clock
+  WarningSink warn;                // default: stderr
+};
+
+History fit(Trainable& model, const FitOptions& options,
+            std::vector<std::shared_ptr<Callback>> callbacks = {});
+
+struct EvaluateOptions {
+  int64_t batch_size = 32;
+  int verbose = 1;
+  int64_t steps = 0;  // 0: all batches
+  DataSource source = DataSource::main;
+  std::vector<double> sample_weight;
+  std::ostream* out = &std::cout;
+  Clock clock;
+};
+
+// Averages of the batch logs over the evaluated samples (Keras evaluate).
+Logs evaluate(Trainable& model, const EvaluateOptions& options,
+              std::vector<std::shared_ptr<Callback>> callbacks = {});
+
+struct PredictOptions {
+  int64_t batch_size = 32;
+  int verbose = 1;
+  int64_t steps = 0;  // 0: all batches
+  std::ostream* out = &std::cout;
+  Clock clock;
+};
+
+// Calls run_batch with consecutive index batches [0, n), with the predict
+// callbacks around it; the caller collects the outputs.
+void predict(TrainingContext& model, int64_t num_samples,
+             const std::function<void(std::span<const int64_t>)>& run_batch,
+             const PredictOptions& options, std::vector<std::shared_ptr<Callback>> callbacks = {});
+
+// Deterministic permutation used for shuffling (exposed for tests).
+std::vector<int64_t> shuffled_indices(std::vector<int64_t> indices, uint64_t seed, int64_t epoch);
+
+}  // namespace cutrain::train

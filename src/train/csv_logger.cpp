@@ -1,0 +1,81 @@
+#include "cutrain/train/callbacks/csv_logger.h"
+
+#include <algorithm>
+
+#include "cutrain/core/error.h"
+
+namespace cutrain::train {
+namespace {
+// Python csv's QUOTE_MINIMAL: quote fields holding the separator, a quote or a newline.
+std::string csv_field(const std::string& s, char sep) {
+  if (s.find_first_of(std::string{sep, '"', '\n', '\r'}) == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+CSVLogger::CSVLogger(std::string filename, char separator, bool append)
+    : filename_(std::move(filename)), sep_(separator), append_(append) {}
+
+void CSVLogger::on_train_begin(Logs&) {
+  write_header_ = true;
+  if (append_) {
+    std::ifstream in(filename_);
+    if (in) {
+      std::string first;
+      std::getline(in, first);
+      write_header_ = first.empty();
+    }
+  }
+  file_.close();
+  file_.open(filename_, append_ ? std::ios::app : std::ios::trunc);
+  CUTRAIN_CHECK(file_.is_open(), "CSVLogger: cannot open '", filename_, "' for writing");
+  header_done_ = false;
+}
+
+void CSVLogger::write_row(const std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) file_ << sep_;
+    file_ << csv_field(fields[i], sep_);
+  }
+  // Python's csv module ends rows with \r\n by default; Keras 3 opens the
+  // file in text mode, so on POSIX the row ends "\r\n". We write "\n" only.
+  file_ << "\n";
+  file_.flush();
+}
+
+void CSVLogger::on_epoch_end(int64_t epoch, Logs& logs) {
+  CUTRAIN_CHECK(file_.is_open(), "CSVLogger: on_epoch_end before on_train_begin");
+  if (!keys_set_) {
+    keys_ = logs.sorted_keys();
+    const bool has_val = std::any_of(keys_.begin(), keys_.end(),
+                                     [](const std::string& k) { return k.starts_with("val_"); });
+    if (!has_val) {
+      const auto n = keys_.size();
+      for (std::size_t i = 0; i < n; ++i) keys_.push_back("val_" + keys_[i]);
+    }
+    keys_set_ = true;
+  }
+  if (!header_done_) {
+    if (write_header_) {
+      std::vector<std::string> header{"epoch"};
+      header.insert(header.end(), keys_.begin(), keys_.end());
+      write_row(header);
+    }
+    header_done_ = true;
+  }
+  std::vector<std::string> row{std::to_string(epoch)};
+  for (const auto& k : keys_) {
+    const auto v = logs.get(k);
+    row.push_back(v ? python_float_repr(*v) : "NA");
+  }
+  write_row(row);
+}
+
+void CSVLogger::on_train_end(Logs&) { file_.close(); }
+
+}  // namespace cutrain::train

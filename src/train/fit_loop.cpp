@@ -1,0 +1,234 @@
+#include "cutrain/train/fit_loop.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "cutrain/core/error.h"
+#include "cutrain/train/callbacks/progbar_logger.h"
+
+namespace cutrain::train {
+namespace {
+
+uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Unbiased integer in [0, n) by rejection.
+uint64_t below(uint64_t& state, uint64_t n) {
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  uint64_t r;
+  do r = splitmix64(state);
+  while (r >= limit);
+  return r % n;
+}
+
+int64_t num_batches(int64_t n, int64_t batch_size) { return (n + batch_size - 1) / batch_size; }
+
+std::vector<double> weights_for(std::span<const int64_t> idx, const std::vector<double>& sw) {
+  std::vector<double> w(idx.size(), 1.0);
+  if (!sw.empty())
+    for (std::size_t i = 0; i < idx.size(); ++i) w[i] = sw[static_cast<std::size_t>(idx[i])];
+  return w;
+}
+
+// The default callbacks Keras adds, then the context and params for all.
+CallbackList make_list(std::vector<std::shared_ptr<Callback>> user, bool add_history, int verbose,
+                       std::ostream* out, const Clock& clock) {
+  CallbackList list(std::move(user));
+  if (add_history && !list.history()) list.add(std::make_shared<History>());
+  const bool has_bar = std::any_of(list.callbacks().begin(), list.callbacks().end(), [](const auto& c) {
+    return dynamic_cast<ProgBarLogger*>(c.get()) != nullptr;
+  });
+  if (verbose != 0 && !has_bar && out) list.add(std::make_shared<ProgBarLogger>(*out, clock));
+  return list;
+}
+
+// One evaluation pass: on_test_* callbacks, running averages, final averages.
+Logs run_evaluation(Trainable& model, DataSource source, const std::vector<int64_t>& indices,
+                    const std::vector<double>& weights_by_index, int64_t batch_size, int64_t steps,
+                    CallbackList& callbacks) {
+  Logs begin_logs;
+  callbacks.on_test_begin(begin_logs);
+  LogsAverager avg;
+  const auto n = static_cast<int64_t>(indices.size());
+  int64_t batches = num_batches(n, batch_size);
+  if (steps > 0) batches = std::min(batches, steps);
+  for (int64_t b = 0; b < batches; ++b) {
+    const int64_t lo = b * batch_size, hi = std::min(n, lo + batch_size);
+    std::span<const int64_t> idx(indices.data() + lo, static_cast<std::size_t>(hi - lo));
+    Logs none;
+    callbacks.on_test_batch_begin(b, none);
+    const Logs batch_logs = model.evaluate_batch(source, idx, weights_for(idx, weights_by_index));
+    avg.add(batch_logs, static_cast<double>(hi - lo));
+    Logs running = avg.average();
+    callbacks.on_test_batch_end(b, running);
+  }
+  Logs logs = avg.average();
+  callbacks.on_test_end(logs);
+  return logs;
+}
+
+std::vector<int64_t> iota(int64_t lo, int64_t hi) {
+  std::vector<int64_t> v(static_cast<std::size_t>(std::max<int64_t>(0, hi - lo)));
+  std::iota(v.begin(), v.end(), lo);
+  return v;
+}
+
+}  // namespace
+
+int64_t Trainable::label(int64_t index) const {
+  CUTRAIN_THROW("class_weight needs labels, but this model does not provide them (sample ", index, ")");
+}
+
+std::vector<int64_t> shuffled_indices(std::vector<int64_t> v, uint64_t seed, int64_t epoch) {
+  uint64_t state = seed;
+  splitmix64(state);
+  state ^= static_cast<uint64_t>(epoch) * 0xD6E8FEB86659FD93ull;
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(state, i)]);
+  return v;
+}
+
+History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr<Callback>> user) {
+  CUTRAIN_CHECK(opt.batch_size > 0, "fit: batch_size must be positive, got ", opt.batch_size);
+  CUTRAIN_CHECK(opt.validation_split >= 0 && opt.validation_split < 1,
+                "fit: validation_split must be in [0, 1), got ", opt.validation_split);
+  CUTRAIN_CHECK(opt.steps_per_epoch >= 0 && opt.validation_steps >= 0,
+                "fit: steps_per_epoch and validation_steps must be >= 0");
+  const int64_t n = model.num_samples();
+  CUTRAIN_CHECK(opt.sample_weight.empty() || static_cast<int64_t>(opt.sample_weight.size()) == n,
+                "fit: ", opt.sample_weight.size(), " sample weights for ", n, " samples");
+  const WarningSink warn = opt.warn ? opt.warn : stderr_warning_sink();
+
+  // Validation split: the last samples, before shuffling.
+  int64_t n_train = n;
+  DataSource val_source = DataSource::main;
+  std::vector<int64_t> val_indices;
+  std::vector<double> val_weights;
+  if (opt.validation_data) {
+    const int64_t nv = model.num_validation_samples();
+    CUTRAIN_CHECK(nv > 0, "fit: validation_data is set but the model has no validation samples");
+    val_source = DataSource::validation;
+    val_indices = iota(0, nv);
+    val_weights = opt.validation_sample_weight;
+    CUTRAIN_CHECK(val_weights.empty() || static_cast<int64_t>(val_weights.size()) == nv,
+                  "fit: ", val_weights.size(), " validation sample weights for ", nv, " samples");
+  } else if (opt.validation_split > 0) {
+    n_train = static_cast<int64_t>(std::floor(static_cast<double>(n) * (1.0 - opt.validation_split)));
+    CUTRAIN_CHECK(n_train > 0 && n_train < n, "Training data contains ", n,
+                  " samples, which is not sufficient to split it into a validation and training "
+                  "set as specified by validation_split=", opt.validation_split,
+                  ". Either provide more data, or a different value for validation_split.");
+    val_indices = iota(n_train, n);
+    val_weights = opt.sample_weight;  // indexed by sample number, so the tail applies
+  }
+  CUTRAIN_CHECK(n_train > 0, "fit: no training samples");
+
+  // Per-sample training weights: sample_weight x class_weight[label].
+  std::vector<double> train_weights;
+  if (!opt.sample_weight.empty() || !opt.class_weight.empty()) {
+    train_weights.assign(static_cast<std::size_t>(n), 1.0);
+    for (int64_t i = 0; i < n_train; ++i) {
+      double w = opt.sample_weight.empty() ? 1.0 : opt.sample_weight[static_cast<std::size_t>(i)];
+      if (!opt.class_weight.empty()) {
+        auto it = opt.class_weight.find(model.label(i));
+        if (it != opt.class_weight.end()) w *= it->second;
+      }
+      train_weights[static_cast<std::size_t>(i)] = w;
+    }
+  }
+
+  const int64_t batches_per_pass = num_batches(n_train, opt.batch_size);
+  const int64_t steps = opt.steps_per_epoch > 0 ? opt.steps_per_epoch : batches_per_pass;
+  CallbackList callbacks = make_list(std::move(user), true, opt.verbose, opt.out, opt.clock);
+  callbacks.set_context(&model);
+  callbacks.set_params(CallbackParams{.verbose = opt.verbose, .epochs = opt.epochs, .steps = steps});
+
+  model.set_stop_training(false);
+  Logs begin_logs;
+  callbacks.on_train_begin(begin_logs);
+  Logs training_logs;
+
+  const std::vector<int64_t> base = iota(0, n_train);
+  std::vector<int64_t> pass;
+  int64_t cursor = 0;  // next batch of the current pass
+  for (int64_t epoch = opt.initial_epoch; epoch < opt.epochs; ++epoch) {
+    if (pass.empty() || cursor >= batches_per_pass) {
+      pass = opt.shuffle ? shuffled_indices(base, opt.seed, epoch) : base;
+      cursor = 0;
+    }
+    Logs epoch_begin_logs;
+    callbacks.on_epoch_begin(epoch, epoch_begin_logs);
+    LogsAverager avg;
+    for (int64_t step = 0; step < steps; ++step) {
+      if (cursor >= batches_per_pass) {
+        warn("Your input ran out of data; interrupting training. Make sure that your dataset can "
+             "generate at least steps_per_epoch * epochs batches.");
+        break;
+      }
+      const int64_t lo = cursor * opt.batch_size, hi = std::min(n_train, lo + opt.batch_size);
+      ++cursor;
+      std::span<const int64_t> idx(pass.data() + lo, static_cast<std::size_t>(hi - lo));
+      Logs none;
+      callbacks.on_train_batch_begin(step, none);
+      const Logs batch_logs = model.train_batch(idx, weights_for(idx, train_weights));
+      avg.add(batch_logs, static_cast<double>(hi - lo));
+      Logs running = avg.average();
+      callbacks.on_train_batch_end(step, running);
+      if (model.stop_training()) break;
+    }
+    Logs epoch_logs = avg.average();
+    if (!val_indices.empty()) {
+      const Logs val = run_evaluation(model, val_source, val_indices, val_weights, opt.batch_size,
+                                      opt.validation_steps, callbacks);
+      epoch_logs.update(val, "val_");
+    }
+    callbacks.on_epoch_end(epoch, epoch_logs);
+    training_logs = epoch_logs;
+    if (model.stop_training()) break;
+  }
+  callbacks.on_train_end(training_logs);
+  return *callbacks.history();
+}
+
+Logs evaluate(Trainable& model, const EvaluateOptions& opt, std::vector<std::shared_ptr<Callback>> user) {
+  CUTRAIN_CHECK(opt.batch_size > 0, "evaluate: batch_size must be positive, got ", opt.batch_size);
+  const int64_t n = opt.source == DataSource::main ? model.num_samples() : model.num_validation_samples();
+  CUTRAIN_CHECK(n > 0, "evaluate: no samples to evaluate");
+  CUTRAIN_CHECK(opt.sample_weight.empty() || static_cast<int64_t>(opt.sample_weight.size()) == n,
+                "evaluate: ", opt.sample_weight.size(), " sample weights for ", n, " samples");
+  CallbackList callbacks = make_list(std::move(user), false, opt.verbose, opt.out, opt.clock);
+  callbacks.set_context(&model);
+  int64_t steps = num_batches(n, opt.batch_size);
+  if (opt.steps > 0) steps = std::min(steps, opt.steps);
+  callbacks.set_params(CallbackParams{.verbose = opt.verbose, .epochs = 1, .steps = steps});
+  return run_evaluation(model, opt.source, iota(0, n), opt.sample_weight, opt.batch_size, opt.steps,
+                        callbacks);
+}
+
+void predict(TrainingContext& model, int64_t n,
+             const std::function<void(std::span<const int64_t>)>& run_batch,
+             const PredictOptions& opt, std::vector<std::shared_ptr<Callback>> user) {
+  CUTRAIN_CHECK(opt.batch_size > 0, "predict: batch_size must be positive, got ", opt.batch_size);
+  CallbackList callbacks = make_list(std::move(user), false, opt.verbose, opt.out, opt.clock);
+  callbacks.set_context(&model);
+  int64_t steps = num_batches(n, opt.batch_size);
+  if (opt.steps > 0) steps = std::min(steps, opt.steps);
+  callbacks.set_params(CallbackParams{.verbose = opt.verbose, .epochs = 1, .steps = steps});
+  const std::vector<int64_t> all = iota(0, n);
+  Logs logs;
+  callbacks.on_predict_begin(logs);
+  for (int64_t b = 0; b < steps; ++b) {
+    const int64_t lo = b * opt.batch_size, hi = std::min(n, lo + opt.batch_size);
+    Logs none;
+    callbacks.on_predict_batch_begin(b, none);
+    run_batch(std::span<const int64_t>(all.data() + lo, static_cast<std::size_t>(hi - lo)));
+    callbacks.on_predict_batch_end(b, none);
+  }
+  callbacks.on_predict_end(logs);
+}
+
+}  // namespace cutrain::train
