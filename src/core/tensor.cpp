@@ -212,7 +212,10 @@ void Tensor::fill(double value, const Stream& stream) {
   std::vector<char> one(es);
   store_from_double(one.data(), dtype_, value);
   auto* base = static_cast<char*>(host.storage_->data());
-  const Stream s = resolve(stream, Device::cpu());
+  // A device tensor is filled through a host buffer that must be written
+  // before the copy is issued: cudaMemcpyAsync reads pageable memory at call
+  // time, not in stream order. So the host fill runs inline in that case.
+  const Stream s = device().is_cpu() ? resolve(stream, Device::cpu()) : Stream::default_stream(Device::cpu());
   s.enqueue([=] {
     for (int64_t i = 0; i < n; ++i)
       std::memcpy(base + host.flat_to_offset(i) * static_cast<int64_t>(es), one.data(), es);

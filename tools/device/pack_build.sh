@@ -6,7 +6,7 @@ build=${1:?build dir}
 pack=${2:-.devbuild}
 rm -rf "$pack" && mkdir -p "$pack/bin" "$pack/lib"
 cp "$build/cutrain" "$build/tests/gpu_tests" "$build/tests/kernels/kernel_tests" "$pack/bin/"
-for b in "$build"/bench/*_bench; do [[ -x $b ]] && cp "$b" "$pack/bin/"; done
+for b in ${CUTRAIN_DEVICE_BENCHES:-conv_cuda_bench allocator_bench}; do cp "$build/bench/$b" "$pack/bin/"; done
 # Every non-system, non-CUDA library the binaries load.
 ldd "$pack"/bin/* | awk '/=> \// {print $3}' | sort -u | while read -r lib; do
   case "$lib" in
