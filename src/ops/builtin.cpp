@@ -7,6 +7,9 @@ namespace cutrain::ops {
 
 // One line per family (defined in src/ops/<family>.cpp).
 void register_elementwise_ops(OpRegistry& r);
+void register_conv2d_ops(OpRegistry& r);
+void register_pool_ops(OpRegistry& r);
+void register_batch_norm_ops(OpRegistry& r);
 
 #if CUTRAIN_WITH_CUDA
 }  // namespace cutrain::ops
@@ -18,6 +21,9 @@ namespace cutrain::ops {
 
 void register_builtin_ops(OpRegistry& r) {
   register_elementwise_ops(r);
+  register_conv2d_ops(r);
+  register_pool_ops(r);
+  register_batch_norm_ops(r);
 #if CUTRAIN_WITH_CUDA
   cuda::register_cuda_kernels(r);
 #endif
