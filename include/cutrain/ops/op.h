@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cutrain/core/device.h"
+#include "cutrain/core/error.h"
 #include "cutrain/core/stream.h"
 #include "cutrain/core/tensor.h"
 #include "cutrain/ops/attrs.h"
@@ -52,7 +53,8 @@ using InferFn = std::function<std::vector<TensorSpec>(const Attrs& attrs,
                                                       const std::vector<TensorSpec>& inputs)>;
 using KernelFn = std::function<void(const OpContext& ctx, const std::vector<Tensor>& inputs,
                                     const std::vector<Tensor>& outputs)>;
-// Builds the backward of `node` into `g`. `output_grads[i]` is the gradient of
+// Builds the backward of `node` into `g` (`node` is a copy owned by the
+// caller: appending nodes to `g` does not invalidate it). `output_grads[i]` is the gradient of
 // the loss w.r.t. output i, or undefined if none flows there.
 using GradFn = std::function<std::vector<graph::Value>(
     graph::Graph& g, const graph::Node& node, const std::vector<graph::Value>& output_grads)>;
