@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "cutrain/cpu/dispatch.h"
@@ -42,6 +43,19 @@ constexpr int64_t kColumnBytes = int64_t{64} << 20;
 
 int64_t images_per_chunk(int64_t n, int64_t bytes_per_image) {
   return std::clamp<int64_t>(kColumnBytes / std::max<int64_t>(bytes_per_image, 1), 1, n);
+}
+
+// The column buffer, kept per thread and grown on demand: allocating (and
+// zero-filling) tens of MB per call costs as much as a small GEMM.
+template <typename T>
+T* column_buffer(int64_t elements) {
+  thread_local std::unique_ptr<T[]> buffer;
+  thread_local int64_t capacity = 0;
+  if (elements > capacity) {
+    buffer.reset(new T[static_cast<size_t>(elements)]);
+    capacity = elements;
+  }
+  return buffer.get();
 }
 
 // One image: col[oh * OW + ow][(i * kw + j) * C + c] = x[ih, iw, c] or 0 outside.
@@ -106,13 +120,13 @@ void conv2d_forward(const std::string& op, const Window2d& g, const Tensor& x, c
       gemm(false, true, n * rows, o, c, T(1), px, c, pw, c, T(0), py, o);
     } else {
       const int64_t chunk = images_per_chunk(n, rows * k * static_cast<int64_t>(sizeof(T)));
-      std::vector<T> col(static_cast<size_t>(chunk * rows * k));
+      T* col = column_buffer<T>(chunk * rows * k);
       for (int64_t n0 = 0; n0 < n; n0 += chunk) {
         const int64_t cn = std::min(chunk, n - n0);
 #pragma omp parallel for schedule(static)
         for (int64_t b = 0; b < cn; ++b)
-          im2col(px + (n0 + b) * g.in_h * g.in_w * c, g, c, col.data() + b * rows * k);
-        gemm(false, true, cn * rows, o, k, T(1), col.data(), k, pw, k, T(0), py + n0 * rows * o, o);
+          im2col(px + (n0 + b) * g.in_h * g.in_w * c, g, c, col + b * rows * k);
+        gemm(false, true, cn * rows, o, k, T(1), col, k, pw, k, T(0), py + n0 * rows * o, o);
       }
     }
     if (bias.defined()) {
@@ -138,13 +152,13 @@ void conv2d_backward_input(const std::string& op, const Window2d& g, const Tenso
       return;
     }
     const int64_t chunk = images_per_chunk(n, rows * k * static_cast<int64_t>(sizeof(T)));
-    std::vector<T> col(static_cast<size_t>(chunk * rows * k));
+    T* col = column_buffer<T>(chunk * rows * k);
     for (int64_t n0 = 0; n0 < n; n0 += chunk) {
       const int64_t cn = std::min(chunk, n - n0);
-      gemm(false, false, cn * rows, k, o, T(1), pdy + n0 * rows * o, o, pw, k, T(0), col.data(), k);
+      gemm(false, false, cn * rows, k, o, T(1), pdy + n0 * rows * o, o, pw, k, T(0), col, k);
 #pragma omp parallel for schedule(static)
       for (int64_t b = 0; b < cn; ++b)
-        col2im(col.data() + b * rows * k, g, c, pdx + (n0 + b) * g.in_h * g.in_w * c);
+        col2im(col + b * rows * k, g, c, pdx + (n0 + b) * g.in_h * g.in_w * c);
     }
   });
 }
@@ -163,14 +177,14 @@ void conv2d_backward_filter(const std::string& op, const Window2d& g, const Tens
       return;
     }
     const int64_t chunk = images_per_chunk(n, rows * k * static_cast<int64_t>(sizeof(T)));
-    std::vector<T> col(static_cast<size_t>(chunk * rows * k));
+    T* col = column_buffer<T>(chunk * rows * k);
     for (int64_t n0 = 0; n0 < n; n0 += chunk) {
       const int64_t cn = std::min(chunk, n - n0);
 #pragma omp parallel for schedule(static)
       for (int64_t b = 0; b < cn; ++b)
-        im2col(px + (n0 + b) * g.in_h * g.in_w * c, g, c, col.data() + b * rows * k);
+        im2col(px + (n0 + b) * g.in_h * g.in_w * c, g, c, col + b * rows * k);
       // dw[O, K] (+)= dy_chunk^T [O, rows] * col [rows, K]
-      gemm(true, false, o, k, cn * rows, T(1), pdy + n0 * rows * o, o, col.data(), k,
+      gemm(true, false, o, k, cn * rows, T(1), pdy + n0 * rows * o, o, col, k,
            n0 == 0 ? T(0) : T(1), pdw, k);
     }
   });

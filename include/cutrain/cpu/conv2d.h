@@ -3,7 +3,8 @@
 //
 // The batch is processed in chunks whose column buffer stays under a fixed
 // budget; im2col/col2im run with OpenMP over the images of a chunk and one
-// GEMM covers the whole chunk, so BLAS threads get large matrices.
+// GEMM covers the whole chunk, so BLAS threads get large matrices. The
+// column buffer (at most 64 MiB) is kept per calling thread and reused.
 #pragma once
 
 #include <string>
