@@ -10,6 +10,15 @@ void register_elementwise_ops(OpRegistry& r);
 void register_conv2d_ops(OpRegistry& r);
 void register_pool_ops(OpRegistry& r);
 void register_batch_norm_ops(OpRegistry& r);
+void register_loss_ops(OpRegistry& r);
+void register_spectral_norm_ops(OpRegistry& r);
+void register_regularizer_ops(OpRegistry& r);
+void register_optimizer_ops(OpRegistry& r);
+void register_reduce_ops(OpRegistry& r);
+void register_softmax_ops(OpRegistry& r);
+void register_matmul_ops(OpRegistry& r);
+void register_shape_ops(OpRegistry& r);
+void register_dropout_ops(OpRegistry& r);
 
 #if CUTRAIN_WITH_CUDA
 }  // namespace cutrain::ops
@@ -24,6 +33,15 @@ void register_builtin_ops(OpRegistry& r) {
   register_conv2d_ops(r);
   register_pool_ops(r);
   register_batch_norm_ops(r);
+  register_loss_ops(r);
+  register_spectral_norm_ops(r);
+  register_regularizer_ops(r);
+  register_optimizer_ops(r);
+  register_reduce_ops(r);
+  register_softmax_ops(r);
+  register_matmul_ops(r);
+  register_shape_ops(r);
+  register_dropout_ops(r);
 #if CUTRAIN_WITH_CUDA
   cuda::register_cuda_kernels(r);
 #endif

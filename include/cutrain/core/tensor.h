@@ -14,6 +14,7 @@
 
 #include "cutrain/core/device.h"
 #include "cutrain/core/dtype.h"
+#include "cutrain/core/error.h"
 #include "cutrain/core/shape.h"
 #include "cutrain/core/stream.h"
 

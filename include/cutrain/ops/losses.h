@@ -1,0 +1,42 @@
+// Loss ops and their graph builders. Every loss returns one value per sample
+// ([N], N = the first dimension); weighting and reduction to a scalar are the
+// separate op weighted_loss_reduce, so a custom loss only has to produce [N].
+//
+// softmax_cross_entropy(logits [N, C], labels) attrs label_smoothing (0):
+//   labels are class ids (i32/i64 [N]) or one-hot/probabilities (float [N, C]);
+//   targets t = (1 - s) * onehot + s / C; loss_i = -sum_c t_ic log softmax(x_i)_c.
+//   Backward: the fused op softmax_cross_entropy_grad(dloss, logits, labels).
+// sigmoid_binary_cross_entropy(logits, targets) attrs label_smoothing (0),
+//   sum_features (false): elementwise max(x, 0) - x t + log(1 + exp(-|x|)) with
+//   t = (1 - s) * targets + s / 2, then the MEAN over the non-batch elements of
+//   each sample (Keras' binary_crossentropy), or their sum with sum_features.
+//   Backward: sigmoid_binary_cross_entropy_grad(dloss, logits, targets).
+// mean_squared_error(pred, target): mean over the non-batch elements of
+//   (pred - target)^2. Both inputs get gradients.
+// gaussian_kl(mu, logvar): -0.5 * sum over the non-batch elements of
+//   (1 + logvar - mu^2 - exp(logvar)), the KL term of a VAE.
+// weighted_loss_reduce(per_sample [N], [weights [N]]) attr mode:
+//   "sum_over_batch_size" (default, Keras: sum_i l_i w_i / N), "mean_weighted"
+//   (sum_i l_i w_i / sum_i w_i, 0 when the weights sum to 0), "sum". Output has
+//   shape [] (rank 0). Gradient w.r.t. per_sample only.
+// Labels, targets of the cross-entropies and weights never get gradients.
+#pragma once
+
+#include <string>
+
+#include "cutrain/graph/graph.h"
+
+namespace cutrain::ops {
+
+using graph::Value;
+
+Value softmax_cross_entropy(Value logits, Value labels, double label_smoothing = 0.0);
+Value sigmoid_binary_cross_entropy(Value logits, Value targets, double label_smoothing = 0.0,
+                                   bool sum_features = false);
+Value mean_squared_error(Value pred, Value target);
+Value gaussian_kl(Value mu, Value logvar);
+// `weights` may be undefined (every weight 1).
+Value weighted_loss_reduce(Value per_sample, Value weights = {},
+                           const std::string& mode = "sum_over_batch_size");
+
+}  // namespace cutrain::ops

@@ -1,0 +1,82 @@
+// Optimizer update ops and their graph builders. None has a gradient.
+//
+// Each update op updates one parameter and its slots in place
+// (mutated_inputs) and has one output: a [] token of the parameter's dtype
+// holding 0. The executor runs only the nodes its fetches need, so a training
+// step fetches the tokens to run the updates. The builders take vectors of
+// parameters, gradients and slots and return one token per parameter, so a
+// backend may later fuse them into one launch without changing callers.
+//
+// sgd_update(param, grad, [momentum_buf]) attrs lr, momentum (0), nesterov
+//   (false), weight_decay (0). PyTorch semantics with zero dampening:
+//   d = g + wd w; buf = momentum buf + d; d = nesterov ? d + momentum buf : buf;
+//   w -= lr d. The buffer starts at zeros (then the first step gives buf = d,
+//   exactly as PyTorch's first-step copy). It is needed when momentum != 0.
+// rmsprop_update(param, grad, ms, mom) attrs lr, decay (0.9), momentum (0),
+//   epsilon (1e-10). TF semantics (ApplyRMSProp), epsilon inside the root:
+//   ms = decay ms + (1 - decay) g^2; mom = momentum mom + lr g / sqrt(ms + eps);
+//   w -= mom. The caller initialises the slots: TF1's
+//   tf.compat.v1.train.RMSPropOptimizer (used by TF-slim's Inception recipe)
+//   starts ms at ONES, Keras' RMSprop at zeros; mom starts at zeros.
+// adam_update(param, grad, m, v) attrs lr (1e-3), beta1 (0.9), beta2 (0.999),
+//   epsilon (1e-8), step (1-based, required), weight_decay (0), decoupled
+//   (false). PyTorch semantics: Adam adds wd w to g; AdamW (decoupled) first
+//   scales w by (1 - lr wd). m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+//   w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). m, v start at 0.
+// global_norm(g_1, ..., g_k) -> [] = sqrt(sum_k sum(g_k^2)).
+// clip_by_global_norm(g_1, ..., g_k, norm []) attr clip_norm -> k outputs
+//   g_i * clip_norm / max(norm, clip_norm) (TF's clip_by_global_norm: unchanged
+//   while norm <= clip_norm; every output NaN when the norm is not finite).
+#pragma once
+
+#include <vector>
+
+#include "cutrain/graph/graph.h"
+
+namespace cutrain::ops {
+
+using graph::Value;
+
+struct SgdOptions {
+  double lr = 0.01;
+  double momentum = 0.0;
+  bool nesterov = false;
+  double weight_decay = 0.0;
+};
+
+struct RmsPropOptions {
+  double lr = 0.001;
+  double decay = 0.9;
+  double momentum = 0.0;
+  double epsilon = 1e-10;
+};
+
+struct AdamOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+  int64_t step = 1;  // 1-based, for the bias corrections
+  double weight_decay = 0.0;
+  bool decoupled = false;  // AdamW
+};
+
+Attrs sgd_attrs(const SgdOptions& o);
+Attrs rmsprop_attrs(const RmsPropOptions& o);
+Attrs adam_attrs(const AdamOptions& o);
+
+// `momentum_bufs` is empty when momentum is 0, else one per parameter.
+std::vector<Value> sgd_update(const std::vector<Value>& params, const std::vector<Value>& grads,
+                              const std::vector<Value>& momentum_bufs, const SgdOptions& options);
+std::vector<Value> rmsprop_update(const std::vector<Value>& params, const std::vector<Value>& grads,
+                                  const std::vector<Value>& ms, const std::vector<Value>& mom,
+                                  const RmsPropOptions& options);
+std::vector<Value> adam_update(const std::vector<Value>& params, const std::vector<Value>& grads,
+                               const std::vector<Value>& m, const std::vector<Value>& v,
+                               const AdamOptions& options);
+
+Value global_norm(const std::vector<Value>& grads);
+// Clips by `norm` when given, else by the global norm of `grads`.
+std::vector<Value> clip_by_global_norm(const std::vector<Value>& grads, double clip_norm, Value norm = {});
+
+}  // namespace cutrain::ops

@@ -1,0 +1,116 @@
+#include "cutrain/cpu/optimizers.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cutrain/cpu/dispatch.h"
+#include "cutrain/cpu/kernel.h"
+
+namespace cutrain::cpu {
+
+void sgd_update(const std::string& op, const SgdParams& p, const Tensor& param, const Tensor& grad,
+                const Tensor& buf) {
+  require_cpu_contiguous(op, {param, grad});
+  if (buf.defined()) require_cpu_contiguous(op, {buf});
+  dispatch_float(param.dtype(), op.c_str(), [&]<typename T>() {
+    T* w = param.data<T>();
+    const T* g = grad.data<T>();
+    T* b = buf.defined() ? buf.data<T>() : nullptr;
+    const T lr = static_cast<T>(p.lr), mu = static_cast<T>(p.momentum), wd = static_cast<T>(p.weight_decay);
+    const int64_t n = param.numel();
+#pragma omp parallel for if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) {
+      T d = g[i] + wd * w[i];
+      if (b) {
+        b[i] = mu * b[i] + d;
+        d = p.nesterov ? d + mu * b[i] : b[i];
+      }
+      w[i] -= lr * d;
+    }
+  });
+}
+
+void rmsprop_update(const std::string& op, const RmsPropParams& p, const Tensor& param, const Tensor& grad,
+                    const Tensor& ms, const Tensor& mom) {
+  require_cpu_contiguous(op, {param, grad, ms, mom});
+  dispatch_float(param.dtype(), op.c_str(), [&]<typename T>() {
+    T* w = param.data<T>();
+    const T* g = grad.data<T>();
+    T* s = ms.data<T>();
+    T* m = mom.data<T>();
+    const T lr = static_cast<T>(p.lr), rho = static_cast<T>(p.decay), mu = static_cast<T>(p.momentum),
+            eps = static_cast<T>(p.epsilon);
+    const int64_t n = param.numel();
+#pragma omp parallel for if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) {
+      s[i] = rho * s[i] + (T(1) - rho) * g[i] * g[i];
+      m[i] = mu * m[i] + lr * g[i] / std::sqrt(s[i] + eps);
+      w[i] -= m[i];
+    }
+  });
+}
+
+void adam_update(const std::string& op, const AdamParams& p, const Tensor& param, const Tensor& grad,
+                 const Tensor& m, const Tensor& v) {
+  require_cpu_contiguous(op, {param, grad, m, v});
+  dispatch_float(param.dtype(), op.c_str(), [&]<typename T>() {
+    T* w = param.data<T>();
+    const T* g = grad.data<T>();
+    T* pm = m.data<T>();
+    T* pv = v.data<T>();
+    const T b1 = static_cast<T>(p.beta1), b2 = static_cast<T>(p.beta2), eps = static_cast<T>(p.epsilon);
+    const T wd = static_cast<T>(p.weight_decay), lr = static_cast<T>(p.lr);
+    const double t = static_cast<double>(p.step);
+    // PyTorch's arrangement: step size lr / (1 - beta1^t), denominator
+    // sqrt(v) / sqrt(1 - beta2^t) + eps.
+    const T step_size = static_cast<T>(p.lr / (1.0 - std::pow(p.beta1, t)));
+    const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(p.beta2, t)));
+    const int64_t n = param.numel();
+#pragma omp parallel for if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) {
+      T d = g[i];
+      if (p.decoupled)
+        w[i] *= T(1) - lr * wd;
+      else
+        d += wd * w[i];
+      pm[i] = b1 * pm[i] + (T(1) - b1) * d;
+      pv[i] = b2 * pv[i] + (T(1) - b2) * d * d;
+      w[i] -= step_size * pm[i] / (std::sqrt(pv[i]) / bc2_sqrt + eps);
+    }
+  });
+}
+
+void global_norm(const std::string& op, const std::vector<Tensor>& grads, const Tensor& out) {
+  std::vector<Tensor> all = grads;
+  all.push_back(out);
+  require_cpu_contiguous(op, all);
+  dispatch_float(out.dtype(), op.c_str(), [&]<typename T>() {
+    double s = 0;
+    for (const Tensor& t : grads) {
+      const T* p = t.data<T>();
+      for (int64_t i = 0; i < t.numel(); ++i) s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+    }
+    out.data<T>()[0] = static_cast<T>(std::sqrt(s));
+  });
+}
+
+void clip_by_global_norm(const std::string& op, double clip_norm, const std::vector<Tensor>& grads,
+                         const Tensor& norm, const std::vector<Tensor>& out) {
+  std::vector<Tensor> all = grads;
+  all.insert(all.end(), out.begin(), out.end());
+  all.push_back(norm);
+  require_cpu_contiguous(op, all);
+  dispatch_float(norm.dtype(), op.c_str(), [&]<typename T>() {
+    const double nrm = static_cast<double>(norm.data<T>()[0]);
+    // TF's clip_by_global_norm: a NaN or infinite norm makes every output NaN.
+    const T scale = static_cast<T>(std::isfinite(nrm) ? clip_norm / std::max(nrm, clip_norm)
+                                                       : std::nan(""));
+    for (size_t k = 0; k < grads.size(); ++k) {
+      const T* g = grads[k].data<T>();
+      T* o = out[k].data<T>();
+      for (int64_t i = 0; i < grads[k].numel(); ++i) o[i] = g[i] * scale;
+    }
+  });
+}
+
+}  // namespace cutrain::cpu

@@ -1,0 +1,220 @@
+// The CUDA device backend: streams, events, raw allocators and copies for
+// cuda:N, registered with the core on first use of a CUDA device.
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "cutrain/core/backend.h"
+#include "cutrain/core/caching_allocator.h"
+#include "cutrain/cuda/check.h"
+
+namespace cutrain {
+
+namespace {
+
+// Makes `index` current for the calling thread (CUDA state is per thread).
+struct DeviceGuard {
+  explicit DeviceGuard(int index) {
+    CUDA_CHECK(cudaGetDevice(&previous_));
+    if (previous_ != index) CUDA_CHECK(cudaSetDevice(index));
+    index_ = index;
+  }
+  ~DeviceGuard() {
+    if (previous_ != index_) cudaSetDevice(previous_);
+  }
+  int previous_ = 0, index_ = 0;
+};
+
+class CudaStream final : public StreamImpl {
+ public:
+  // `owned` false wraps the legacy default stream (never destroyed).
+  CudaStream(int index, bool create) : index_(index) {
+    if (create) {
+      DeviceGuard g(index);
+      CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+      owned_ = true;
+    }
+  }
+  ~CudaStream() override {
+    if (owned_) cudaStreamDestroy(stream_);
+  }
+  Device device() const override { return Device::cuda(index_); }
+  void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+  void wait(EventImpl& e) override {
+    CUDA_CHECK(cudaStreamWaitEvent(stream_, static_cast<cudaEvent_t>(e.native_handle()), 0));
+  }
+  void enqueue(std::function<void()> fn) override {
+    auto* heap = new std::function<void()>(std::move(fn));
+    CUDA_CHECK(cudaLaunchHostFunc(
+        stream_,
+        [](void* p) {
+          std::unique_ptr<std::function<void()>> f(static_cast<std::function<void()>*>(p));
+          (*f)();
+        },
+        heap));
+  }
+  void* native_handle() const override { return stream_; }
+
+ private:
+  int index_;
+  cudaStream_t stream_ = nullptr;
+  bool owned_ = false;
+};
+
+class CudaEvent final : public EventImpl {
+ public:
+  explicit CudaEvent(int index) : index_(index) {
+    DeviceGuard g(index);
+    CUDA_CHECK(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming));
+  }
+  ~CudaEvent() override { cudaEventDestroy(event_); }
+  void record(StreamImpl& s) override {
+    CUDA_CHECK(cudaEventRecord(event_, static_cast<cudaStream_t>(s.native_handle())));
+  }
+  bool query() override {
+    const cudaError_t e = cudaEventQuery(event_);
+    if (e == cudaErrorNotReady) return false;
+    CUDA_CHECK(e);
+    return true;
+  }
+  void synchronize() override { CUDA_CHECK(cudaEventSynchronize(event_)); }
+  void* native_handle() const override { return event_; }
+
+ private:
+  int index_;
+  cudaEvent_t event_ = nullptr;
+};
+
+class CudaRawAllocator final : public RawAllocator {
+ public:
+  explicit CudaRawAllocator(int index) : index_(index) {}
+  void* allocate(std::size_t bytes) override {
+    DeviceGuard g(index_);
+    void* p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, bytes);
+    if (e == cudaErrorMemoryAllocation) {
+      cudaGetLastError();  // clear the sticky-free error state
+      return nullptr;
+    }
+    CUDA_CHECK(e);
+    return p;
+  }
+  void deallocate(void* p, std::size_t) override {
+    DeviceGuard g(index_);
+    CUDA_CHECK(cudaFree(p));
+  }
+  Device device() const override { return Device::cuda(index_); }
+  std::string name() const override { return "cudaMalloc"; }
+  std::size_t free_bytes() const override {
+    DeviceGuard g(index_);
+    std::size_t free = 0, total = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free, &total));
+    return free;
+  }
+
+ private:
+  int index_;
+};
+
+struct PerDevice {
+  std::shared_ptr<StreamImpl> default_stream;
+  std::unique_ptr<CachingAllocator> allocator;
+};
+
+class CudaBackend final : public DeviceBackend {
+ public:
+  CudaBackend() {
+    const cudaError_t e = cudaGetDeviceCount(&count_);
+    if (e != cudaSuccess) {
+      why_ = std::string("no CUDA device: ") + cudaGetErrorString(e);
+      count_ = 0;
+      cudaGetLastError();
+    } else if (count_ == 0) {
+      why_ = "no CUDA device: the driver reports 0 devices";
+    }
+    devices_.resize(static_cast<size_t>(count_));
+  }
+  DeviceType type() const override { return DeviceType::cuda; }
+
+  std::vector<DeviceInfo> infos() const override {
+    std::vector<DeviceInfo> out;
+    if (count_ == 0) {
+      out.push_back({Device::cuda(0), false, "CUDA", why_});
+      return out;
+    }
+    int driver = 0, runtime = 0;
+    cudaDriverGetVersion(&driver);
+    cudaRuntimeGetVersion(&runtime);
+    for (int i = 0; i < count_; ++i) {
+      cudaDeviceProp p{};
+      CUDA_CHECK(cudaGetDeviceProperties(&p, i));
+      char desc[256];
+      std::snprintf(desc, sizeof desc, "sm_%d%d, %d SMs, %.1f GiB, driver %d.%d, runtime %d.%d, cuDNN %zu",
+                    p.major, p.minor, p.multiProcessorCount,
+                    static_cast<double>(p.totalGlobalMem) / (1ull << 30), driver / 1000,
+                    (driver % 1000) / 10, runtime / 1000, (runtime % 1000) / 10, cudnnGetVersion());
+      out.push_back({Device::cuda(i), true, p.name, desc});
+    }
+    return out;
+  }
+  Stream create_stream(int index) override { return Stream(std::make_shared<CudaStream>(check(index), true)); }
+  Stream default_stream(int index) override {
+    PerDevice& d = per_device(index);
+    return Stream(d.default_stream);
+  }
+  Event create_event(int index) override { return Event(std::make_shared<CudaEvent>(check(index))); }
+  CachingAllocator& allocator(int index) override { return *per_device(index).allocator; }
+
+  void copy(void* dst, Device dd, const void* src, Device sd, std::size_t bytes, const Stream& stream) override {
+    const cudaMemcpyKind kind = dd.is_cuda() ? (sd.is_cuda() ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
+                                             : cudaMemcpyDeviceToHost;
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, static_cast<cudaStream_t>(stream.native_handle())));
+    // Copies involving pageable host memory must finish before the host
+    // touches it again: tensors promise no hidden asynchrony across devices.
+    if (!dd.is_cuda() || !sd.is_cuda()) CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream.native_handle())));
+  }
+  void memset(void* dst, int value, std::size_t bytes, const Stream& stream) override {
+    CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, static_cast<cudaStream_t>(stream.native_handle())));
+  }
+
+ private:
+  int check(int index) const {
+    CUTRAIN_CHECK(index >= 0 && index < count_, "device cuda:", index, " is not available: ",
+                  count_ == 0 ? why_ : "there are " + std::to_string(count_) + " CUDA devices");
+    return index;
+  }
+  PerDevice& per_device(int index) {
+    check(index);
+    std::lock_guard<std::mutex> lock(mu_);
+    PerDevice& d = devices_[static_cast<size_t>(index)];
+    if (!d.allocator) {
+      // A non-blocking stream per device serves as its default stream, so
+      // cutrain work never serialises with the legacy NULL stream.
+      d.default_stream = std::make_shared<CudaStream>(index, true);
+      d.allocator = std::make_unique<CachingAllocator>(
+          std::make_shared<CudaRawAllocator>(index),
+          [index] { return Event(std::make_shared<CudaEvent>(index)); });
+    }
+    return d;
+  }
+
+  int count_ = 0;
+  std::string why_;
+  std::mutex mu_;
+  std::vector<PerDevice> devices_;
+};
+
+}  // namespace
+
+void register_cuda_backend() { register_backend(std::make_unique<CudaBackend>()); }
+
+}  // namespace cutrain
+
+namespace cutrain::cuda {
+
+const char* cublas_status_string(cublasStatus_t s) { return cublasGetStatusString(s); }
+
+}  // namespace cutrain::cuda

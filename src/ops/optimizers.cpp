@@ -1,0 +1,239 @@
+// Optimizer op family: in-place parameter updates (one node per parameter,
+// each returning a [] token) and global-norm gradient clipping.
+#include "cutrain/ops/optimizers.h"
+
+#include "cutrain/core/error.h"
+#include "cutrain/cpu/kernel.h"
+#include "cutrain/cpu/optimizers.h"
+
+namespace cutrain::ops {
+
+namespace {
+
+using Specs = std::vector<TensorSpec>;
+using Tensors = std::vector<Tensor>;
+
+// param floating point; every other listed input has its shape and dtype.
+void require_like_param(const std::string& op, const Specs& in, const std::vector<const char*>& names) {
+  CUTRAIN_OP_CHECK(op, is_floating(in[0].dtype), "param must be floating point, got ", in[0].str());
+  for (size_t i = 1; i < in.size(); ++i)
+    CUTRAIN_OP_CHECK(op, in[i] == in[0], names[i], " ", in[i].str(), " must match param ", in[0].str());
+}
+
+Specs token(const TensorSpec& param) { return {{Shape{}, param.dtype}}; }
+
+void write_token(const Tensor& t) { store_from_double(t.raw_data(), t.dtype(), 0.0); }
+
+void require_non_negative(const std::string& op, const Attrs& a, const char* name, double fallback) {
+  CUTRAIN_OP_CHECK(op, a.f(name, fallback) >= 0, name, " must be >= 0, got ", a.f(name, fallback));
+}
+
+void add_sgd(OpRegistry& r) {
+  OpSchema s;
+  s.name = "sgd_update";
+  s.num_inputs = -1;
+  s.min_inputs = 2;
+  s.mutated_inputs = {0, 2};  // 2 only when the momentum buffer is given
+  s.nondifferentiable_inputs = {0, 1, 2};
+  s.doc = "(param, grad, [momentum_buf]) -> token []; attrs lr, momentum, nesterov, weight_decay";
+  s.infer = [](const Attrs& a, const Specs& in) {
+    const std::string op = "sgd_update";
+    CUTRAIN_OP_CHECK(op, in.size() <= 3, "takes param, grad and optional momentum_buf, got ", specs_str(in));
+    require_like_param(op, in, {"param", "grad", "momentum_buf"});
+    require_non_negative(op, a, "lr", 0.01);
+    require_non_negative(op, a, "momentum", 0.0);
+    const double mu = a.f("momentum", 0.0);
+    CUTRAIN_OP_CHECK(op, mu == 0.0 || in.size() == 3, "momentum ", mu, " needs a momentum_buf input");
+    CUTRAIN_OP_CHECK(op, !a.b("nesterov", false) || mu > 0.0, "nesterov needs momentum > 0");
+    return token(in[0]);
+  };
+  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cpu::SgdParams p;
+    p.lr = c.attrs.f("lr", 0.01);
+    p.momentum = c.attrs.f("momentum", 0.0);
+    p.nesterov = c.attrs.b("nesterov", false);
+    p.weight_decay = c.attrs.f("weight_decay", 0.0);
+    cpu::sgd_update(c.op_name, p, in[0], in[1], in.size() > 2 ? in[2] : Tensor{});
+    write_token(out[0]);
+  });
+  r.add(std::move(s));
+}
+
+void add_rmsprop(OpRegistry& r) {
+  OpSchema s;
+  s.name = "rmsprop_update";
+  s.num_inputs = 4;
+  s.mutated_inputs = {0, 2, 3};
+  s.nondifferentiable_inputs = {0, 1, 2, 3};
+  s.doc = "(param, grad, ms, mom) -> token []; TF RMSProp; attrs lr, decay, momentum, epsilon";
+  s.infer = [](const Attrs& a, const Specs& in) {
+    const std::string op = "rmsprop_update";
+    require_like_param(op, in, {"param", "grad", "ms", "mom"});
+    require_non_negative(op, a, "lr", 0.001);
+    require_non_negative(op, a, "momentum", 0.0);
+    const double decay = a.f("decay", 0.9);
+    CUTRAIN_OP_CHECK(op, decay >= 0 && decay <= 1, "decay must be in [0, 1], got ", decay);
+    return token(in[0]);
+  };
+  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cpu::RmsPropParams p;
+    p.lr = c.attrs.f("lr", 0.001);
+    p.decay = c.attrs.f("decay", 0.9);
+    p.momentum = c.attrs.f("momentum", 0.0);
+    p.epsilon = c.attrs.f("epsilon", 1e-10);
+    cpu::rmsprop_update(c.op_name, p, in[0], in[1], in[2], in[3]);
+    write_token(out[0]);
+  });
+  r.add(std::move(s));
+}
+
+void add_adam(OpRegistry& r) {
+  OpSchema s;
+  s.name = "adam_update";
+  s.num_inputs = 4;
+  s.mutated_inputs = {0, 2, 3};
+  s.nondifferentiable_inputs = {0, 1, 2, 3};
+  s.doc = "(param, grad, m, v) -> token []; attrs lr, beta1, beta2, epsilon, step, weight_decay, decoupled";
+  s.infer = [](const Attrs& a, const Specs& in) {
+    const std::string op = "adam_update";
+    require_like_param(op, in, {"param", "grad", "m", "v"});
+    require_non_negative(op, a, "lr", 1e-3);
+    CUTRAIN_OP_CHECK(op, a.i("step") >= 1, "step is 1-based, got ", a.i("step"));
+    const double b1 = a.f("beta1", 0.9), b2 = a.f("beta2", 0.999);
+    CUTRAIN_OP_CHECK(op, b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1, "beta1 and beta2 must be in [0, 1), got ",
+                     b1, " and ", b2);
+    return token(in[0]);
+  };
+  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cpu::AdamParams p;
+    p.lr = c.attrs.f("lr", 1e-3);
+    p.beta1 = c.attrs.f("beta1", 0.9);
+    p.beta2 = c.attrs.f("beta2", 0.999);
+    p.epsilon = c.attrs.f("epsilon", 1e-8);
+    p.step = c.attrs.i("step");
+    p.weight_decay = c.attrs.f("weight_decay", 0.0);
+    p.decoupled = c.attrs.b("decoupled", false);
+    cpu::adam_update(c.op_name, p, in[0], in[1], in[2], in[3]);
+    write_token(out[0]);
+  });
+  r.add(std::move(s));
+}
+
+void require_same_dtype(const std::string& op, const Specs& in) {
+  for (const TensorSpec& t : in)
+    CUTRAIN_OP_CHECK(op, is_floating(t.dtype) && t.dtype == in[0].dtype,
+                     "inputs must share one floating-point dtype, got ", specs_str(in));
+}
+
+void add_clipping(OpRegistry& r) {
+  OpSchema s;
+  s.name = "global_norm";
+  s.num_inputs = -1;
+  s.min_inputs = 1;
+  s.doc = "(g_1, ..., g_k) -> [] = sqrt(sum of every g^2)";
+  s.infer = [](const Attrs&, const Specs& in) {
+    require_same_dtype("global_norm", in);
+    return Specs{{Shape{}, in[0].dtype}};
+  };
+  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cpu::global_norm(c.op_name, in, out[0]);
+  });
+  r.add(std::move(s));
+
+  OpSchema cl;
+  cl.name = "clip_by_global_norm";
+  cl.num_inputs = -1;
+  cl.min_inputs = 2;
+  cl.num_outputs = -1;
+  cl.doc = "(g_1, ..., g_k, norm []) -> g_i * clip_norm / max(norm, clip_norm); attr clip_norm";
+  cl.infer = [](const Attrs& a, const Specs& in) {
+    const std::string op = "clip_by_global_norm";
+    require_same_dtype(op, in);
+    CUTRAIN_OP_CHECK(op, in.back().shape.numel() == 1, "the last input is the norm (one element), got ",
+                     in.back().str());
+    CUTRAIN_OP_CHECK(op, a.f("clip_norm") > 0, "clip_norm must be > 0, got ", a.f("clip_norm"));
+    return Specs(in.begin(), in.end() - 1);
+  };
+  cl.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cpu::clip_by_global_norm(c.op_name, c.attrs.f("clip_norm"), Tensors(in.begin(), in.end() - 1), in.back(), out);
+  });
+  r.add(std::move(cl));
+}
+
+void require_counts(const char* op, size_t params, size_t other, const char* what) {
+  CUTRAIN_CHECK(other == params, op, ": ", params, " parameters but ", other, " ", what);
+}
+
+}  // namespace
+
+Attrs sgd_attrs(const SgdOptions& o) {
+  return {{"lr", o.lr}, {"momentum", o.momentum}, {"nesterov", o.nesterov}, {"weight_decay", o.weight_decay}};
+}
+
+Attrs rmsprop_attrs(const RmsPropOptions& o) {
+  return {{"lr", o.lr}, {"decay", o.decay}, {"momentum", o.momentum}, {"epsilon", o.epsilon}};
+}
+
+Attrs adam_attrs(const AdamOptions& o) {
+  return {{"lr", o.lr},   {"beta1", o.beta1},       {"beta2", o.beta2},        {"epsilon", o.epsilon},
+          {"step", o.step}, {"weight_decay", o.weight_decay}, {"decoupled", o.decoupled}};
+}
+
+std::vector<Value> sgd_update(const std::vector<Value>& params, const std::vector<Value>& grads,
+                              const std::vector<Value>& momentum_bufs, const SgdOptions& options) {
+  require_counts("sgd_update", params.size(), grads.size(), "gradients");
+  if (!momentum_bufs.empty()) require_counts("sgd_update", params.size(), momentum_bufs.size(), "momentum buffers");
+  std::vector<Value> tokens;
+  for (size_t i = 0; i < params.size(); ++i) {
+    std::vector<Value> in{params[i], grads[i]};
+    if (!momentum_bufs.empty()) in.push_back(momentum_bufs[i]);
+    tokens.push_back(params[i].graph->apply1("sgd_update", in, sgd_attrs(options)));
+  }
+  return tokens;
+}
+
+std::vector<Value> rmsprop_update(const std::vector<Value>& params, const std::vector<Value>& grads,
+                                  const std::vector<Value>& ms, const std::vector<Value>& mom,
+                                  const RmsPropOptions& options) {
+  require_counts("rmsprop_update", params.size(), grads.size(), "gradients");
+  require_counts("rmsprop_update", params.size(), ms.size(), "ms slots");
+  require_counts("rmsprop_update", params.size(), mom.size(), "mom slots");
+  std::vector<Value> tokens;
+  for (size_t i = 0; i < params.size(); ++i)
+    tokens.push_back(params[i].graph->apply1("rmsprop_update", {params[i], grads[i], ms[i], mom[i]},
+                                             rmsprop_attrs(options)));
+  return tokens;
+}
+
+std::vector<Value> adam_update(const std::vector<Value>& params, const std::vector<Value>& grads,
+                               const std::vector<Value>& m, const std::vector<Value>& v,
+                               const AdamOptions& options) {
+  require_counts("adam_update", params.size(), grads.size(), "gradients");
+  require_counts("adam_update", params.size(), m.size(), "m slots");
+  require_counts("adam_update", params.size(), v.size(), "v slots");
+  std::vector<Value> tokens;
+  for (size_t i = 0; i < params.size(); ++i)
+    tokens.push_back(params[i].graph->apply1("adam_update", {params[i], grads[i], m[i], v[i]}, adam_attrs(options)));
+  return tokens;
+}
+
+Value global_norm(const std::vector<Value>& grads) {
+  CUTRAIN_CHECK(!grads.empty(), "global_norm of no gradients");
+  return grads[0].graph->apply1("global_norm", grads);
+}
+
+std::vector<Value> clip_by_global_norm(const std::vector<Value>& grads, double clip_norm, Value norm) {
+  CUTRAIN_CHECK(!grads.empty(), "clip_by_global_norm of no gradients");
+  std::vector<Value> in = grads;
+  in.push_back(norm.defined() ? norm : global_norm(grads));
+  return grads[0].graph->apply("clip_by_global_norm", in, {{"clip_norm", clip_norm}});
+}
+
+void register_optimizer_ops(OpRegistry& r) {
+  add_sgd(r);
+  add_rmsprop(r);
+  add_adam(r);
+  add_clipping(r);
+}
+
+}  // namespace cutrain::ops
