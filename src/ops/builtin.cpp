@@ -7,6 +7,9 @@ namespace cutrain::ops {
 
 // One line per family (defined in src/ops/<family>.cpp).
 void register_elementwise_ops(OpRegistry& r);
+void register_conv2d_ops(OpRegistry& r);
+void register_pool_ops(OpRegistry& r);
+void register_batch_norm_ops(OpRegistry& r);
 void register_loss_ops(OpRegistry& r);
 void register_spectral_norm_ops(OpRegistry& r);
 void register_regularizer_ops(OpRegistry& r);
@@ -27,6 +30,9 @@ namespace cutrain::ops {
 
 void register_builtin_ops(OpRegistry& r) {
   register_elementwise_ops(r);
+  register_conv2d_ops(r);
+  register_pool_ops(r);
+  register_batch_norm_ops(r);
   register_loss_ops(r);
   register_spectral_norm_ops(r);
   register_regularizer_ops(r);

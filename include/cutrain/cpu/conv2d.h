@@ -1,0 +1,33 @@
+// CPU reference kernels for 2-D convolution (NHWC activations, OHWI
+// weights), float and double: im2col + GEMM through OpenBLAS.
+//
+// The batch is processed in chunks whose column buffer stays under a fixed
+// budget; im2col/col2im run with OpenMP over the images of a chunk and one
+// GEMM covers the whole chunk, so BLAS threads get large matrices. The
+// column buffer (at most 64 MiB) is kept per calling thread and reused.
+#pragma once
+
+#include <string>
+
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/padding.h"
+
+namespace cutrain::cpu {
+
+// y[N, OH, OW, O] = sum over (i, j, c) of x[n, oh*sh - pt + i*dh, ow*sw - pl + j*dw, c]
+// * w[o, i, j, c] (+ bias[o]; bias may be undefined). Padding reads as zero.
+void conv2d_forward(const std::string& op, const ops::Window2d& win, const Tensor& x,
+                    const Tensor& w, const Tensor& bias, const Tensor& y);
+
+// dx[N, H, W, C] from dy[N, OH, OW, O] and w: the adjoint of conv2d_forward in x.
+void conv2d_backward_input(const std::string& op, const ops::Window2d& win, const Tensor& dy,
+                           const Tensor& w, const Tensor& dx);
+
+// dw[O, kh, kw, C] from dy and x: the adjoint of conv2d_forward in w.
+void conv2d_backward_filter(const std::string& op, const ops::Window2d& win, const Tensor& dy,
+                            const Tensor& x, const Tensor& dw);
+
+// out[C] = sum of x over every axis but the last (bias gradients of conv and dense).
+void reduce_nhw_sum(const std::string& op, const Tensor& x, const Tensor& out);
+
+}  // namespace cutrain::cpu

@@ -1,0 +1,37 @@
+// Batch normalization over the last (channel) axis: NHWC activations or
+// [N, C] dense features.
+//
+//   batch_norm(x, beta, running_mean, running_var [, gamma])
+//       -> (y, saved_mean [C], saved_invstd [C])
+//     attrs: epsilon (default 0.001), decay (default 0.9997; torch momentum m is
+//            decay 1 - m), has_gamma (optional; must match the inputs)
+//     Training (OpContext::training) normalizes with the batch mean and the
+//     biased batch variance and updates running = decay * running +
+//     (1 - decay) * batch with the unbiased variance; eval uses the running
+//     statistics. running_mean and running_var (inputs 2 and 3) are mutated in
+//     place and get no gradient. The optional gamma comes last so those
+//     indices do not depend on it; without gamma the scale is 1 (slim's
+//     beta-only default). saved_mean/saved_invstd are the statistics used.
+//   batch_norm_grad(dy, x, saved_mean, saved_invstd [, gamma]) -> (dx, dbeta [, dgamma])
+//   batch_norm_stats_grad(x, saved_mean, saved_invstd, dmean, dinvstd) -> dx
+//     (gradients that reach the saved statistics; zero in eval)
+#pragma once
+
+#include "cutrain/graph/graph.h"
+
+namespace cutrain::ops {
+
+using graph::Value;
+
+struct BatchNormOptions {
+  double epsilon = 0.001;
+  double decay = 0.9997;
+
+  Attrs attrs() const;
+};
+
+// Returns y. `gamma` may be an undefined Value (beta-only batch norm).
+Value batch_norm(Value x, Value beta, Value gamma, Value running_mean, Value running_var,
+                 const BatchNormOptions& options = {});
+
+}  // namespace cutrain::ops

@@ -1,0 +1,37 @@
+// 2-D convolution ops and their graph builders (NHWC activations, OHWI weights).
+//
+//   conv2d(x [N, H, W, C], w [O, kh, kw, C] [, bias [O]]) -> y [N, OH, OW, O]
+//     attrs: strides [sh, sw], padding "SAME" | "VALID" | "EXPLICIT",
+//            pads [top, bottom, left, right] (EXPLICIT only), dilations [dh, dw] (default 1)
+//   conv2d_backward_input(dy, w) -> dx         attrs: conv2d's + input_shape [N, H, W, C]
+//   conv2d_backward_filter(dy, x) -> dw        attrs: conv2d's + filter_shape [O, kh, kw, C]
+//   reduce_nhw_sum(x [..., C]) -> [C]          sum over every axis but the last (bias grads)
+//
+// Output sizes and padding follow ops/padding.h (TensorFlow's SAME rule).
+// The backward ops have backward rules too (they are linear in each input).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cutrain/graph/graph.h"
+
+namespace cutrain::ops {
+
+using graph::Value;
+
+struct Conv2dOptions {
+  std::vector<int64_t> strides{1, 1};
+  std::string padding = "SAME";  // slim's conv2d default
+  std::vector<int64_t> pads{};   // [top, bottom, left, right], EXPLICIT only
+  std::vector<int64_t> dilations{1, 1};
+
+  Attrs attrs() const;
+};
+
+Value conv2d(Value x, Value w, const Conv2dOptions& options = {}, Value bias = {});
+Value conv2d_backward_input(Value dy, Value w, const Shape& input_shape, const Attrs& conv_attrs);
+Value conv2d_backward_filter(Value dy, Value x, const Shape& filter_shape, const Attrs& conv_attrs);
+Value reduce_nhw_sum(Value x);
+
+}  // namespace cutrain::ops

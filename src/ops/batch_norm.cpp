@@ -1,0 +1,153 @@
+// Batch-norm op family: schemas, inference, CPU kernels and backward rules.
+#include "cutrain/ops/batch_norm.h"
+
+#include "cutrain/core/error.h"
+#include "cutrain/cpu/batch_norm.h"
+#include "cutrain/cpu/kernel.h"
+#include "cutrain/graph/autodiff.h"
+
+namespace cutrain::ops {
+
+using graph::Graph;
+using graph::Node;
+
+Attrs BatchNormOptions::attrs() const { return Attrs{{"epsilon", epsilon}, {"decay", decay}}; }
+
+namespace {
+
+constexpr int kRunningMean = 2;
+constexpr int kRunningVar = 3;
+constexpr int kGamma = 4;
+
+void check_channel_vector(const TensorSpec& t, const char* what, const TensorSpec& x) {
+  const int64_t c = x.shape[-1];
+  CUTRAIN_CHECK(t.dtype == x.dtype && t.shape == Shape{c}, what, " ", t.str(), " must be ",
+                dtype_name(x.dtype), "[", c, "] for x ", x.str(), " (channels last)");
+}
+
+void check_x(const TensorSpec& x) {
+  CUTRAIN_CHECK(x.dtype == DType::f32 || x.dtype == DType::f64, "x ", x.str(), " must be f32 or f64");
+  CUTRAIN_CHECK(x.shape.rank() >= 2, "x ", x.str(), " must have a batch and a channel axis");
+  CUTRAIN_CHECK(x.shape.numel() > 0, "x ", x.str(), " is empty");
+}
+
+Tensor optional(const std::vector<Tensor>& v, size_t i) { return i < v.size() ? v[i] : Tensor(); }
+
+Value zeros_like(Graph& g, Value v) { return g.constant(Tensor::zeros(v.shape(), v.dtype()), "zeros"); }
+
+}  // namespace
+
+Value batch_norm(Value x, Value beta, Value gamma, Value running_mean, Value running_var,
+                 const BatchNormOptions& options) {
+  std::vector<Value> in{x, beta, running_mean, running_var};
+  if (gamma.defined()) in.push_back(gamma);
+  Attrs a = options.attrs();
+  a.set("has_gamma", gamma.defined());
+  return x.graph->apply1("batch_norm", in, a);
+}
+
+void register_batch_norm_ops(OpRegistry& r) {
+  OpSchema s;
+  s.name = "batch_norm";
+  s.num_inputs = -1;
+  s.min_inputs = 4;
+  s.num_outputs = 3;
+  s.mutated_inputs = {kRunningMean, kRunningVar};
+  s.nondifferentiable_inputs = {kRunningMean, kRunningVar};
+  s.doc = "(x, beta, running_mean, running_var [, gamma]) -> (y, saved_mean, saved_invstd); "
+          "epsilon, decay, has_gamma";
+  s.infer = [](const Attrs& a, const std::vector<TensorSpec>& in) {
+    CUTRAIN_CHECK(in.size() <= 5, "expects x, beta, running_mean, running_var and an optional gamma, got ",
+                  in.size(), " inputs");
+    if (a.has("has_gamma"))
+      CUTRAIN_CHECK(a.b("has_gamma") == (in.size() == 5), "has_gamma=", a.b("has_gamma"), " but ",
+                    in.size(), " inputs were given");
+    CUTRAIN_CHECK(a.f("epsilon", 0.001) > 0, "epsilon must be positive");
+    const double decay = a.f("decay", 0.9997);
+    CUTRAIN_CHECK(decay >= 0 && decay <= 1, "decay ", decay, " must lie in [0, 1]");
+    check_x(in[0]);
+    check_channel_vector(in[1], "beta", in[0]);
+    check_channel_vector(in[kRunningMean], "running_mean", in[0]);
+    check_channel_vector(in[kRunningVar], "running_var", in[0]);
+    if (in.size() == 5) check_channel_vector(in[kGamma], "gamma", in[0]);
+    const TensorSpec stat{Shape{in[0].shape[-1]}, in[0].dtype};
+    return std::vector<TensorSpec>{in[0], stat, stat};
+  };
+  s.kernels[DeviceType::cpu] = cpu::on_stream(
+      [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+        cpu::batch_norm(ctx.op_name, ctx.training, ctx.attrs.f("epsilon", 0.001),
+                        ctx.attrs.f("decay", 0.9997), in[0], in[1], optional(in, kGamma),
+                        in[kRunningMean], in[kRunningVar], out[0], out[1], out[2]);
+      });
+  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
+    std::vector<Value> grads(n.inputs.size());
+    const Value x = n.inputs[0];
+    const Value mean{&g, n.id, 1}, invstd{&g, n.id, 2};
+    const bool has_gamma = n.inputs.size() == 5;
+    std::vector<Value> dx_terms;
+    if (dys[0].defined()) {
+      std::vector<Value> in{dys[0], x, mean, invstd};
+      if (has_gamma) in.push_back(n.inputs[kGamma]);
+      const std::vector<Value> d = g.apply("batch_norm_grad", in, {{"has_gamma", has_gamma}});
+      dx_terms.push_back(d[0]);
+      grads[1] = d[1];
+      if (has_gamma) grads[kGamma] = d[2];
+    }
+    if (dys[1].defined() || dys[2].defined()) {
+      const Value dmean = dys[1].defined() ? dys[1] : zeros_like(g, mean);
+      const Value dinvstd = dys[2].defined() ? dys[2] : zeros_like(g, invstd);
+      dx_terms.push_back(g.apply1("batch_norm_stats_grad", {x, mean, invstd, dmean, dinvstd}));
+    }
+    if (!dx_terms.empty()) grads[0] = graph::add_n(g, dx_terms);
+    return grads;
+  };
+  r.add(std::move(s));
+
+  OpSchema d;
+  d.name = "batch_norm_grad";
+  d.num_inputs = -1;
+  d.min_inputs = 4;
+  d.num_outputs = -1;
+  d.doc = "(dy, x, saved_mean, saved_invstd [, gamma]) -> (dx, dbeta [, dgamma])";
+  d.infer = [](const Attrs&, const std::vector<TensorSpec>& in) {
+    CUTRAIN_CHECK(in.size() <= 5, "expects dy, x, saved_mean, saved_invstd and an optional gamma, got ",
+                  in.size(), " inputs");
+    check_x(in[1]);
+    CUTRAIN_CHECK(in[0] == in[1], "dy ", in[0].str(), " and x ", in[1].str(), " differ");
+    check_channel_vector(in[2], "saved_mean", in[1]);
+    check_channel_vector(in[3], "saved_invstd", in[1]);
+    const TensorSpec stat{Shape{in[1].shape[-1]}, in[1].dtype};
+    std::vector<TensorSpec> out{in[1], stat};
+    if (in.size() == 5) {
+      check_channel_vector(in[4], "gamma", in[1]);
+      out.push_back(stat);
+    }
+    return out;
+  };
+  d.kernels[DeviceType::cpu] = cpu::on_stream(
+      [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+        cpu::batch_norm_grad(ctx.op_name, ctx.training, in[0], in[1], in[2], in[3], optional(in, 4),
+                             out[0], out[1], optional(out, 2));
+      });
+  r.add(std::move(d));
+
+  OpSchema sg;
+  sg.name = "batch_norm_stats_grad";
+  sg.num_inputs = 5;
+  sg.doc = "(x, saved_mean, saved_invstd, dmean, dinvstd) -> dx through the batch statistics";
+  sg.infer = [](const Attrs&, const std::vector<TensorSpec>& in) {
+    check_x(in[0]);
+    check_channel_vector(in[1], "saved_mean", in[0]);
+    check_channel_vector(in[2], "saved_invstd", in[0]);
+    check_channel_vector(in[3], "dmean", in[0]);
+    check_channel_vector(in[4], "dinvstd", in[0]);
+    return std::vector<TensorSpec>{in[0]};
+  };
+  sg.kernels[DeviceType::cpu] = cpu::on_stream(
+      [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+        cpu::batch_norm_stats_grad(ctx.op_name, ctx.training, in[0], in[1], in[2], in[3], in[4], out[0]);
+      });
+  r.add(std::move(sg));
+}
+
+}  // namespace cutrain::ops
