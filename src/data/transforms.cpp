@@ -249,19 +249,34 @@ void scale_to_symmetric(FloatImage& im) {
 
 namespace {
 
-// Clips, scales to [-1, 1] and writes `channels` output channels (replicating gray).
-void emit(const FloatImage& f, int channels, float* out) {
+// One pass over the resized image: brightness delta, saturation factor (RGB
+// only), clip, scale to [-1, 1], and write `channels` output channels
+// (replicating gray). Same arithmetic as adjust_brightness, adjust_saturation
+// and scale_to_symmetric applied in turn, without three extra passes.
+void emit(const FloatImage& f, float delta, float factor, int channels, float* out) {
   const std::size_t n = static_cast<std::size_t>(f.height) * f.width;
-  if (f.channels == channels) {
-    for (std::size_t i = 0; i < n * channels; ++i) {
-      out[i] = std::clamp(f.pixels[i], 0.0f, 1.0f) * 2.0f - 1.0f;
+  auto finish = [](float v) { return std::clamp(v, 0.0f, 1.0f) * 2.0f - 1.0f; };
+  if (f.channels == 3 && channels == 3) {
+    for (std::size_t i = 0; i < n; ++i) {
+      float c[3] = {f.pixels[3 * i] + delta, f.pixels[3 * i + 1] + delta,
+                    f.pixels[3 * i + 2] + delta};
+      if (factor != 1.0f) {
+        const float v = std::max({c[0], c[1], c[2]});
+        const float mn = std::min({c[0], c[1], c[2]});
+        if (v > 0.0f && v != mn) {
+          const float s = (v - mn) / v;
+          const float ratio = std::clamp(s * factor, 0.0f, 1.0f) / s;
+          for (int k = 0; k < 3; ++k) c[k] = v - (v - c[k]) * ratio;
+        }
+      }
+      for (int k = 0; k < 3; ++k) out[3 * i + k] = finish(c[k]);
     }
     return;
   }
   CUTRAIN_CHECK(f.channels == 1, "transform: cannot make ", channels, " channels from ",
                 f.channels);
   for (std::size_t i = 0; i < n; ++i) {
-    const float v = std::clamp(f.pixels[i], 0.0f, 1.0f) * 2.0f - 1.0f;
+    const float v = finish(f.pixels[i] + delta);
     for (int c = 0; c < channels; ++c) out[i * channels + c] = v;
   }
 }
@@ -285,10 +300,10 @@ Transform inception_train_transform(int size, int channels, InceptionTrainOption
       // Slim fast mode, ordering 0: brightness, then saturation; clip at the end.
       const float delta = rng.uniform(-o.max_brightness_delta, o.max_brightness_delta);
       const float factor = rng.uniform(o.min_saturation, o.max_saturation);
-      adjust_brightness(f, delta);
-      adjust_saturation(f, factor);
+      emit(f, delta, factor, channels, out);
+    } else {
+      emit(f, 0.0f, 1.0f, channels, out);
     }
-    emit(f, channels, out);
   };
   return t;
 }
@@ -299,7 +314,7 @@ Transform inception_eval_transform(int size, int channels, double central_fracti
   Transform t{size, size, channels, {}};
   t.apply = [size, channels, central_fraction](const Image& src, SampleRng&, float* out) {
     const Crop c = central_crop(src.height, src.width, central_fraction);
-    emit(crop_resize_to_float(src, c, size, size), channels, out);
+    emit(crop_resize_to_float(src, c, size, size), 0.0f, 1.0f, channels, out);
   };
   return t;
 }

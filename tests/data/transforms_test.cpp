@@ -176,6 +176,34 @@ TEST(Transforms, PipelinesProduceValuesInRangeAndAreDeterministic) {
   EXPECT_NE(e0, e1);
 }
 
+// The train pipeline is slim's order of the public steps: crop, resize, flip,
+// brightness, saturation, clip and scale (drawn from the sample's stream in that order).
+TEST(Transforms, TrainPipelineEqualsTheComposedSteps) {
+  for (const Image& im : {random_image(40, 30, 3, 4), random_image(28, 28, 1, 6)}) {
+    for (uint64_t index = 0; index < 20; ++index) {
+      const Transform t = inception_train_transform(33);
+      std::vector<float> out(33 * 33 * 3);
+      SampleRng r1(9, 2, index), r2(9, 2, index);
+      t.apply(im, r1, out.data());
+
+      const Crop c = random_crop(im.height, im.width, r2, RandomCropOptions{});
+      const bool flip = r2.bernoulli(0.5f);
+      FloatImage f = crop_resize_to_float(im, c, 33, 33, false);
+      if (flip) flip_horizontal(f);
+      const float delta = r2.uniform(-32.0f / 255.0f, 32.0f / 255.0f);
+      const float factor = r2.uniform(0.5f, 1.5f);
+      adjust_brightness(f, delta);
+      adjust_saturation(f, factor);
+      scale_to_symmetric(f);
+      const FloatImage rgb = gray_to_rgb(f);
+      ASSERT_EQ(rgb.pixels.size(), out.size());
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        ASSERT_NEAR(out[i], rgb.pixels[i], 1e-6f) << "sample " << index << " element " << i;
+      }
+    }
+  }
+}
+
 TEST(Transforms, SampleRngIsKeyedBySeedEpochAndIndex) {
   auto draw = [](uint64_t s, uint64_t e, uint64_t i) {
     SampleRng r(s, e, i);
