@@ -195,6 +195,37 @@ TEST(TensorBoard, ReaderDetectsCorruption) {
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
 }
 
+// Wire bytes written out by hand from event.proto / summary.proto, so the
+// writer is checked independently of our own reader.
+TEST(TensorBoard, WireBytesMatchTheProtoDefinitions) {
+  ScratchDir dir("tb_wire");
+  std::string path;
+  {
+    EventWriter w(dir.path.string());
+    w.add_scalar("loss", 0.5, 5);
+    path = w.path();
+  }
+  const std::string file = slurp(path);
+  // Record 0: Event{wall_time (field 1, fixed64), file_version (field 3)}.
+  ASSERT_GE(file.size(), 12u + 24 + 4);
+  EXPECT_EQ(file[0], 24);
+  EXPECT_EQ(static_cast<uint8_t>(file[12]), 0x09);  // key 1, wire type 1
+  EXPECT_EQ(file.substr(21, 15), std::string("\x1A\x0D") + "brain.Event:2");
+  // Record 1: Event{wall_time, step = 5, summary{value{tag "loss", simple_value 0.5f}}}.
+  const std::size_t r1 = 12 + 24 + 4;
+  EXPECT_EQ(file[r1], 26);
+  const std::string data = file.substr(r1 + 12, 26);
+  EXPECT_EQ(static_cast<uint8_t>(data[0]), 0x09);
+  const std::string expected_tail =
+      std::string("\x10\x05", 2) +             // step: key 2, varint 5
+      std::string("\x2A\x0D", 2) +             // summary: key 5, 13 bytes
+      std::string("\x0A\x0B", 2) +             //   value: key 1, 11 bytes
+      std::string("\x0A\x04", 2) + "loss" +    //     tag: key 1, 4 bytes
+      std::string("\x15\x00\x00\x00\x3F", 5);  //     simple_value: key 2 fixed32, 0.5f
+  EXPECT_EQ(data.substr(9), expected_tail);
+  EXPECT_EQ(file.size(), r1 + 12 + 26 + 4);
+}
+
 TEST(TensorBoard, FramingMatchesSpecification) {
   const std::string data = "abc";
   const std::string rec = frame_record(data);
