@@ -6,8 +6,10 @@
 // 1.07 MB at 299). Run: ./loader_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "cutrain/data/dataset.h"
 #include "cutrain/data/idx.h"
@@ -18,16 +20,22 @@ namespace {
 using namespace cutrain;
 using namespace cutrain::data;
 
+// CUTRAIN_FASHION_MNIST_DIR overrides the Debian package location.
+std::string fashion_dir() {
+  const char* env = std::getenv("CUTRAIN_FASHION_MNIST_DIR");
+  return env ? env : kFashionMnistDir;
+}
+
 std::shared_ptr<const Dataset> fashion_train() {
   static const std::shared_ptr<const Dataset> ds = [] {
-    return std::make_shared<TensorDataset>(load_fashion_mnist(Split::train));
+    return std::make_shared<TensorDataset>(load_fashion_mnist(Split::train, fashion_dir()));
   }();
   return ds;
 }
 
 // Args: output size, workers, train (1) or eval (0) preprocessing.
 void BM_FashionMnistLoader(benchmark::State& state) {
-  if (!std::filesystem::exists(std::string(kFashionMnistDir))) {
+  if (!std::filesystem::exists(fashion_dir())) {
     state.SkipWithError("dataset-fashion-mnist is not installed");
     return;
   }
