@@ -16,32 +16,26 @@ struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
 };
 
-// Whole decompressed contents (zlib reads plain files transparently).
-std::vector<uint8_t> read_all(const std::string& path) {
-  CUTRAIN_CHECK(std::filesystem::is_regular_file(path), "cannot read IDX file ", path,
-                ": no such file");
-  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
-  CUTRAIN_CHECK(f != nullptr, "cannot open IDX file ", path);
-  std::vector<uint8_t> out;
-  std::size_t used = 0;
-  for (;;) {
-    if (out.size() - used < (1u << 20)) out.resize(std::max<std::size_t>(out.size() * 2, 1u << 22));
-    const int n = gzread(f.get(), out.data() + used, static_cast<unsigned>(out.size() - used));
-    if (n < 0) {
+// Reads up to `bytes` decompressed bytes (zlib reads plain files
+// transparently); returns how many were read. Corrupt or cut-off gzip data
+// is an error.
+std::size_t read_some(gzFile f, void* dst, std::size_t bytes, const std::string& path) {
+  auto* p = static_cast<char*>(dst);
+  std::size_t got = 0;
+  while (got < bytes) {
+    const auto chunk = static_cast<unsigned>(std::min<std::size_t>(bytes - got, 1u << 30));
+    const int n = gzread(f, p + got, chunk);
+    if (n <= 0) {
       int code = 0;
-      const char* msg = gzerror(f.get(), &code);
-      CUTRAIN_THROW(path, ": corrupt compressed data: ", msg);
+      const char* msg = gzerror(f, &code);
+      // A gzip stream cut short reads as an end of data with an error set.
+      CUTRAIN_CHECK(n == 0 && (code == Z_OK || code == Z_STREAM_END), path,
+                    ": truncated or corrupt compressed data: ", msg);
+      break;
     }
-    if (n == 0) break;
-    used += static_cast<std::size_t>(n);
+    got += static_cast<std::size_t>(n);
   }
-  // A gzip stream cut short reads as a clean end with an error flag set.
-  int code = 0;
-  const char* msg = gzerror(f.get(), &code);
-  CUTRAIN_CHECK(code == Z_OK || code == Z_STREAM_END, path,
-                ": truncated or corrupt compressed data: ", msg);
-  out.resize(used);
-  return out;
+  return got;
 }
 
 uint32_t be32(const uint8_t* p) {
@@ -50,11 +44,19 @@ uint32_t be32(const uint8_t* p) {
 
 }  // namespace
 
+// Streams the header, then exactly the promised bytes into the tensor, then
+// checks that nothing follows: memory use is bounded by the header's claim,
+// which is itself checked against the data actually present.
 Tensor read_idx(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_all(path);
-  CUTRAIN_CHECK(bytes.size() >= 4, path, ": truncated IDX file (", bytes.size(),
+  CUTRAIN_CHECK(std::filesystem::is_regular_file(path), "cannot read IDX file ", path,
+                ": no such file");
+  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
+  CUTRAIN_CHECK(f != nullptr, "cannot open IDX file ", path);
+  uint8_t head[4 + 4 * 4];
+  const std::size_t got_magic = read_some(f.get(), head, 4, path);
+  CUTRAIN_CHECK(got_magic == 4, path, ": truncated IDX file (", got_magic,
                 " bytes, no room for the magic number)");
-  const uint32_t magic = be32(bytes.data());
+  const uint32_t magic = be32(head);
   CUTRAIN_CHECK((magic >> 16) == 0, path, ": not an IDX file (bad magic 0x", std::hex, magic,
                 "; expected 0x00000803 for images or 0x00000801 for labels)");
   CUTRAIN_CHECK(((magic >> 8) & 0xFF) == 0x08, path, ": IDX element type 0x", std::hex,
@@ -62,23 +64,40 @@ Tensor read_idx(const std::string& path) {
   const int ndims = static_cast<int>(magic & 0xFF);
   CUTRAIN_CHECK(ndims >= 1 && ndims <= 4, path, ": IDX file has ", ndims,
                 " dimensions (expected 1 to 4)");
-  const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndims);
-  CUTRAIN_CHECK(bytes.size() >= header, path, ": truncated IDX header");
+  const std::size_t dim_bytes = 4 * static_cast<std::size_t>(ndims);
+  CUTRAIN_CHECK(read_some(f.get(), head + 4, dim_bytes, path) == dim_bytes, path,
+                ": truncated IDX header");
   std::vector<int64_t> dims;
   uint64_t count = 1;
   for (int i = 0; i < ndims; ++i) {
-    const uint32_t d = be32(bytes.data() + 4 + 4 * i);
+    const uint32_t d = be32(head + 4 + 4 * i);
     dims.push_back(d);
-    count *= d;  // at most 4 factors below 2^32: checked against the data below
-    CUTRAIN_CHECK(count <= (uint64_t{1} << 40), path, ": IDX dimensions are implausibly large");
+    count *= d;
+    CUTRAIN_CHECK(count <= (uint64_t{1} << 40), path, ": IDX dimensions ", Shape(dims).str(),
+                  "... are implausibly large");
   }
-  const uint64_t have = bytes.size() - header;
-  CUTRAIN_CHECK(have >= count, path, ": truncated IDX data: dimensions ", Shape(dims).str(),
-                " need ", count, " bytes but only ", have, " follow the header");
-  CUTRAIN_CHECK(have == count, path, ": ", have - count,
-                " unexpected bytes after the IDX data (dimensions ", Shape(dims).str(), ")");
+  // Deflate expands at most ~1032:1, so a header promising more than that
+  // is refused before allocating (a plain file is bounded by its size anyway).
+  const uint64_t file_bytes = std::filesystem::file_size(path);
+  CUTRAIN_CHECK(count <= file_bytes * 1032 + 64, path, ": truncated IDX data: dimensions ",
+                Shape(dims).str(), " need ", count, " bytes, more than a ", file_bytes,
+                "-byte file can hold");
   Tensor t = Tensor::empty(Shape(dims), DType::u8);
-  if (count > 0) std::memcpy(t.raw_data(), bytes.data() + header, count);
+  std::size_t have = 0;
+  const std::size_t step = std::size_t{64} << 20;
+  while (have < count) {
+    const std::size_t want = std::min<std::size_t>(count - have, step);
+    const std::size_t n = read_some(f.get(), static_cast<uint8_t*>(t.raw_data()) + have, want, path);
+    have += n;
+    if (n < want) break;
+  }
+  CUTRAIN_CHECK(have == count, path, ": truncated IDX data: dimensions ", Shape(dims).str(),
+                " need ", count, " bytes but only ", have, " follow the header");
+  uint8_t extra[4096];
+  std::size_t trailing = 0;
+  for (std::size_t n; (n = read_some(f.get(), extra, sizeof(extra), path)) > 0;) trailing += n;
+  CUTRAIN_CHECK(trailing == 0, path, ": ", trailing,
+                " unexpected bytes after the IDX data (dimensions ", Shape(dims).str(), ")");
   return t;
 }
 

@@ -117,6 +117,8 @@ TEST(Idx, RejectsBadFilesClearly) {
       {"short_header", good.substr(0, 9), false, "truncated IDX header"},
       {"trailing", good + "xy", false, "2 unexpected bytes after the IDX data"},
       {"empty", "", false, "truncated IDX file"},
+      {"huge_claim", be32(0x803) + be32(1000000) + be32(1000) + be32(1000), false,
+       "more than a 16-byte file can hold"},
   };
   for (const Case& c : cases) {
     const std::string path = dir.file(c.name + (c.gz ? ".gz" : ""));
