@@ -60,8 +60,8 @@ void BM_FashionMnistLoader(benchmark::State& state) {
   }
   state.SetItemsProcessed(images);
   state.SetBytesProcessed(images * size * size * 3 * static_cast<int64_t>(sizeof(float)));
-  state.counters["images/s"] = benchmark::Counter(static_cast<double>(images),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["images/s"] =
+      benchmark::Counter(static_cast<double>(images), benchmark::Counter::kIsRate);
 }
 
 BENCHMARK(BM_FashionMnistLoader)

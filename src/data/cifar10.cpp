@@ -10,9 +10,8 @@
 namespace cutrain::data {
 
 const std::vector<std::string>& cifar10_class_names() {
-  static const std::vector<std::string> names = {"airplane", "automobile", "bird",  "cat",
-                                                 "deer",     "dog",        "frog",  "horse",
-                                                 "ship",     "truck"};
+  static const std::vector<std::string> names = {
+      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   return names;
 }
 
@@ -63,8 +62,8 @@ LabeledImages load_cifar10(Split split, const std::string& dir) {
   std::vector<std::string> files;
   if (split == Split::train) {
     for (int i = 1; i <= 5; ++i) {
-      files.push_back((std::filesystem::path(dir) / ("data_batch_" + std::to_string(i) + ".bin"))
-                          .string());
+      files.push_back(
+          (std::filesystem::path(dir) / ("data_batch_" + std::to_string(i) + ".bin")).string());
     }
   } else {
     files.push_back((std::filesystem::path(dir) / "test_batch.bin").string());

@@ -1,21 +1,25 @@
 #include "cutrain/data/decode.h"
 
 // jpeglib.h needs FILE and size_t declared first.
-#include <cstdio>
+#include <jpeglib.h>
+#include <png.h>
+
 #include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-
-#include <jpeglib.h>
-#include <png.h>
 
 #include "cutrain/core/error.h"
 
 namespace cutrain::data {
 
 namespace {
+
+// Decoded images above this many pixels (16k x 16k) are refused before
+// allocating: a corrupt header must not exhaust memory.
+constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
 
 // libjpeg reports errors through a callback that must not return; we leave
 // with longjmp back into the decoding function. Functions that call setjmp
@@ -53,14 +57,21 @@ bool decode_jpeg_raw(const uint8_t* data, std::size_t size, Image* out, char* me
   jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
   jpeg_read_header(&cinfo, TRUE);
   cinfo.out_color_space = JCS_RGB;
+  if (uint64_t{cinfo.image_width} * cinfo.image_height > kMaxPixels) {
+    std::snprintf(message, JMSG_LENGTH_MAX,
+                  "%ux%u pixels is larger than the limit (corrupt header?)", cinfo.image_width,
+                  cinfo.image_height);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   jpeg_start_decompress(&cinfo);
   out->height = static_cast<int>(cinfo.output_height);
   out->width = static_cast<int>(cinfo.output_width);
   out->channels = 3;
   out->pixels.resize(static_cast<std::size_t>(out->height) * out->width * 3);
   while (cinfo.output_scanline < cinfo.output_height) {
-    JSAMPROW row = out->pixels.data() + static_cast<std::size_t>(cinfo.output_scanline) *
-                                            out->width * 3;
+    JSAMPROW row =
+        out->pixels.data() + static_cast<std::size_t>(cinfo.output_scanline) * out->width * 3;
     jpeg_read_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_decompress(&cinfo);
@@ -120,6 +131,9 @@ Image decode_png_rgb(const uint8_t* data, std::size_t size, const std::string& n
   CUTRAIN_CHECK(png_image_begin_read_from_memory(&image, data, size), name,
                 ": corrupt PNG: ", image.message);
   image.format = PNG_FORMAT_RGB;  // expands gray and palettes; composes alpha on black
+  CUTRAIN_CHECK(uint64_t{image.height} * image.width <= kMaxPixels, name, ": PNG of ", image.width,
+                "x", image.height, " pixels is larger than the limit of ", kMaxPixels,
+                " pixels (corrupt header?)");
   Image out;
   out.height = static_cast<int>(image.height);
   out.width = static_cast<int>(image.width);
@@ -150,10 +164,10 @@ Image read_image_file(const std::string& path) {
 std::vector<uint8_t> encode_jpeg(const Image& image, int quality) {
   CUTRAIN_CHECK(image.channels == 1 || image.channels == 3, "encode_jpeg: 1 or 3 channels, got ",
                 image.channels);
-  CUTRAIN_CHECK(image.pixels.size() ==
-                    static_cast<std::size_t>(image.height) * image.width * image.channels,
-                "encode_jpeg: pixel buffer does not match ", image.height, "x", image.width, "x",
-                image.channels);
+  CUTRAIN_CHECK(
+      image.pixels.size() == static_cast<std::size_t>(image.height) * image.width * image.channels,
+      "encode_jpeg: pixel buffer does not match ", image.height, "x", image.width, "x",
+      image.channels);
   unsigned char* buf = nullptr;
   unsigned long size = 0;
   char message[JMSG_LENGTH_MAX] = {};

@@ -87,7 +87,8 @@ Tensor read_idx(const std::string& path) {
   const std::size_t step = std::size_t{64} << 20;
   while (have < count) {
     const std::size_t want = std::min<std::size_t>(count - have, step);
-    const std::size_t n = read_some(f.get(), static_cast<uint8_t*>(t.raw_data()) + have, want, path);
+    const std::size_t n =
+        read_some(f.get(), static_cast<uint8_t*>(t.raw_data()) + have, want, path);
     have += n;
     if (n < want) break;
   }
@@ -102,8 +103,8 @@ Tensor read_idx(const std::string& path) {
 }
 
 const std::vector<std::string>& fashion_mnist_class_names() {
-  static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                                 "Coat",        "Sandal",  "Shirt",    "Sneaker",
+  static const std::vector<std::string> names = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                 "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                                  "Bag",         "Ankle boot"};
   return names;
 }
@@ -112,8 +113,9 @@ LabeledImages load_idx_pair(const std::string& images_path, const std::string& l
                             int num_classes) {
   const Tensor images = read_idx(images_path);
   const Tensor labels = read_idx(labels_path);
-  CUTRAIN_CHECK(images.rank() == 3, images_path, ": expected an images IDX file (magic 0x00000803, ",
-                "3 dimensions), got ", images.rank(), " dimensions");
+  CUTRAIN_CHECK(images.rank() == 3, images_path,
+                ": expected an images IDX file (magic 0x00000803, ", "3 dimensions), got ",
+                images.rank(), " dimensions");
   CUTRAIN_CHECK(labels.rank() == 1, labels_path, ": expected a labels IDX file (magic 0x00000801, ",
                 "1 dimension), got ", labels.rank(), " dimensions");
   CUTRAIN_CHECK(images.dim(0) == labels.dim(0), "count mismatch: ", images_path, " has ",
@@ -141,8 +143,8 @@ LabeledImages load_fashion_mnist(Split split, const std::string& dir) {
     CUTRAIN_THROW("Fashion-MNIST file ", gz, " not found (nor ", base.string(),
                   "); install the dataset-fashion-mnist package or pass its directory");
   };
-  LabeledImages out = load_idx_pair(find(prefix + "-images-idx3-ubyte"),
-                                    find(prefix + "-labels-idx1-ubyte"), 10);
+  LabeledImages out =
+      load_idx_pair(find(prefix + "-images-idx3-ubyte"), find(prefix + "-labels-idx1-ubyte"), 10);
   out.class_names = fashion_mnist_class_names();
   return out;
 }

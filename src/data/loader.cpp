@@ -39,9 +39,9 @@ Loader::Loader(std::shared_ptr<const Dataset> dataset, Transform transform, Load
       options_(std::move(options)),
       state_(std::make_unique<State>()) {
   CUTRAIN_CHECK(dataset_ != nullptr, "Loader: no dataset");
-  CUTRAIN_CHECK(transform_.apply && transform_.height > 0 && transform_.width > 0 &&
-                    transform_.channels > 0,
-                "Loader: the transform has no function or no output size");
+  CUTRAIN_CHECK(
+      transform_.apply && transform_.height > 0 && transform_.width > 0 && transform_.channels > 0,
+      "Loader: the transform has no function or no output size");
   CUTRAIN_CHECK(options_.batch_size > 0, "Loader: batch_size must be positive, got ",
                 options_.batch_size);
   CUTRAIN_CHECK(options_.num_workers >= 0, "Loader: num_workers must be >= 0, got ",
@@ -103,8 +103,8 @@ void Loader::start_epoch(int64_t epoch) {
 
 Batch Loader::build(int64_t epoch, int64_t batch, const std::vector<int64_t>& order) const {
   const int64_t begin = batch * options_.batch_size;
-  const int64_t rows = std::min<int64_t>(options_.batch_size,
-                                         static_cast<int64_t>(order.size()) - begin);
+  const int64_t rows =
+      std::min<int64_t>(options_.batch_size, static_cast<int64_t>(order.size()) - begin);
   const int h = transform_.height, w = transform_.width, c = transform_.channels;
   Batch b;
   b.epoch = epoch;

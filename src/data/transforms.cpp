@@ -18,9 +18,13 @@ uint32_t SampleRng::next_u32() {
   return block_.v[used_++];
 }
 
-float SampleRng::uniform() { return philox_uniform(next_u32()); }
+float SampleRng::uniform() {
+  return philox_uniform(next_u32());
+}
 
-float SampleRng::uniform(float low, float high) { return low + (high - low) * uniform(); }
+float SampleRng::uniform(float low, float high) {
+  return low + (high - low) * uniform();
+}
 
 int SampleRng::uniform_int(int low, int high) {
   CUTRAIN_CHECK(low <= high, "uniform_int: empty range [", low, ", ", high, "]");
@@ -42,10 +46,10 @@ Crop central_crop(int height, int width, double fraction) {
 Crop random_crop(int height, int width, SampleRng& rng, const RandomCropOptions& o) {
   const double area = static_cast<double>(height) * width;
   for (int attempt = 0; attempt < o.max_attempts; ++attempt) {
-    const double target = area * rng.uniform(static_cast<float>(o.min_area),
-                                             static_cast<float>(o.max_area));
-    const double aspect = rng.uniform(static_cast<float>(o.min_aspect),
-                                      static_cast<float>(o.max_aspect));
+    const double target =
+        area * rng.uniform(static_cast<float>(o.min_area), static_cast<float>(o.max_area));
+    const double aspect =
+        rng.uniform(static_cast<float>(o.min_aspect), static_cast<float>(o.max_aspect));
     const int cw = static_cast<int>(std::lround(std::sqrt(target * aspect)));
     const int ch = static_cast<int>(std::lround(std::sqrt(target / aspect)));
     if (cw < 1 || ch < 1 || cw > width || ch > height) continue;
@@ -87,8 +91,8 @@ Taps make_taps(int start, int in, int out, bool flip) {
 
 // Interpolates as a + (b - a) * w so that a constant input stays exactly constant.
 template <typename T>
-void resample(const T* src, int src_width, int channels, const Crop& c, int oh, int ow,
-              bool flip, float scale, float* dst) {
+void resample(const T* src, int src_width, int channels, const Crop& c, int oh, int ow, bool flip,
+              float scale, float* dst) {
   CUTRAIN_CHECK(oh > 0 && ow > 0 && c.height > 0 && c.width > 0, "resize: bad sizes: window ",
                 c.height, "x", c.width, " to ", oh, "x", ow);
   const Taps ty = make_taps(c.y, c.height, oh, false);
@@ -115,11 +119,11 @@ void resample(const T* src, int src_width, int channels, const Crop& c, int oh, 
 }
 
 void check_image(const Image& im, const char* what) {
-  CUTRAIN_CHECK(im.height > 0 && im.width > 0 && im.channels > 0 &&
-                    im.pixels.size() ==
-                        static_cast<std::size_t>(im.height) * im.width * im.channels,
-                what, ": malformed image ", im.height, "x", im.width, "x", im.channels, " with ",
-                im.pixels.size(), " bytes");
+  CUTRAIN_CHECK(
+      im.height > 0 && im.width > 0 && im.channels > 0 &&
+          im.pixels.size() == static_cast<std::size_t>(im.height) * im.width * im.channels,
+      what, ": malformed image ", im.height, "x", im.width, "x", im.channels, " with ",
+      im.pixels.size(), " bytes");
 }
 
 void check_crop(const Crop& c, int h, int w) {
@@ -131,8 +135,7 @@ void check_crop(const Crop& c, int h, int w) {
 
 }  // namespace
 
-FloatImage crop_resize_to_float(const Image& src, const Crop& c, int height, int width,
-                                bool flip) {
+FloatImage crop_resize_to_float(const Image& src, const Crop& c, int height, int width, bool flip) {
   check_image(src, "crop_resize_to_float");
   check_crop(c, src.height, src.width);
   FloatImage out{height, width, src.channels, {}};
@@ -196,7 +199,9 @@ Image flip_horizontal(const Image& src) {
   return out;
 }
 
-void flip_horizontal(FloatImage& im) { flip_rows(im.pixels.data(), im.height, im.width, im.channels); }
+void flip_horizontal(FloatImage& im) {
+  flip_rows(im.pixels.data(), im.height, im.width, im.channels);
+}
 
 FloatImage to_float(const Image& src) {
   FloatImage out{src.height, src.width, src.channels, std::vector<float>(src.pixels.size())};
@@ -219,8 +224,12 @@ Im gray_to_rgb_impl(const Im& src) {
 }
 }  // namespace
 
-Image gray_to_rgb(const Image& src) { return gray_to_rgb_impl(src); }
-FloatImage gray_to_rgb(const FloatImage& src) { return gray_to_rgb_impl(src); }
+Image gray_to_rgb(const Image& src) {
+  return gray_to_rgb_impl(src);
+}
+FloatImage gray_to_rgb(const FloatImage& src) {
+  return gray_to_rgb_impl(src);
+}
 
 void adjust_brightness(FloatImage& im, float delta) {
   for (float& v : im.pixels) v += delta;

@@ -14,7 +14,9 @@ namespace cutrain::io {
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 class FdSink final : public FileSink {
  public:

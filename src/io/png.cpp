@@ -12,13 +12,20 @@ namespace cutrain::io {
 
 namespace {
 
+constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
+
 png_uint_32 format_for_channels(int channels) {
   switch (channels) {
-    case 1: return PNG_FORMAT_GRAY;
-    case 2: return PNG_FORMAT_GA;
-    case 3: return PNG_FORMAT_RGB;
-    case 4: return PNG_FORMAT_RGBA;
-    default: CUTRAIN_THROW("PNG images have 1, 2, 3 or 4 channels, got ", channels);
+    case 1:
+      return PNG_FORMAT_GRAY;
+    case 2:
+      return PNG_FORMAT_GA;
+    case 3:
+      return PNG_FORMAT_RGB;
+    case 4:
+      return PNG_FORMAT_RGBA;
+    default:
+      CUTRAIN_THROW("PNG images have 1, 2, 3 or 4 channels, got ", channels);
   }
 }
 
@@ -49,8 +56,7 @@ std::vector<uint8_t> encode_png(const uint8_t* hwc, int height, int width, int c
   return out;
 }
 
-void write_png(const std::string& path, const uint8_t* hwc, int height, int width,
-               int channels) {
+void write_png(const std::string& path, const uint8_t* hwc, int height, int width, int channels) {
   const std::vector<uint8_t> bytes = encode_png(hwc, height, width, channels);
   write_file_atomic(path, [&](FileSink& sink) { sink.write(bytes.data(), bytes.size()); });
 }
@@ -64,6 +70,10 @@ Image finish_read(png_image& image, const std::string& name) {
   const bool alpha = image.format & PNG_FORMAT_FLAG_ALPHA;
   out.channels = (color ? 3 : 1) + (alpha ? 1 : 0);
   image.format = format_for_channels(out.channels);
+  // A corrupt header can claim up to 2^31 x 2^31 pixels: refuse before allocating.
+  CUTRAIN_CHECK(uint64_t{image.height} * image.width <= kMaxPixels, name, ": PNG of ", image.width,
+                "x", image.height, " pixels is larger than the limit of ", kMaxPixels,
+                " pixels (corrupt header?)");
   out.height = static_cast<int>(image.height);
   out.width = static_cast<int>(image.width);
   out.pixels.resize(PNG_IMAGE_SIZE(image));

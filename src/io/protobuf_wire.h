@@ -105,11 +105,20 @@ class Reader {
   }
   void skip(WireType t) {
     switch (t) {
-      case kVarint: varint(); break;
-      case kFixed64: fixed(8); break;
-      case kFixed32: fixed(4); break;
-      case kLengthDelimited: bytes(); break;
-      default: CUTRAIN_THROW("protobuf: unsupported wire type ", int(t));
+      case kVarint:
+        varint();
+        break;
+      case kFixed64:
+        fixed(8);
+        break;
+      case kFixed32:
+        fixed(4);
+        break;
+      case kLengthDelimited:
+        bytes();
+        break;
+      default:
+        CUTRAIN_THROW("protobuf: unsupported wire type ", int(t));
     }
   }
 

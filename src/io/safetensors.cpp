@@ -31,10 +31,9 @@ struct DTypeName {
 // Every dtype the format defines; the ones without a cutrain type are
 // recognised so the error can say "unsupported" rather than "unknown".
 constexpr DTypeName kDTypeNames[] = {
-    {"BOOL", DType::boolean}, {"U8", DType::u8},     {"I8", std::nullopt},
-    {"I16", std::nullopt},    {"U16", std::nullopt}, {"F16", DType::f16},
-    {"BF16", DType::bf16},    {"I32", DType::i32},   {"U32", std::nullopt},
-    {"F32", DType::f32},      {"F64", DType::f64},   {"I64", DType::i64},
+    {"BOOL", DType::boolean}, {"U8", DType::u8},   {"I8", std::nullopt},  {"I16", std::nullopt},
+    {"U16", std::nullopt},    {"F16", DType::f16}, {"BF16", DType::bf16}, {"I32", DType::i32},
+    {"U32", std::nullopt},    {"F32", DType::f32}, {"F64", DType::f64},   {"I64", DType::i64},
     {"U64", std::nullopt},
 };
 
@@ -77,9 +76,9 @@ json parse_json_rejecting_duplicates(std::string_view text, const std::string& n
         if (stack.empty()) break;
         const std::string key = parsed.get<std::string>();
         if (!stack.back().keys.insert(key).second && duplicate.empty()) {
-          duplicate = stack.size() == 1 ? "duplicate tensor name '" + key + "'"
-                                        : "duplicate key '" + key + "' in '" +
-                                              stack.back().name + "'";
+          duplicate = stack.size() == 1
+                          ? "duplicate tensor name '" + key + "'"
+                          : "duplicate key '" + key + "' in '" + stack.back().name + "'";
         }
         stack.back().last_key = key;
         break;
@@ -117,8 +116,8 @@ Entry parse_entry(const std::string& tname, const json& v, const std::string& na
                   ": invalid safetensors file: ", where, " has unexpected field '", key, "'");
   }
   for (const char* key : {"dtype", "shape", "data_offsets"}) {
-    CUTRAIN_CHECK(v.contains(key), name, ": invalid safetensors file: ", where,
-                  " has no '", key, "'");
+    CUTRAIN_CHECK(v.contains(key), name, ": invalid safetensors file: ", where, " has no '", key,
+                  "'");
   }
   Entry e;
   e.name = tname;
@@ -142,8 +141,8 @@ Entry parse_entry(const std::string& tname, const json& v, const std::string& na
   bool overflow = false;
   for (const json& d : shape) {
     const uint64_t n = checked_nonneg_integer(d, name, "a dimension of " + where);
-    CUTRAIN_CHECK(n <= static_cast<uint64_t>(INT64_MAX), name, ": invalid safetensors file: ",
-                  "dimension ", n, " of ", where, " is too large");
+    CUTRAIN_CHECK(n <= static_cast<uint64_t>(INT64_MAX), name,
+                  ": invalid safetensors file: ", "dimension ", n, " of ", where, " is too large");
     e.dims.push_back(static_cast<int64_t>(n));
     overflow = overflow || __builtin_mul_overflow(bytes, n, &bytes);
   }
@@ -151,8 +150,9 @@ Entry parse_entry(const std::string& tname, const json& v, const std::string& na
                 " overflows 64-bit byte counts");
 
   const json& off = v["data_offsets"];
-  CUTRAIN_CHECK(off.is_array() && off.size() == 2, name, ": invalid safetensors file: ",
-                "data_offsets of ", where, " must be [begin, end], got ", off.dump());
+  CUTRAIN_CHECK(off.is_array() && off.size() == 2, name,
+                ": invalid safetensors file: ", "data_offsets of ", where,
+                " must be [begin, end], got ", off.dump());
   e.begin = checked_nonneg_integer(off[0], name, "data_offsets of " + where);
   e.end = checked_nonneg_integer(off[1], name, "data_offsets of " + where);
   CUTRAIN_CHECK(e.begin <= e.end, name, ": invalid safetensors file: data_offsets of ", where,
@@ -194,9 +194,9 @@ Header parse_header(std::string_view text, uint64_t buffer_size, const std::stri
     CUTRAIN_CHECK(e->end <= buffer_size, name, ": invalid safetensors file: data_offsets ",
                   offsets_str(e->begin, e->end), " of tensor '", e->name,
                   "' are out of the data buffer of ", buffer_size, " bytes (truncated file?)");
-    CUTRAIN_CHECK(e->begin <= covered, name, ": invalid safetensors file: hole in the data buffer: ",
-                  "bytes ", offsets_str(covered, e->begin), " belong to no tensor (before '",
-                  e->name, "')");
+    CUTRAIN_CHECK(e->begin <= covered, name,
+                  ": invalid safetensors file: hole in the data buffer: ", "bytes ",
+                  offsets_str(covered, e->begin), " belong to no tensor (before '", e->name, "')");
     CUTRAIN_CHECK(e->begin == covered, name, ": invalid safetensors file: overlap: tensor '",
                   e->name, "' ", offsets_str(e->begin, e->end), " overlaps tensor '",
                   prev ? prev->name : "", "' ",
@@ -204,8 +204,8 @@ Header parse_header(std::string_view text, uint64_t buffer_size, const std::stri
     covered = e->end;
     prev = e;
   }
-  CUTRAIN_CHECK(covered == buffer_size, name, ": invalid safetensors file: tensors cover ",
-                covered, " bytes but the data buffer has ", buffer_size,
+  CUTRAIN_CHECK(covered == buffer_size, name, ": invalid safetensors file: tensors cover ", covered,
+                " bytes but the data buffer has ", buffer_size,
                 " (data does not cover the buffer exactly)");
   return h;
 }
@@ -314,8 +314,7 @@ std::string serialize_safetensors(const TensorMap& tensors, const Metadata& meta
   return out;
 }
 
-void save_safetensors(const std::string& path, const TensorMap& tensors,
-                      const Metadata& metadata) {
+void save_safetensors(const std::string& path, const TensorMap& tensors, const Metadata& metadata) {
   auto [text, data] = build_header(tensors, metadata);
   write_file_atomic(path, [&](FileSink& sink) {
     char len[8];

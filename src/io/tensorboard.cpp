@@ -26,8 +26,8 @@ namespace field {
 constexpr uint32_t kEventWallTime = 1, kEventStep = 2, kEventFileVersion = 3, kEventSummary = 5;
 constexpr uint32_t kSummaryValue = 1;
 constexpr uint32_t kValueTag = 1, kValueSimple = 2, kValueImage = 4, kValueHisto = 5;
-constexpr uint32_t kHistoMin = 1, kHistoMax = 2, kHistoNum = 3, kHistoSum = 4,
-                   kHistoSumSquares = 5, kHistoBucketLimit = 6, kHistoBucket = 7;
+constexpr uint32_t kHistoMin = 1, kHistoMax = 2, kHistoNum = 3, kHistoSum = 4, kHistoSumSquares = 5,
+                   kHistoBucketLimit = 6, kHistoBucket = 7;
 constexpr uint32_t kImageHeight = 1, kImageWidth = 2, kImageColorspace = 3, kImageEncoded = 4;
 }  // namespace field
 
@@ -107,10 +107,10 @@ EventWriter::EventWriter(const std::string& logdir, EventWriterOptions options)
   const auto seconds = static_cast<long long>(std::time(nullptr));
   char stamp[32];
   std::snprintf(stamp, sizeof(stamp), "%010lld", seconds);
-  const std::string base = (std::filesystem::path(logdir) /
-                            ("events.out.tfevents." + std::string(stamp) + "." + hostname() +
-                             options_.filename_suffix))
-                               .string();
+  const std::string base =
+      (std::filesystem::path(logdir) /
+       ("events.out.tfevents." + std::string(stamp) + "." + hostname() + options_.filename_suffix))
+          .string();
   // Two writers in one directory within a second get distinct files ("x": fail if it exists).
   for (int attempt = 0; attempt < 1000 && !file_; ++attempt) {
     path_ = attempt == 0 ? base : base + "." + std::to_string(attempt);
@@ -132,8 +132,8 @@ EventWriter::~EventWriter() {
 void EventWriter::write_event(const std::string& event) {
   CUTRAIN_CHECK(file_, "event file ", path_, " is closed");
   const std::string rec = frame_record(event);
-  CUTRAIN_CHECK(std::fwrite(rec.data(), 1, rec.size(), file_) == rec.size(), "cannot write ",
-                path_, ": ", std::strerror(errno));
+  CUTRAIN_CHECK(std::fwrite(rec.data(), 1, rec.size(), file_) == rec.size(), "cannot write ", path_,
+                ": ", std::strerror(errno));
   if (options_.flush_each_record) flush();
 }
 
@@ -262,12 +262,16 @@ ImageValue decode_image(std::string_view data) {
   pb::Reader r(data);
   while (!r.done()) {
     const auto [f, t] = r.key();
-    if (f == field::kImageHeight && t == pb::kVarint) im.height = static_cast<int>(r.varint());
-    else if (f == field::kImageWidth && t == pb::kVarint) im.width = static_cast<int>(r.varint());
+    if (f == field::kImageHeight && t == pb::kVarint)
+      im.height = static_cast<int>(r.varint());
+    else if (f == field::kImageWidth && t == pb::kVarint)
+      im.width = static_cast<int>(r.varint());
     else if (f == field::kImageColorspace && t == pb::kVarint)
       im.colorspace = static_cast<int>(r.varint());
-    else if (f == field::kImageEncoded && t == pb::kLengthDelimited) im.encoded = r.bytes();
-    else r.skip(t);
+    else if (f == field::kImageEncoded && t == pb::kLengthDelimited)
+      im.encoded = r.bytes();
+    else
+      r.skip(t);
   }
   return im;
 }
@@ -338,8 +342,8 @@ std::vector<Event> read_events(const std::string& path) {
   std::vector<Event> events;
   std::size_t pos = 0;
   for (std::size_t index = 0; pos < bytes.size(); ++index) {
-    const std::string where = path + ": record " + std::to_string(index) + " at byte " +
-                              std::to_string(pos);
+    const std::string where =
+        path + ": record " + std::to_string(index) + " at byte " + std::to_string(pos);
     CUTRAIN_CHECK(bytes.size() - pos >= 12, where, ": truncated record header");
     const char* p = bytes.data() + pos;
     const uint64_t len = load_le(p, 8);

@@ -55,18 +55,16 @@ Image pattern(int h, int w, int c) {
 
 TEST(DecodeMutation, JpegAndPng) {
   const std::vector<uint8_t> jpg = encode_jpeg(pattern(24, 16, 3), 80);
-  expect_decode_or_error(mutants(std::string(jpg.begin(), jpg.end()), 1500, 4),
-                         [](const std::string& s) {
-                           decode_image(reinterpret_cast<const uint8_t*>(s.data()), s.size(),
-                                        "mutant.jpg");
-                         });
+  expect_decode_or_error(
+      mutants(std::string(jpg.begin(), jpg.end()), 1500, 4), [](const std::string& s) {
+        decode_image(reinterpret_cast<const uint8_t*>(s.data()), s.size(), "mutant.jpg");
+      });
   const Image g = pattern(10, 6, 1);
   const std::vector<uint8_t> png = io::encode_png(g.pixels.data(), 10, 6, 1);
-  expect_decode_or_error(mutants(std::string(png.begin(), png.end()), 1500, 5),
-                         [](const std::string& s) {
-                           decode_image(reinterpret_cast<const uint8_t*>(s.data()), s.size(),
-                                        "mutant.png");
-                         });
+  expect_decode_or_error(
+      mutants(std::string(png.begin(), png.end()), 1500, 5), [](const std::string& s) {
+        decode_image(reinterpret_cast<const uint8_t*>(s.data()), s.size(), "mutant.png");
+      });
 }
 
 TEST(DecodeMutation, IdxGzip) {

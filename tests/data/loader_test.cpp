@@ -41,8 +41,8 @@ TEST(Loader, SameSeedSameBatchesForAnyWorkerCount) {
   auto ds = small_dataset();
   std::vector<std::vector<Batch>> runs;
   for (int workers : {0, 1, 3}) {
-    Loader l(ds, inception_train_transform(16), {.batch_size = 8, .num_workers = workers,
-                                                 .prefetch = 2, .seed = 42});
+    Loader l(ds, inception_train_transform(16),
+             {.batch_size = 8, .num_workers = workers, .prefetch = 2, .seed = 42});
     std::vector<Batch> all = run_epoch(l, 0);
     const std::vector<Batch> e1 = run_epoch(l, 1);
     all.insert(all.end(), e1.begin(), e1.end());
@@ -175,7 +175,8 @@ TEST(SyntheticDataset, IsDeterministicAndLearnable) {
     double best_d = 1e300;
     for (int c = 0; c < 5; ++c) {
       double d = 0;
-      for (int p = 0; p < 192; ++p) d += (s.image.pixels[p] - mean[c][p]) * (s.image.pixels[p] - mean[c][p]);
+      for (int p = 0; p < 192; ++p)
+        d += (s.image.pixels[p] - mean[c][p]) * (s.image.pixels[p] - mean[c][p]);
       if (d < best_d) best_d = d, best = c;
     }
     correct += best == s.label;

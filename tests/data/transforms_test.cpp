@@ -126,7 +126,8 @@ TEST(Transforms, ColorAdjustmentsFollowTensorFlow) {
   EXPECT_NEAR(g.at(0, 0, 1), 0.8f - 0.4f / 0.75f, 1e-6f);
   EXPECT_NEAR(g.at(0, 0, 2), 0.8f, 1e-6f);
   // Hue kept: (g - min) / (max - min) is 1/3 before and after.
-  EXPECT_NEAR((g.at(0, 0, 1) - g.at(0, 0, 0)) / (g.at(0, 0, 2) - g.at(0, 0, 0)), 1.0f / 3.0f, 1e-6f);
+  EXPECT_NEAR((g.at(0, 0, 1) - g.at(0, 0, 0)) / (g.at(0, 0, 2) - g.at(0, 0, 0)), 1.0f / 3.0f,
+              1e-6f);
   g = f;
   adjust_brightness(g, 0.1f);
   EXPECT_FLOAT_EQ(g.at(0, 0, 0), 0.3f);

@@ -119,8 +119,7 @@ TEST(Safetensors, RejectsMalformedFiles) {
       {"shape/offset mismatch",
        make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", d8),
        "shape/offset mismatch for tensor 'a'"},
-      {"trailing bytes",
-       make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", d8),
+      {"trailing bytes", make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", d8),
        "tensors cover 4 bytes but the data buffer has 8"},
       {"duplicate name",
        make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
@@ -132,8 +131,7 @@ TEST(Safetensors, RejectsMalformedFiles) {
                  std::string(4, '\0')),
        "duplicate key 'dtype' in 'a'"},
       {"invalid JSON", make_file(R"({"a":{"dtype":"F32",)", d8), "header is not valid JSON"},
-      {"negative dim",
-       make_file(R"({"a":{"dtype":"U8","shape":[-8],"data_offsets":[0,8]}})", d8),
+      {"negative dim", make_file(R"({"a":{"dtype":"U8","shape":[-8],"data_offsets":[0,8]}})", d8),
        "is negative (-8)"},
       {"fractional dim",
        make_file(R"({"a":{"dtype":"U8","shape":[8.0],"data_offsets":[0,8]}})", d8),
@@ -160,8 +158,7 @@ TEST(Safetensors, RejectsMalformedFiles) {
   };
   for (const BadCase& c : cases) {
     const std::string msg = parse_error(c.bytes);
-    EXPECT_NE(msg.find(c.expected), std::string::npos)
-        << c.label << ": message was: " << msg;
+    EXPECT_NE(msg.find(c.expected), std::string::npos) << c.label << ": message was: " << msg;
     EXPECT_NE(msg.find("bad.safetensors"), std::string::npos) << c.label << ": " << msg;
   }
 }
@@ -223,8 +220,9 @@ TEST(Safetensors, FailedWriteLeavesPreviousFileIntact) {
 
   // A directory that does not exist: a clear error naming the target.
   const std::string bad = dir.file("no/such/dir/ckpt.safetensors");
-  const std::string msg =
-      error_of([&] { save_safetensors(bad, {{"w", Tensor::zeros({1}, DType::f32)}}); });
+  const std::string msg = error_of([&] {
+    save_safetensors(bad, {{"w", Tensor::zeros({1}, DType::f32)}});
+  });
   EXPECT_NE(msg.find(bad), std::string::npos) << msg;
 
   // A successful overwrite replaces the contents.

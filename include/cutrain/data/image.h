@@ -10,8 +10,8 @@ namespace cutrain::data {
 struct Image {
   int height = 0;
   int width = 0;
-  int channels = 0;              // 1 (gray) or 3 (RGB)
-  std::vector<uint8_t> pixels;   // height * width * channels
+  int channels = 0;             // 1 (gray) or 3 (RGB)
+  std::vector<uint8_t> pixels;  // height * width * channels
 
   uint8_t at(int y, int x, int c) const {
     return pixels[(static_cast<std::size_t>(y) * width + x) * channels + c];

@@ -26,8 +26,8 @@ using BatchAllocator = std::function<Tensor(const Shape&, DType)>;
 
 struct LoaderOptions {
   int64_t batch_size = 32;
-  int num_workers = 2;   // 0: batches are built in next() on the calling thread
-  int prefetch = 4;      // batches in flight or waiting, beyond the one being consumed
+  int num_workers = 2;  // 0: batches are built in next() on the calling thread
+  int prefetch = 4;     // batches in flight or waiting, beyond the one being consumed
   bool shuffle = true;
   bool drop_last = false;
   uint64_t seed = 0;
@@ -38,8 +38,8 @@ struct Batch {
   Tensor images;  // f32 [B, H, W, C] in [-1, 1]
   Tensor labels;  // i32 [B]
   int64_t epoch = 0;
-  int64_t index = 0;                   // batch number within the epoch
-  std::vector<int64_t> sample_indices; // dataset indices of the rows
+  int64_t index = 0;                    // batch number within the epoch
+  std::vector<int64_t> sample_indices;  // dataset indices of the rows
 };
 
 class Loader {

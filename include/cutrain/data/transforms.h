@@ -20,10 +20,10 @@ class SampleRng {
   SampleRng(uint64_t seed, uint64_t epoch, uint64_t index)
       : seed_(seed), epoch_(epoch), index_(index) {}
   uint32_t next_u32();
-  float uniform();                        // [0, 1)
-  float uniform(float low, float high);   // [low, high)
+  float uniform();                       // [0, 1)
+  float uniform(float low, float high);  // [low, high)
   bool bernoulli(float p) { return uniform() < p; }
-  int uniform_int(int low, int high);     // inclusive
+  int uniform_int(int low, int high);  // inclusive
 
  private:
   uint64_t seed_, epoch_, index_;
@@ -43,10 +43,10 @@ struct Crop {
 Crop central_crop(int height, int width, double fraction);
 
 struct RandomCropOptions {
-  double min_area = 0.05, max_area = 1.0;      // fraction of the image area
-  double min_aspect = 0.75, max_aspect = 1.33; // width / height
+  double min_area = 0.05, max_area = 1.0;       // fraction of the image area
+  double min_aspect = 0.75, max_aspect = 1.33;  // width / height
   int max_attempts = 10;
-  double fallback_central_fraction = 0.875;    // used when every attempt fails
+  double fallback_central_fraction = 0.875;  // used when every attempt fails
 };
 
 // Slim's distorted bounding box crop, approximated by rejection sampling:
@@ -65,7 +65,7 @@ FloatImage crop_resize_to_float(const Image& src, const Crop& crop, int height, 
 Image crop(const Image& src, const Crop& c);
 Image flip_horizontal(const Image& src);
 void flip_horizontal(FloatImage& im);
-FloatImage to_float(const Image& src);       // / 255
+FloatImage to_float(const Image& src);  // / 255
 Image gray_to_rgb(const Image& src);
 FloatImage gray_to_rgb(const FloatImage& src);
 
@@ -94,8 +94,7 @@ struct InceptionTrainOptions {
 // Slim train preprocessing (fast mode): random crop, resize to size x size,
 // random flip, brightness then saturation, clip, scale to [-1, 1]; output has
 // `channels` (3: gray sources are replicated; 1 only for gray sources).
-Transform inception_train_transform(int size, int channels = 3,
-                                    InceptionTrainOptions options = {});
+Transform inception_train_transform(int size, int channels = 3, InceptionTrainOptions options = {});
 // Slim eval preprocessing: central crop, bilinear resize, scale to [-1, 1].
 Transform inception_eval_transform(int size, int channels = 3, double central_fraction = 0.875);
 

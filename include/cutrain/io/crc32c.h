@@ -12,7 +12,9 @@ uint32_t crc32c(const void* data, std::size_t bytes, uint32_t crc = 0);
 
 // TFRecord stores CRCs masked so that a CRC of data containing CRCs stays well
 // distributed: rotate right by 15, add 0xA282EAD8 (mod 2^32).
-inline uint32_t mask_crc32c(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xA282EAD8u; }
+inline uint32_t mask_crc32c(uint32_t crc) {
+  return ((crc >> 15) | (crc << 17)) + 0xA282EAD8u;
+}
 inline uint32_t unmask_crc32c(uint32_t masked) {
   const uint32_t rot = masked - 0xA282EAD8u;
   return (rot >> 17) | (rot << 15);
