@@ -45,7 +45,7 @@ run kernel_tests_cuda "$bin/kernel_tests" --gtest_filter='*/cuda'
 run kernel_tests_emulated "$bin/kernel_tests" --gtest_filter='*/emulated'
 if command -v compute-sanitizer >/dev/null; then
   for tool in memcheck racecheck synccheck initcheck; do
-    run "sanitizer_${tool}_gpu_tests" compute-sanitizer --tool "$tool" --error-exitcode 9 "$bin/gpu_tests"
+    run "sanitizer_${tool}_gpu_tests" compute-sanitizer --tool "$tool" --report-api-errors no --error-exitcode 9 "$bin/gpu_tests"
     run "sanitizer_${tool}_kernels" compute-sanitizer --tool "$tool" --error-exitcode 9 "$bin/kernel_tests" --gtest_filter='*/cuda'
   done
 fi
