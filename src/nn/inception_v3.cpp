@@ -212,6 +212,7 @@ Model inception_v3(const InceptionV3Options& o) {
   model.name = "InceptionV3";
   model.training = o.is_training;
   ModelBuilder mb(model, o.dtype, o.seed);
+  mb.set_initialize(o.initialize);
   model.input = mb.graph().input("images", {Shape({o.batch_size, o.image_size, o.image_size, o.channels}), o.dtype});
 
   Builder net{mb, o};

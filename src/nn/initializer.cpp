@@ -1,5 +1,6 @@
 #include "cutrain/nn/initializer.h"
 
+#include <array>
 #include <cmath>
 #include <numbers>
 #include <sstream>
@@ -18,22 +19,42 @@ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+std::array<double, 2> box_muller(uint64_t seed, uint64_t pair, uint64_t attempt) {
+  const Philox4x32 w = philox4x32(pair, attempt, seed);
+  const double u1 = philox_uniform_double(w.v[0], w.v[1]);  // (0, 1]: log is finite
+  const double u2 = philox_uniform_double(w.v[2], w.v[3]);
+  const double radius = std::sqrt(-2.0 * std::log(u1));
+  const double angle = 2.0 * std::numbers::pi * u2;
+  return {radius * std::cos(angle), radius * std::sin(angle)};
+}
+
+// Fills p[0, n) with stddev * truncated normals, computing each Box-Muller
+// pair once when both of its elements accept on the first attempt.
+template <typename T>
+void fill_truncated(T* p, int64_t n, double stddev, uint64_t seed) {
+  for (int64_t i = 0; i < n; i += 2) {
+    const auto k = static_cast<uint64_t>(i);
+    const std::array<double, 2> z = box_muller(seed, k >> 1, 0);
+    for (int64_t j = 0; j < 2 && i + j < n; ++j) {
+      const double v = std::abs(z[static_cast<size_t>(j)]) <= 2.0
+                           ? z[static_cast<size_t>(j)]
+                           : truncated_standard_normal(seed, k + static_cast<uint64_t>(j));
+      p[i + j] = static_cast<T>(stddev * v);
+    }
+  }
+}
+
 }  // namespace
 
 double truncated_standard_normal(uint64_t seed, uint64_t i) {
-  // Attempt r of element i uses counter (i, r): each attempt gives two
-  // Box-Muller normals; the first inside +-2 wins. Acceptance is ~95% per
-  // normal, so more than a few attempts essentially never happen.
+  // Elements 2k and 2k+1 share Philox counter (k, r) in attempt r: one
+  // Box-Muller pair gives both their candidates (cos for the even element,
+  // sin for the odd one), and each redraws on its own until inside +-2.
+  // Acceptance is ~95% per attempt, so more than a few attempts essentially
+  // never happen.
   for (uint64_t r = 0;; ++r) {
-    const Philox4x32 w = philox4x32(i, r, seed);
-    const double u1 = philox_uniform_double(w.v[0], w.v[1]);  // (0, 1]: log is finite
-    const double u2 = philox_uniform_double(w.v[2], w.v[3]);
-    const double radius = std::sqrt(-2.0 * std::log(u1));
-    const double angle = 2.0 * std::numbers::pi * u2;
-    const double z0 = radius * std::cos(angle);
-    if (std::abs(z0) <= 2.0) return z0;
-    const double z1 = radius * std::sin(angle);
-    if (std::abs(z1) <= 2.0) return z1;
+    const double z = box_muller(seed, i >> 1, r)[i & 1];
+    if (std::abs(z) <= 2.0) return z;
   }
 }
 
@@ -81,12 +102,9 @@ Tensor Initializer::make(const Shape& shape, DType dtype, uint64_t seed) const {
   Tensor t = Tensor::empty(shape, dtype);
   const int64_t n = t.numel();
   if (dtype == DType::f32) {
-    float* p = t.data<float>();
-    for (int64_t i = 0; i < n; ++i)
-      p[i] = static_cast<float>(sd * truncated_standard_normal(seed, static_cast<uint64_t>(i)));
+    fill_truncated(t.data<float>(), n, sd, seed);
   } else {
-    double* p = t.data<double>();
-    for (int64_t i = 0; i < n; ++i) p[i] = sd * truncated_standard_normal(seed, static_cast<uint64_t>(i));
+    fill_truncated(t.data<double>(), n, sd, seed);
   }
   return t;
 }

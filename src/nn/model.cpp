@@ -40,7 +40,9 @@ ModelBuilder::ModelBuilder(Model& model, DType dtype, uint64_t seed)
 Value ModelBuilder::parameter(const std::string& name, const Shape& shape, const Initializer& init,
                               bool weight_decay) {
   const std::string full = graph().scoped(name);
-  const Value v = graph().parameter(name, init.make(shape, dtype_, parameter_seed(seed_, full)));
+  const bool draw = initialize_ || init.kind == Initializer::Kind::constant;
+  Tensor value = draw ? init.make(shape, dtype_, parameter_seed(seed_, full)) : Tensor::zeros(shape, dtype_);
+  const Value v = graph().parameter(name, std::move(value));
   model_.params.push_back(v);
   if (weight_decay) model_.weight_decay_params.push_back(v);
   return v;

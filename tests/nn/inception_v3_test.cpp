@@ -22,6 +22,7 @@ InceptionV3Options at299(int64_t classes, bool aux, bool gamma = false) {
   o.batch_size = 1;
   o.create_aux_logits = aux;
   o.bn_gamma = gamma;
+  o.initialize = false;  // shapes and names only; values are tested where drawn
   return o;
 }
 
@@ -227,10 +228,13 @@ TEST(InceptionV3, OptionalPartsFollowTheOptions) {
   EXPECT_FALSE(h.logits.defined());
   EXPECT_FALSE(h.aux_logits.defined());
   EXPECT_EQ(h.endpoint_order.back(), "AvgPool_1a");
+  for (const graph::Value& p : h.params)  // shape-only build: no weight drawn
+    EXPECT_EQ(h.graph->tensor_of(p).to_vector(), std::vector<double>(static_cast<size_t>(p.shape().numel()), 0.0));
 }
 
 TEST(InceptionV3, SameSeedSameWeightsAndParametersIndependentOfTheHeads) {
   InceptionV3Options o = at299(10, true);
+  o.initialize = true;
   o.image_size = 107;
   o.depth_multiplier = 0.25;
   o.seed = 7;
@@ -248,9 +252,13 @@ TEST(InceptionV3, SameSeedSameWeightsAndParametersIndependentOfTheHeads) {
 }
 
 TEST(InceptionV3, ConvWeightInitialStddevMatchesSlim) {
-  const Model m = nn::inception_v3(at299(1001, false));
-  const Tensor w = m.graph->tensor_of(m.graph->find("InceptionV3/Conv2d_4a_3x3/weights"));
-  ASSERT_EQ(w.shape(), Shape({192, 3, 3, 80}));
+  InceptionV3Options o = at299(1001, false);
+  o.initialize = true;
+  o.image_size = 75;
+  o.depth_multiplier = 0.5;
+  const Model m = nn::inception_v3(o);
+  const Tensor w = m.graph->tensor_of(m.graph->find("InceptionV3/Mixed_7c/Branch_2/Conv2d_0b_3x3/weights"));
+  ASSERT_EQ(w.shape(), Shape({192, 3, 3, 224}));
   const std::vector<double> v = w.to_vector();
   double sum = 0, sq = 0, maxabs = 0;
   for (double x : v) {
@@ -260,9 +268,9 @@ TEST(InceptionV3, ConvWeightInitialStddevMatchesSlim) {
   }
   const double n = static_cast<double>(v.size());
   const double mean = sum / n, sd = std::sqrt(sq / n - mean * mean);
-  const double base = std::sqrt(1.3 * 2.0 / 720.0);
+  const double base = std::sqrt(1.3 * 2.0 / (3 * 3 * 224));
   const double expected = base * 0.8796;  // stddev of N(0,1) truncated at +-2
-  EXPECT_NEAR(sd, expected, 0.01 * expected);  // ~5 standard errors at n = 138,240
+  EXPECT_NEAR(sd, expected, 0.01 * expected);  // ~7 standard errors at n = 387,072
   EXPECT_NEAR(mean, 0.0, 5.0 * expected / std::sqrt(n));
   EXPECT_LE(maxabs, 2.0 * base * (1 + 1e-6));
   EXPECT_GT(maxabs, 1.9 * base);
@@ -277,6 +285,7 @@ TEST(InceptionV3, SmallForwardPassGivesFiniteLogits) {
   o.depth_multiplier = 0.25;
   o.dtype = DType::f64;
   o.seed = 3;
+  o.initialize = true;
   Model m = nn::inception_v3(o);
   Tensor images = Tensor::empty(m.input.shape(), DType::f64);
   images.uniform(-1.0, 1.0, 11);

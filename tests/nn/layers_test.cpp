@@ -44,6 +44,13 @@ TEST(Initializer, TruncatedNormalStaysWithinTwoStddevAndIsDeterministic) {
   EXPECT_LT(max_abs_diff(f.to(DType::f64), a), 1e-8);
 }
 
+TEST(Initializer, TensorFillAgreesWithThePerElementDefinition) {
+  // Odd length: the last Box-Muller pair is used for one element only.
+  const Tensor t = Initializer::truncated_normal(0.5).make(Shape({7, 1001}), DType::f64, 77);
+  for (int64_t i = 0; i < t.numel(); ++i)
+    ASSERT_EQ(t.flat(i), 0.5 * nn::truncated_standard_normal(77, static_cast<uint64_t>(i))) << i;
+}
+
 TEST(Initializer, VarianceScalingUsesFanInOfTheOutFirstLayout) {
   EXPECT_EQ(nn::fan_in(Shape({64, 3, 3, 32})), 288);
   EXPECT_EQ(nn::fan_in(Shape({10, 400})), 400);

@@ -31,6 +31,7 @@ struct InceptionV3Options {
   bool bn_gamma = false;           // torchvision-style batch norm with a scale
   bool torchvision_pools = false;  // 3x3 average pools count padding (count_include_pad)
   uint64_t seed = 0;
+  bool initialize = true;  // false: randomly initialized weights are zeros (shape-only builds)
   DType dtype = DType::f32;
 };
 
