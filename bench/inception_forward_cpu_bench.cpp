@@ -41,11 +41,15 @@ void BM_InceptionV3ForwardCpu(benchmark::State& state) {
   }
   const double images_done = static_cast<double>(state.iterations() * o.batch_size);
   state.counters["img/s"] = benchmark::Counter(images_done, benchmark::Counter::kIsRate);
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(images_done * 2.0 * conv_macs_per_image(m) * 1e-9, benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(images_done * 2.0 * conv_macs_per_image(m) * 1e-9,
+                                                 benchmark::Counter::kIsRate);
   state.counters["GMAC/img"] = conv_macs_per_image(m) * 1e-9;
 }
 
-BENCHMARK(BM_InceptionV3ForwardCpu)->Arg(75)->Arg(299)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_InceptionV3ForwardCpu)
+    ->Arg(75)
+    ->Arg(299)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

@@ -17,10 +17,14 @@ namespace cutrain::nn {
 
 namespace {
 
-std::string kernel_name(Kernel k) { return std::to_string(k.h) + "x" + std::to_string(k.w); }
+std::string kernel_name(Kernel k) {
+  return std::to_string(k.h) + "x" + std::to_string(k.w);
+}
 
 // slim's _reduced_kernel_size_for_small_input: the window never exceeds the map.
-Kernel reduced_kernel(Value x, Kernel k) { return {std::min(x.shape()[1], k.h), std::min(x.shape()[2], k.w)}; }
+Kernel reduced_kernel(Value x, Kernel k) {
+  return {std::min(x.shape()[1], k.h), std::min(x.shape()[2], k.w)};
+}
 
 struct Builder {
   ModelBuilder& b;
@@ -34,7 +38,8 @@ struct Builder {
   }
 
   Value conv(Value x, int64_t d, Kernel k, const std::string& name, int64_t stride = 1,
-             const std::string& padding = "SAME", const Initializer& init = Initializer::variance_scaling()) {
+             const std::string& padding = "SAME",
+             const Initializer& init = Initializer::variance_scaling()) {
     ConvBnOptions c;
     c.bn.gamma = o.bn_gamma;
     c.weights_init = init;
@@ -42,7 +47,9 @@ struct Builder {
   }
 
   // The branch-3 pool of the Mixed blocks (3x3, stride 1, SAME).
-  Value avg3(Value x, const std::string& name) { return avg_pool(x, {3, 3}, 1, "SAME", name, o.torchvision_pools); }
+  Value avg3(Value x, const std::string& name) {
+    return avg_pool(x, {3, 3}, 1, "SAME", name, o.torchvision_pools);
+  }
 
   Value endpoint(const std::string& name, Value v) {
     m().add_endpoint(name, v);
@@ -72,79 +79,117 @@ struct Builder {
   // Mixed_5b/5c/5d (35x35). Mixed_5c's branch 1 carries slim's odd names.
   Value mixed_5(Value x, const std::string& name, int64_t pool_depth, const std::string& b1_first,
                 const std::string& b1_second) {
-    return endpoint(name, mixed(name, {
-        [&] { return conv(x, 64, {1, 1}, "Conv2d_0a_1x1"); },
-        [&] { return conv(conv(x, 48, {1, 1}, b1_first), 64, {5, 5}, b1_second); },
-        [&] {
-          Value y = conv(x, 64, {1, 1}, "Conv2d_0a_1x1");
-          y = conv(y, 96, {3, 3}, "Conv2d_0b_3x3");
-          return conv(y, 96, {3, 3}, "Conv2d_0c_3x3");
-        },
-        [&] { return conv(avg3(x, "AvgPool_0a_3x3"), pool_depth, {1, 1}, "Conv2d_0b_1x1"); },
-    }));
+    return endpoint(
+        name,
+        mixed(name,
+              {
+                  [&] {
+                    return conv(x, 64, {1, 1}, "Conv2d_0a_1x1");
+                  },
+                  [&] {
+                    return conv(conv(x, 48, {1, 1}, b1_first), 64, {5, 5}, b1_second);
+                  },
+                  [&] {
+                    Value y = conv(x, 64, {1, 1}, "Conv2d_0a_1x1");
+                    y = conv(y, 96, {3, 3}, "Conv2d_0b_3x3");
+                    return conv(y, 96, {3, 3}, "Conv2d_0c_3x3");
+                  },
+                  [&] {
+                    return conv(avg3(x, "AvgPool_0a_3x3"), pool_depth, {1, 1}, "Conv2d_0b_1x1");
+                  },
+              }));
   }
 
   Value mixed_6a(Value x) {
-    return endpoint("Mixed_6a", mixed("Mixed_6a", {
-        [&] { return conv(x, 384, {3, 3}, "Conv2d_1a_1x1", 2, "VALID"); },
-        [&] {
-          Value y = conv(x, 64, {1, 1}, "Conv2d_0a_1x1");
-          y = conv(y, 96, {3, 3}, "Conv2d_0b_3x3");
-          return conv(y, 96, {3, 3}, "Conv2d_1a_1x1", 2, "VALID");
-        },
-        [&] { return max_pool(x, {3, 3}, 2, "VALID", "MaxPool_1a_3x3"); },
-    }));
+    return endpoint(
+        "Mixed_6a",
+        mixed("Mixed_6a", {
+                              [&] {
+                                return conv(x, 384, {3, 3}, "Conv2d_1a_1x1", 2, "VALID");
+                              },
+                              [&] {
+                                Value y = conv(x, 64, {1, 1}, "Conv2d_0a_1x1");
+                                y = conv(y, 96, {3, 3}, "Conv2d_0b_3x3");
+                                return conv(y, 96, {3, 3}, "Conv2d_1a_1x1", 2, "VALID");
+                              },
+                              [&] {
+                                return max_pool(x, {3, 3}, 2, "VALID", "MaxPool_1a_3x3");
+                              },
+                          }));
   }
 
   // Mixed_6b..6e (17x17) with factorized 7x7s of width c.
   Value mixed_6(Value x, const std::string& name, int64_t c) {
-    return endpoint(name, mixed(name, {
-        [&] { return conv(x, 192, {1, 1}, "Conv2d_0a_1x1"); },
-        [&] {
-          Value y = conv(x, c, {1, 1}, "Conv2d_0a_1x1");
-          y = conv(y, c, {1, 7}, "Conv2d_0b_1x7");
-          return conv(y, 192, {7, 1}, "Conv2d_0c_7x1");
-        },
-        [&] {
-          Value y = conv(x, c, {1, 1}, "Conv2d_0a_1x1");
-          y = conv(y, c, {7, 1}, "Conv2d_0b_7x1");
-          y = conv(y, c, {1, 7}, "Conv2d_0c_1x7");
-          y = conv(y, c, {7, 1}, "Conv2d_0d_7x1");
-          return conv(y, 192, {1, 7}, "Conv2d_0e_1x7");
-        },
-        [&] { return conv(avg3(x, "AvgPool_0a_3x3"), 192, {1, 1}, "Conv2d_0b_1x1"); },
-    }));
+    return endpoint(
+        name,
+        mixed(name, {
+                        [&] {
+                          return conv(x, 192, {1, 1}, "Conv2d_0a_1x1");
+                        },
+                        [&] {
+                          Value y = conv(x, c, {1, 1}, "Conv2d_0a_1x1");
+                          y = conv(y, c, {1, 7}, "Conv2d_0b_1x7");
+                          return conv(y, 192, {7, 1}, "Conv2d_0c_7x1");
+                        },
+                        [&] {
+                          Value y = conv(x, c, {1, 1}, "Conv2d_0a_1x1");
+                          y = conv(y, c, {7, 1}, "Conv2d_0b_7x1");
+                          y = conv(y, c, {1, 7}, "Conv2d_0c_1x7");
+                          y = conv(y, c, {7, 1}, "Conv2d_0d_7x1");
+                          return conv(y, 192, {1, 7}, "Conv2d_0e_1x7");
+                        },
+                        [&] {
+                          return conv(avg3(x, "AvgPool_0a_3x3"), 192, {1, 1}, "Conv2d_0b_1x1");
+                        },
+                    }));
   }
 
   Value mixed_7a(Value x) {
-    return endpoint("Mixed_7a", mixed("Mixed_7a", {
-        [&] { return conv(conv(x, 192, {1, 1}, "Conv2d_0a_1x1"), 320, {3, 3}, "Conv2d_1a_3x3", 2, "VALID"); },
-        [&] {
-          Value y = conv(x, 192, {1, 1}, "Conv2d_0a_1x1");
-          y = conv(y, 192, {1, 7}, "Conv2d_0b_1x7");
-          y = conv(y, 192, {7, 1}, "Conv2d_0c_7x1");
-          return conv(y, 192, {3, 3}, "Conv2d_1a_3x3", 2, "VALID");
-        },
-        [&] { return max_pool(x, {3, 3}, 2, "VALID", "MaxPool_1a_3x3"); },
-    }));
+    return endpoint(
+        "Mixed_7a",
+        mixed("Mixed_7a", {
+                              [&] {
+                                return conv(conv(x, 192, {1, 1}, "Conv2d_0a_1x1"), 320, {3, 3},
+                                            "Conv2d_1a_3x3", 2, "VALID");
+                              },
+                              [&] {
+                                Value y = conv(x, 192, {1, 1}, "Conv2d_0a_1x1");
+                                y = conv(y, 192, {1, 7}, "Conv2d_0b_1x7");
+                                y = conv(y, 192, {7, 1}, "Conv2d_0c_7x1");
+                                return conv(y, 192, {3, 3}, "Conv2d_1a_3x3", 2, "VALID");
+                              },
+                              [&] {
+                                return max_pool(x, {3, 3}, 2, "VALID", "MaxPool_1a_3x3");
+                              },
+                          }));
   }
 
   // Mixed_7b/7c (8x8): the 3x3s split into parallel 1x3 and 3x1 halves.
   // Mixed_7b names branch 1's halves 0b/0b, Mixed_7c 0b/0c (slim's quirk).
   Value mixed_7(Value x, const std::string& name, const std::string& b1_3x1) {
-    return endpoint(name, mixed(name, {
-        [&] { return conv(x, 320, {1, 1}, "Conv2d_0a_1x1"); },
-        [&] {
-          const Value y = conv(x, 384, {1, 1}, "Conv2d_0a_1x1");
-          return ops::concat({conv(y, 384, {1, 3}, "Conv2d_0b_1x3"), conv(y, 384, {3, 1}, b1_3x1)}, 3);
-        },
-        [&] {
-          Value y = conv(x, 448, {1, 1}, "Conv2d_0a_1x1");
-          y = conv(y, 384, {3, 3}, "Conv2d_0b_3x3");
-          return ops::concat({conv(y, 384, {1, 3}, "Conv2d_0c_1x3"), conv(y, 384, {3, 1}, "Conv2d_0d_3x1")}, 3);
-        },
-        [&] { return conv(avg3(x, "AvgPool_0a_3x3"), 192, {1, 1}, "Conv2d_0b_1x1"); },
-    }));
+    return endpoint(
+        name,
+        mixed(name, {
+                        [&] {
+                          return conv(x, 320, {1, 1}, "Conv2d_0a_1x1");
+                        },
+                        [&] {
+                          const Value y = conv(x, 384, {1, 1}, "Conv2d_0a_1x1");
+                          return ops::concat(
+                              {conv(y, 384, {1, 3}, "Conv2d_0b_1x3"), conv(y, 384, {3, 1}, b1_3x1)},
+                              3);
+                        },
+                        [&] {
+                          Value y = conv(x, 448, {1, 1}, "Conv2d_0a_1x1");
+                          y = conv(y, 384, {3, 3}, "Conv2d_0b_3x3");
+                          return ops::concat({conv(y, 384, {1, 3}, "Conv2d_0c_1x3"),
+                                              conv(y, 384, {3, 1}, "Conv2d_0d_3x1")},
+                                             3);
+                        },
+                        [&] {
+                          return conv(avg3(x, "AvgPool_0a_3x3"), 192, {1, 1}, "Conv2d_0b_1x1");
+                        },
+                    }));
   }
 
   Value squeeze(Value x) {
@@ -158,7 +203,8 @@ struct Builder {
     Value y = avg_pool(mixed_6e, {5, 5}, 3, "VALID", "AvgPool_1a_5x5");
     y = conv(y, 128, {1, 1}, "Conv2d_1b_1x1");
     const Kernel k = reduced_kernel(y, {5, 5});
-    y = conv(y, 768, k, "Conv2d_2a_" + kernel_name(k), 1, "VALID", Initializer::truncated_normal(0.01));
+    y = conv(y, 768, k, "Conv2d_2a_" + kernel_name(k), 1, "VALID",
+             Initializer::truncated_normal(0.01));
     ConvOptions c;
     c.weights_init = Initializer::truncated_normal(0.001);
     y = conv2d(b, y, o.num_classes, {1, 1}, 1, "SAME", "Conv2d_2b_1x1", c);
@@ -181,7 +227,8 @@ struct Builder {
 };
 
 void check_options(const InceptionV3Options& o) {
-  CUTRAIN_CHECK(o.depth_multiplier > 0.0, "inception_v3: depth_multiplier must be greater than zero, got ",
+  CUTRAIN_CHECK(o.depth_multiplier > 0.0,
+                "inception_v3: depth_multiplier must be greater than zero, got ",
                 o.depth_multiplier);
   CUTRAIN_CHECK(o.min_depth > 0, "inception_v3: min_depth must be positive, got ", o.min_depth);
   CUTRAIN_CHECK(o.num_classes >= 0, "inception_v3: num_classes must be >= 0, got ", o.num_classes);
@@ -189,8 +236,8 @@ void check_options(const InceptionV3Options& o) {
   CUTRAIN_CHECK(o.channels > 0, "inception_v3: channels must be positive, got ", o.channels);
   CUTRAIN_CHECK(o.dropout_keep_prob > 0.0 && o.dropout_keep_prob <= 1.0,
                 "inception_v3: dropout_keep_prob must be in (0, 1], got ", o.dropout_keep_prob);
-  CUTRAIN_CHECK(o.dtype == DType::f32 || o.dtype == DType::f64, "inception_v3: dtype must be f32 or f64, got ",
-                dtype_name(o.dtype));
+  CUTRAIN_CHECK(o.dtype == DType::f32 || o.dtype == DType::f64,
+                "inception_v3: dtype must be f32 or f64, got ", dtype_name(o.dtype));
   const bool aux = o.create_aux_logits && o.num_classes > 0;
   const int64_t min = inception_v3_min_image_size(aux);
   CUTRAIN_CHECK(o.image_size >= min, "inception_v3: input ", o.image_size, "x", o.image_size,
@@ -213,7 +260,8 @@ Model inception_v3(const InceptionV3Options& o) {
   model.training = o.is_training;
   ModelBuilder mb(model, o.dtype, o.seed);
   mb.set_initialize(o.initialize);
-  model.input = mb.graph().input("images", {Shape({o.batch_size, o.image_size, o.image_size, o.channels}), o.dtype});
+  model.input = mb.graph().input(
+      "images", {Shape({o.batch_size, o.image_size, o.image_size, o.channels}), o.dtype});
 
   Builder net{mb, o};
   graph::NameScope scope(mb.graph(), model.name);

@@ -84,8 +84,10 @@ int64_t fan_in(const Shape& weight_shape) {
 
 double Initializer::normal_stddev(int64_t fan) const {
   switch (kind) {
-    case Kind::constant: return 0.0;
-    case Kind::truncated_normal: return stddev;
+    case Kind::constant:
+      return 0.0;
+    case Kind::truncated_normal:
+      return stddev;
     case Kind::variance_scaling:
       CUTRAIN_CHECK(fan > 0, "variance_scaling needs a positive fan-in, got ", fan);
       return std::sqrt(1.3 * factor / static_cast<double>(fan));
@@ -112,9 +114,15 @@ Tensor Initializer::make(const Shape& shape, DType dtype, uint64_t seed) const {
 std::string Initializer::str() const {
   std::ostringstream s;
   switch (kind) {
-    case Kind::constant: s << "constant(" << value << ")"; break;
-    case Kind::truncated_normal: s << "truncated_normal(" << stddev << ")"; break;
-    case Kind::variance_scaling: s << "variance_scaling(" << factor << ")"; break;
+    case Kind::constant:
+      s << "constant(" << value << ")";
+      break;
+    case Kind::truncated_normal:
+      s << "truncated_normal(" << stddev << ")";
+      break;
+    case Kind::variance_scaling:
+      s << "variance_scaling(" << factor << ")";
+      break;
   }
   return s.str();
 }

@@ -28,9 +28,15 @@ int64_t numel_sum(const std::vector<Value>& vs) {
 }
 }  // namespace
 
-int64_t Model::trainable_parameter_count() const { return numel_sum(params); }
-int64_t Model::state_element_count() const { return numel_sum(states); }
-int64_t Model::bn_state_element_count() const { return numel_sum(bn_states); }
+int64_t Model::trainable_parameter_count() const {
+  return numel_sum(params);
+}
+int64_t Model::state_element_count() const {
+  return numel_sum(states);
+}
+int64_t Model::bn_state_element_count() const {
+  return numel_sum(bn_states);
+}
 
 ModelBuilder::ModelBuilder(Model& model, DType dtype, uint64_t seed)
     : model_(model), dtype_(dtype), seed_(seed) {
@@ -41,7 +47,8 @@ Value ModelBuilder::parameter(const std::string& name, const Shape& shape, const
                               bool weight_decay) {
   const std::string full = graph().scoped(name);
   const bool draw = initialize_ || init.kind == Initializer::Kind::constant;
-  Tensor value = draw ? init.make(shape, dtype_, parameter_seed(seed_, full)) : Tensor::zeros(shape, dtype_);
+  Tensor value =
+      draw ? init.make(shape, dtype_, parameter_seed(seed_, full)) : Tensor::zeros(shape, dtype_);
   const Value v = graph().parameter(name, std::move(value));
   model_.params.push_back(v);
   if (weight_decay) model_.weight_decay_params.push_back(v);

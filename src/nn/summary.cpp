@@ -23,23 +23,28 @@ namespace {
 // -> "Mixed_5b". Parameters are charged to the endpoint of that name.
 std::string owner_scope(const std::string& model_name, const std::string& param) {
   std::string rest = param;
-  if (!model_name.empty() && rest.rfind(model_name + "/", 0) == 0) rest = rest.substr(model_name.size() + 1);
+  if (!model_name.empty() && rest.rfind(model_name + "/", 0) == 0)
+    rest = rest.substr(model_name.size() + 1);
   return rest.substr(0, rest.find('/'));
 }
 
-std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
+std::string pad(const std::string& s, size_t w) {
+  return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' ');
+}
 
 }  // namespace
 
 std::string summary(const Model& model) {
   std::map<std::string, int64_t> by_scope;
-  for (const Value& p : model.params) by_scope[owner_scope(model.name, p.name())] += p.shape().numel();
+  for (const Value& p : model.params)
+    by_scope[owner_scope(model.name, p.name())] += p.shape().numel();
 
   struct Row {
     std::string name, shape, params;
   };
   std::vector<Row> rows;
-  if (model.input.defined()) rows.push_back({model.input.name() + " (input)", model.input.shape().str(), "0"});
+  if (model.input.defined())
+    rows.push_back({model.input.name() + " (input)", model.input.shape().str(), "0"});
   for (const std::string& e : model.endpoint_order) {
     auto it = by_scope.find(e);
     const int64_t n = it == by_scope.end() ? 0 : it->second;
@@ -60,7 +65,8 @@ std::string summary(const Model& model) {
   const size_t width = w0 + w1 + w2;
   std::ostringstream s;
   s << "Model: \"" << model.name << "\"\n" << std::string(width, '_') << "\n";
-  s << pad("Layer (endpoint)", w0) << pad("Output Shape", w1) << "Param #\n" << std::string(width, '=') << "\n";
+  s << pad("Layer (endpoint)", w0) << pad("Output Shape", w1) << "Param #\n"
+    << std::string(width, '=') << "\n";
   for (size_t i = 0; i < rows.size(); ++i) {
     s << pad(rows[i].name, w0) << pad(rows[i].shape, w1) << rows[i].params << "\n";
     s << std::string(width, i + 1 == rows.size() ? '=' : '_') << "\n";
@@ -69,7 +75,8 @@ std::string summary(const Model& model) {
   const int64_t states = model.state_element_count();
   s << "Total params: " << group_thousands(trainable + states) << "\n";
   s << "Trainable params: " << group_thousands(trainable) << "\n";
-  s << "Non-trainable params: " << group_thousands(states) << " (batch-norm moving mean and variance of "
+  s << "Non-trainable params: " << group_thousands(states)
+    << " (batch-norm moving mean and variance of "
     << group_thousands(model.bn_state_element_count() / 2) << " channels)\n";
   s << std::string(width, '_') << "\n";
   return s.str();

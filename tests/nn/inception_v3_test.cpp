@@ -1,13 +1,14 @@
 // Inception V3 topology: parameter counts against REFERENCE.md section 1,
 // endpoint shapes at 299x299, slim's scope names, size limits, depth
 // multiplier, and a small forward pass through the reference executor.
+#include "cutrain/nn/inception_v3.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <set>
 
 #include "cutrain/graph/executor.h"
-#include "cutrain/nn/inception_v3.h"
 #include "cutrain/nn/summary.h"
 
 using namespace cutrain;
@@ -66,7 +67,8 @@ TEST(InceptionV3, BatchNormStatisticsCoverEveryConvChannel) {
   EXPECT_EQ(m.bn_states.size(), 2u * 96u);
   for (const graph::Value& s : m.bn_states) {
     const std::string& n = s.name();
-    EXPECT_TRUE(n.ends_with("/BatchNorm/moving_mean") || n.ends_with("/BatchNorm/moving_variance")) << n;
+    EXPECT_TRUE(n.ends_with("/BatchNorm/moving_mean") || n.ends_with("/BatchNorm/moving_variance"))
+        << n;
   }
 }
 
@@ -88,17 +90,28 @@ TEST(InceptionV3, WeightDecayListHoldsExactlyTheConvWeights) {
 TEST(InceptionV3, EndpointShapesAt299MatchTheTable) {
   const Model m = nn::inception_v3(at299(1001, true));
   const std::vector<std::pair<std::string, Shape>> expected = {
-      {"Conv2d_1a_3x3", Shape({1, 149, 149, 32})}, {"Conv2d_2a_3x3", Shape({1, 147, 147, 32})},
-      {"Conv2d_2b_3x3", Shape({1, 147, 147, 64})}, {"MaxPool_3a_3x3", Shape({1, 73, 73, 64})},
-      {"Conv2d_3b_1x1", Shape({1, 73, 73, 80})},   {"Conv2d_4a_3x3", Shape({1, 71, 71, 192})},
-      {"MaxPool_5a_3x3", Shape({1, 35, 35, 192})}, {"Mixed_5b", Shape({1, 35, 35, 256})},
-      {"Mixed_5c", Shape({1, 35, 35, 288})},       {"Mixed_5d", Shape({1, 35, 35, 288})},
-      {"Mixed_6a", Shape({1, 17, 17, 768})},       {"Mixed_6b", Shape({1, 17, 17, 768})},
-      {"Mixed_6c", Shape({1, 17, 17, 768})},       {"Mixed_6d", Shape({1, 17, 17, 768})},
-      {"Mixed_6e", Shape({1, 17, 17, 768})},       {"Mixed_7a", Shape({1, 8, 8, 1280})},
-      {"Mixed_7b", Shape({1, 8, 8, 2048})},        {"Mixed_7c", Shape({1, 8, 8, 2048})},
-      {"AuxLogits", Shape({1, 1001})},             {"AvgPool_1a", Shape({1, 1, 1, 2048})},
-      {"PreLogits", Shape({1, 1, 1, 2048})},       {"Logits", Shape({1, 1001})},
+      {"Conv2d_1a_3x3", Shape({1, 149, 149, 32})},
+      {"Conv2d_2a_3x3", Shape({1, 147, 147, 32})},
+      {"Conv2d_2b_3x3", Shape({1, 147, 147, 64})},
+      {"MaxPool_3a_3x3", Shape({1, 73, 73, 64})},
+      {"Conv2d_3b_1x1", Shape({1, 73, 73, 80})},
+      {"Conv2d_4a_3x3", Shape({1, 71, 71, 192})},
+      {"MaxPool_5a_3x3", Shape({1, 35, 35, 192})},
+      {"Mixed_5b", Shape({1, 35, 35, 256})},
+      {"Mixed_5c", Shape({1, 35, 35, 288})},
+      {"Mixed_5d", Shape({1, 35, 35, 288})},
+      {"Mixed_6a", Shape({1, 17, 17, 768})},
+      {"Mixed_6b", Shape({1, 17, 17, 768})},
+      {"Mixed_6c", Shape({1, 17, 17, 768})},
+      {"Mixed_6d", Shape({1, 17, 17, 768})},
+      {"Mixed_6e", Shape({1, 17, 17, 768})},
+      {"Mixed_7a", Shape({1, 8, 8, 1280})},
+      {"Mixed_7b", Shape({1, 8, 8, 2048})},
+      {"Mixed_7c", Shape({1, 8, 8, 2048})},
+      {"AuxLogits", Shape({1, 1001})},
+      {"AvgPool_1a", Shape({1, 1, 1, 2048})},
+      {"PreLogits", Shape({1, 1, 1, 2048})},
+      {"Logits", Shape({1, 1001})},
       {"Predictions", Shape({1, 1001})},
   };
   ASSERT_EQ(m.endpoint_order.size(), expected.size());
@@ -117,22 +130,36 @@ TEST(InceptionV3, ScopeNamesFollowSlimIncludingItsQuirks) {
   const Model m = nn::inception_v3(at299(1001, true));
   EXPECT_EQ(param_shape(m, "InceptionV3/Conv2d_1a_3x3/weights"), Shape({32, 3, 3, 3}));
   EXPECT_EQ(param_shape(m, "InceptionV3/Conv2d_1a_3x3/BatchNorm/beta"), Shape({32}));
-  EXPECT_EQ(m.graph->find("InceptionV3/Conv2d_1a_3x3/BatchNorm/moving_variance").shape(), Shape({32}));
+  EXPECT_EQ(m.graph->find("InceptionV3/Conv2d_1a_3x3/BatchNorm/moving_variance").shape(),
+            Shape({32}));
   EXPECT_THROW(m.graph->find("InceptionV3/Conv2d_1a_3x3/BatchNorm/gamma"), Error);
   EXPECT_THROW(m.graph->find("InceptionV3/Conv2d_1a_3x3/biases"), Error);
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_5b/Branch_1/Conv2d_0b_5x5/weights"), Shape({64, 5, 5, 48}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_5c/Branch_1/Conv2d_0b_1x1/weights"), Shape({48, 1, 1, 256}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_5c/Branch_1/Conv_1_0c_5x5/weights"), Shape({64, 5, 5, 48}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_5d/Branch_1/Conv2d_0b_5x5/weights"), Shape({64, 5, 5, 48}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6a/Branch_0/Conv2d_1a_1x1/weights"), Shape({384, 3, 3, 288}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6a/Branch_1/Conv2d_1a_1x1/weights"), Shape({96, 3, 3, 96}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6b/Branch_1/Conv2d_0b_1x7/weights"), Shape({128, 1, 7, 128}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6e/Branch_2/Conv2d_0e_1x7/weights"), Shape({192, 1, 7, 192}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7a/Branch_0/Conv2d_1a_3x3/weights"), Shape({320, 3, 3, 192}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7b/Branch_1/Conv2d_0b_1x3/weights"), Shape({384, 1, 3, 384}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7b/Branch_1/Conv2d_0b_3x1/weights"), Shape({384, 3, 1, 384}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7c/Branch_1/Conv2d_0c_3x1/weights"), Shape({384, 3, 1, 384}));
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7c/Branch_2/Conv2d_0d_3x1/weights"), Shape({384, 3, 1, 384}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_5b/Branch_1/Conv2d_0b_5x5/weights"),
+            Shape({64, 5, 5, 48}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_5c/Branch_1/Conv2d_0b_1x1/weights"),
+            Shape({48, 1, 1, 256}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_5c/Branch_1/Conv_1_0c_5x5/weights"),
+            Shape({64, 5, 5, 48}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_5d/Branch_1/Conv2d_0b_5x5/weights"),
+            Shape({64, 5, 5, 48}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6a/Branch_0/Conv2d_1a_1x1/weights"),
+            Shape({384, 3, 3, 288}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6a/Branch_1/Conv2d_1a_1x1/weights"),
+            Shape({96, 3, 3, 96}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6b/Branch_1/Conv2d_0b_1x7/weights"),
+            Shape({128, 1, 7, 128}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6e/Branch_2/Conv2d_0e_1x7/weights"),
+            Shape({192, 1, 7, 192}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7a/Branch_0/Conv2d_1a_3x3/weights"),
+            Shape({320, 3, 3, 192}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7b/Branch_1/Conv2d_0b_1x3/weights"),
+            Shape({384, 1, 3, 384}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7b/Branch_1/Conv2d_0b_3x1/weights"),
+            Shape({384, 3, 1, 384}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7c/Branch_1/Conv2d_0c_3x1/weights"),
+            Shape({384, 3, 1, 384}));
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_7c/Branch_2/Conv2d_0d_3x1/weights"),
+            Shape({384, 3, 1, 384}));
   EXPECT_EQ(param_shape(m, "InceptionV3/AuxLogits/Conv2d_1b_1x1/weights"), Shape({128, 1, 1, 768}));
   EXPECT_EQ(param_shape(m, "InceptionV3/AuxLogits/Conv2d_2a_5x5/weights"), Shape({768, 5, 5, 128}));
   EXPECT_EQ(param_shape(m, "InceptionV3/AuxLogits/Conv2d_2b_1x1/biases"), Shape({1001}));
@@ -210,8 +237,10 @@ TEST(InceptionV3, OptionalPartsFollowTheOptions) {
   o.global_pool = true;
   o.spatial_squeeze = false;
   const Model m = nn::inception_v3(o);
-  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6b/Branch_3/Conv2d_0b_1x1/BatchNorm/gamma"), Shape({192}));
-  for (double g : m.graph->tensor_of(m.graph->find("InceptionV3/Conv2d_1a_3x3/BatchNorm/gamma")).to_vector())
+  EXPECT_EQ(param_shape(m, "InceptionV3/Mixed_6b/Branch_3/Conv2d_0b_1x1/BatchNorm/gamma"),
+            Shape({192}));
+  for (double g :
+       m.graph->tensor_of(m.graph->find("InceptionV3/Conv2d_1a_3x3/BatchNorm/gamma")).to_vector())
     EXPECT_EQ(g, 1.0);
   int include_pad_pools = 0;
   for (const graph::Node& n : m.graph->nodes())
@@ -229,7 +258,8 @@ TEST(InceptionV3, OptionalPartsFollowTheOptions) {
   EXPECT_FALSE(h.aux_logits.defined());
   EXPECT_EQ(h.endpoint_order.back(), "AvgPool_1a");
   for (const graph::Value& p : h.params)  // shape-only build: no weight drawn
-    EXPECT_EQ(h.graph->tensor_of(p).to_vector(), std::vector<double>(static_cast<size_t>(p.shape().numel()), 0.0));
+    EXPECT_EQ(h.graph->tensor_of(p).to_vector(),
+              std::vector<double>(static_cast<size_t>(p.shape().numel()), 0.0));
 }
 
 TEST(InceptionV3, SameSeedSameWeightsAndParametersIndependentOfTheHeads) {
@@ -245,10 +275,14 @@ TEST(InceptionV3, SameSeedSameWeightsAndParametersIndependentOfTheHeads) {
   o.create_aux_logits = false;
   const Model c = nn::inception_v3(o);
   const std::string w = "InceptionV3/Mixed_7c/Branch_2/Conv2d_0b_3x3/weights";
-  EXPECT_EQ(max_abs_diff(a.graph->tensor_of(a.graph->find(w)), c.graph->tensor_of(c.graph->find(w))), 0.0);
+  EXPECT_EQ(
+      max_abs_diff(a.graph->tensor_of(a.graph->find(w)), c.graph->tensor_of(c.graph->find(w))),
+      0.0);
   o.seed = 8;
   const Model d = nn::inception_v3(o);
-  EXPECT_GT(max_abs_diff(a.graph->tensor_of(a.graph->find(w)), d.graph->tensor_of(d.graph->find(w))), 0.0);
+  EXPECT_GT(
+      max_abs_diff(a.graph->tensor_of(a.graph->find(w)), d.graph->tensor_of(d.graph->find(w))),
+      0.0);
 }
 
 TEST(InceptionV3, ConvWeightInitialStddevMatchesSlim) {
@@ -257,7 +291,8 @@ TEST(InceptionV3, ConvWeightInitialStddevMatchesSlim) {
   o.image_size = 75;
   o.depth_multiplier = 0.5;
   const Model m = nn::inception_v3(o);
-  const Tensor w = m.graph->tensor_of(m.graph->find("InceptionV3/Mixed_7c/Branch_2/Conv2d_0b_3x3/weights"));
+  const Tensor w =
+      m.graph->tensor_of(m.graph->find("InceptionV3/Mixed_7c/Branch_2/Conv2d_0b_3x3/weights"));
   ASSERT_EQ(w.shape(), Shape({192, 3, 3, 224}));
   const std::vector<double> v = w.to_vector();
   double sum = 0, sq = 0, maxabs = 0;
@@ -269,7 +304,7 @@ TEST(InceptionV3, ConvWeightInitialStddevMatchesSlim) {
   const double n = static_cast<double>(v.size());
   const double mean = sum / n, sd = std::sqrt(sq / n - mean * mean);
   const double base = std::sqrt(1.3 * 2.0 / (3 * 3 * 224));
-  const double expected = base * 0.8796;  // stddev of N(0,1) truncated at +-2
+  const double expected = base * 0.8796;       // stddev of N(0,1) truncated at +-2
   EXPECT_NEAR(sd, expected, 0.01 * expected);  // ~7 standard errors at n = 387,072
   EXPECT_NEAR(mean, 0.0, 5.0 * expected / std::sqrt(n));
   EXPECT_LE(maxabs, 2.0 * base * (1 + 1e-6));
@@ -300,7 +335,8 @@ TEST(InceptionV3, SmallForwardPassGivesFiniteLogits) {
       EXPECT_NEAR(s, 1.0, 1e-12);
     }
     // Different images give different logits (the net is not collapsed).
-    EXPECT_GT(std::abs(out[0].at({0, 0}) - out[0].at({1, 0})) + std::abs(out[0].at({0, 1}) - out[0].at({1, 1})),
+    EXPECT_GT(std::abs(out[0].at({0, 0}) - out[0].at({1, 0})) +
+                  std::abs(out[0].at({0, 1}) - out[0].at({1, 1})),
               0.0);
   }
 }

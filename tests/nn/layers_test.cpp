@@ -1,11 +1,12 @@
 // Initializers and the layer builders: names, registries, and values
 // computed by hand in eval mode.
+#include "cutrain/nn/layers.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "cutrain/graph/executor.h"
-#include "cutrain/nn/layers.h"
 #include "cutrain/ops/elementwise.h"
 
 using namespace cutrain;
@@ -57,10 +58,12 @@ TEST(Initializer, VarianceScalingUsesFanInOfTheOutFirstLayout) {
   const Initializer vs = Initializer::variance_scaling();
   EXPECT_NEAR(vs.normal_stddev(288), std::sqrt(2.6 / 288.0), 1e-15);
   const Tensor w = vs.make(Shape({100, 1000}), DType::f64, 1);
-  EXPECT_NEAR(sample_stddev(w.to_vector()), std::sqrt(2.6 / 1000.0) * 0.87963, 0.01 * std::sqrt(2.6 / 1000.0));
+  EXPECT_NEAR(sample_stddev(w.to_vector()), std::sqrt(2.6 / 1000.0) * 0.87963,
+              0.01 * std::sqrt(2.6 / 1000.0));
   const Tensor ones = Initializer::ones().make(Shape({3}), DType::f32, 0);
   EXPECT_EQ(ones.to_vector(), (std::vector<double>{1, 1, 1}));
-  EXPECT_EQ(Initializer::zeros().make(Shape({2}), DType::f64, 0).to_vector(), (std::vector<double>{0, 0}));
+  EXPECT_EQ(Initializer::zeros().make(Shape({2}), DType::f64, 0).to_vector(),
+            (std::vector<double>{0, 0}));
 }
 
 TEST(Initializer, ParameterSeedsDependOnTheName) {

@@ -30,7 +30,9 @@ struct Initializer {
   static Initializer zeros() { return constant(0.0); }
   static Initializer ones() { return constant(1.0); }
   static Initializer constant(double v) { return {Kind::constant, v, 0.0, 0.0}; }
-  static Initializer truncated_normal(double stddev) { return {Kind::truncated_normal, 0.0, stddev, 0.0}; }
+  static Initializer truncated_normal(double stddev) {
+    return {Kind::truncated_normal, 0.0, stddev, 0.0};
+  }
   static Initializer variance_scaling(double factor = 2.0) {
     return {Kind::variance_scaling, 0.0, 0.0, factor};
   }
