@@ -137,9 +137,10 @@ inline void register_kernel_bench(const std::string& name, BenchBody body, const
 #define CUTRAIN_BENCH_CALL(dev, fn, ...) ::cutrain::kernels::emu::fn(__VA_ARGS__)
 #endif
 
-// Registers at static-initialisation time.
-#define CUTRAIN_KERNEL_BENCH(id, name, body, emu_args, cuda_args)                                     \
+// Registers at static-initialisation time: one argument for the emulated
+// smoke run, then the GPU's arguments.
+#define CUTRAIN_KERNEL_BENCH(id, name, body, emu_arg, ...)                                            \
   static const bool cutrain_bench_registered_##id = [] {                                              \
-    ::cutrain::bench::register_kernel_bench(name, body, emu_args, cuda_args);                         \
+    ::cutrain::bench::register_kernel_bench(name, body, {emu_arg}, {__VA_ARGS__});                    \
     return true;                                                                                      \
   }()
