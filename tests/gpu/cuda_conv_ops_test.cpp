@@ -40,7 +40,7 @@ TEST(CudaConvOps, ForwardAndBackwardMatchCpu) {
   };
   for (const Conv& c : convs)
     for (DType t : {DType::f32, DType::f64}) {
-      SCOPED_TRACE(c.x.str() + " * " + c.w.str() + " " + c.padding + " " + dtype_name(t));
+      SCOPED_TRACE(c.x.str() + " * " + c.w.str() + " " + c.padding + " " + std::string(dtype_name(t)));
       const double atol = t == DType::f32 ? 1e-4 : 1e-10, rtol = t == DType::f32 ? 1e-4 : 1e-10;
       const Tensor x = random_tensor(c.x, 1, -1, 1, t), w = random_tensor(c.w, 2, -1, 1, t);
       const Tensor b = random_tensor({c.w[0]}, 3, -1, 1, t);
