@@ -31,18 +31,6 @@ namespace {
 
 using namespace cutrain;
 
-struct Block {
-  const char* name;
-  int64_t hw;
-  std::vector<int64_t> channels;
-};
-const std::vector<Block>& blocks() {
-  static const std::vector<Block> b = {{"Mixed_5b", 35, {64, 64, 96, 32}},
-                                       {"Mixed_6b", 17, {192, 192, 192, 192}},
-                                       {"Mixed_7b", 8, {320, 768, 768, 192}}};
-  return b;
-}
-constexpr int64_t kBatch = 128;
 
 void BM_EmuInceptionConcatSmoke(benchmark::State& state) {
   const std::vector<int64_t> ch{8, 8, 12, 4};
@@ -64,6 +52,19 @@ BENCHMARK(BM_EmuInceptionConcatSmoke);
 
 #if CUTRAIN_WITH_CUDA
 using bench::DeviceArray;
+
+struct Block {
+  const char* name;
+  int64_t hw;
+  std::vector<int64_t> channels;
+};
+const std::vector<Block>& blocks() {
+  static const std::vector<Block> b = {{"Mixed_5b", 35, {64, 64, 96, 32}},
+                                       {"Mixed_6b", 17, {192, 192, 192, 192}},
+                                       {"Mixed_7b", 8, {320, 768, 768, 192}}};
+  return b;
+}
+constexpr int64_t kBatch = 128;
 
 struct Buffers {
   int64_t rows, total = 0;
