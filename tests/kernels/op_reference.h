@@ -18,8 +18,9 @@ Tensor host_tensor(const Shape& s, const std::vector<T>& v) {
 
 template <typename T>
 std::vector<T> host_values(const Tensor& t) {
-  const T* p = t.data<T>();
-  return std::vector<T>(p, p + t.numel());
+  const Tensor c = t.is_contiguous() ? t : t.clone();
+  const T* p = c.data<T>();
+  return std::vector<T>(p, p + c.numel());
 }
 
 // Uniform values in [lo, hi), reproducible from the seed.
