@@ -2,7 +2,9 @@
 
 namespace cutrain::cli {
 
-Registry::Registry(CLI::App&) {}
+Command make_gradcheck_command(CLI::App& app);
+
+Registry::Registry(CLI::App& app) { commands_.push_back(make_gradcheck_command(app)); }
 
 int Registry::run() const {
   for (const Command& c : commands_)
