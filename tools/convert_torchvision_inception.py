@@ -150,8 +150,9 @@ def conv_scopes():
     return scopes
 
 
-def convert(state_dict, prefix="InceptionV3/", logits="conv"):
-    """Returns {cutrain name: float32 tensor} and raises on any unmapped key."""
+def convert(state_dict, prefix="InceptionV3/", logits="conv", dtype=None):
+    """Returns {cutrain name: tensor} (float32 unless `dtype` is given) and
+    raises on any unmapped key. Also maps gradients keyed like the state_dict."""
     import torch
 
     scopes = conv_scopes()
@@ -180,7 +181,7 @@ def convert(state_dict, prefix="InceptionV3/", logits="conv"):
     missing = set(state_dict) - used
     if missing:
         raise KeyError(f"unconverted keys: {sorted(missing)}")
-    return {k: v.detach().to(torch.float32).contiguous() for k, v in out.items()}
+    return {k: v.detach().to(dtype or torch.float32).contiguous() for k, v in out.items()}
 
 
 # ---------------------------------------------------------------- safetensors

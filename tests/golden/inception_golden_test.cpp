@@ -1,20 +1,30 @@
-// Inception V3 forward against torchvision (eval mode, transform_input=False,
-// [-1, 1] inputs, 107x107, aux head off as in torchvision's eval), with the
-// weights converted by tools/convert_torchvision_inception.py. The network is
+// Inception V3 against torchvision (transform_input=False, [-1, 1] inputs,
+// 107x107, no aux head), with the weights converted by
+// tools/convert_torchvision_inception.py: the eval forward, then a training
+// step's forward (batch statistics), the gradients of sum(logits * r) (every
+// batch-norm parameter and convs along the depth) and the updated moving
+// statistics (torch momentum 0.1 = decay 0.9). The network is
 // assembled here from cutrain's ops by slim scope name, so this checks the
 // converter's name mapping and layouts and the composed ops (SAME/VALID
 // padding, include-pad 3x3 average pools as torchvision, batch norm with
 // gamma and epsilon 0.001, branch concat order) end to end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/ops/batch_norm.h"
 #include "cutrain/ops/conv2d.h"
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/pool.h"
+#include "cutrain/ops/reduce.h"
 #include "cutrain/ops/shape_ops.h"
 #include "golden/golden_util.h"
 
@@ -36,6 +46,7 @@ class Builder {
     const Value y = ops::conv2d(x, g_.parameter(p + "/weights", c_.get(p + "/weights", dt_)), o);
     ops::BatchNormOptions bn;
     bn.epsilon = c_.f("epsilon");
+    bn.decay = c_.f("decay");
     const Value beta = g_.parameter(p + "/BatchNorm/beta", c_.get(p + "/BatchNorm/beta", dt_));
     const Value gamma = g_.parameter(p + "/BatchNorm/gamma", c_.get(p + "/BatchNorm/gamma", dt_));
     const Value mean = g_.state(p + "/BatchNorm/moving_mean", c_.get(p + "/BatchNorm/moving_mean", dt_));
@@ -136,20 +147,94 @@ class Builder {
 
 }  // namespace
 
-TEST(GoldenInceptionV3, EvalLogitsFromConvertedTorchvisionWeights) {
-  GOLDEN_CASE(c, "inception_v3_eval");
+TEST(GoldenInceptionV3, EvalThenTrainingStepFromConvertedTorchvisionWeights) {
+  GOLDEN_CASE(c, "inception_v3");
+  const std::string prefix = c.attr("prefix");
   for (DType dt : {DType::f64, DType::f32}) {
+    // Deep compositions in float: 1e-4, as for convolutions.
+    const double tol = golden::tolerance(dt, /*conv=*/true);
     graph::Graph g;
     const Tensor input = c.get("input", dt);
     const Value x = g.input("input", {input.shape(), dt});
     const Value logits = Builder(g, c, dt).logits(x);
-    // Every converted tensor is used (input and logits are the reference).
-    EXPECT_EQ(g.parameters().size() + g.states().size(), c.tensors.size() - 2);
+    // Every converted tensor is used.
+    size_t converted = 0;
+    for (const auto& [name, t] : c.tensors) converted += name.rfind(prefix, 0) == 0 ? 1 : 0;
+    EXPECT_EQ(g.parameters().size() + g.states().size(), converted);
+
+    const Value loss = ops::sum(ops::mul(logits, g.constant(c.get("train/r", dt))));
+    const std::vector<Value> params = g.parameters();
+    const std::vector<Value> grads = graph::gradients(g, loss, params);
     graph::Executor exec(g, Device::cpu());
+
     graph::RunOptions eval;
     eval.training = false;
     const auto out = exec.run({{x, input}}, {logits}, eval);
-    // Deep composition in float: 1e-4, as for convolutions.
-    golden::expect_close(c, "logits", dt, out[0], "logits", golden::tolerance(dt, /*conv=*/true));
+    golden::expect_close(c, "logits_eval", dt, out[0], "logits", tol);
+
+    std::vector<Value> fetches{logits};
+    std::vector<std::string> grad_names;
+    for (size_t i = 0; i < params.size(); ++i)
+      if (c.has("grad/" + params[i].name())) {
+        fetches.push_back(grads[i]);
+        grad_names.push_back(params[i].name());
+      }
+    ASSERT_GT(grad_names.size(), 8u);  // every batch norm's gamma and beta, and the chosen convs
+    const auto train = exec.run({{x, c.get("train/input", dt)}}, fetches);
+
+    // Float64: every tensor within kTolF64. Float32: training-mode gradients of
+    // this small problem are ill-conditioned (see the script; PyTorch's own
+    // float32 gradients are off by up to 7% here), so the float32 check is
+    // relative to PyTorch's float32 error on the same step, measured by the
+    // script: each tensor within max(1e-4, 16x PyTorch's error) (scattered
+    // ill-conditioned tensors, mostly betas whose gradient sums cancel, land
+    // at up to ~11x), and over all tensors the geometric mean of our error
+    // over PyTorch's at most 2 (measured: 1.2), which catches a systematic
+    // loss of precision. Both errors are printed.
+    struct Worst {
+      double err = -1, torch_err = 0;
+      std::string name;
+    };
+    std::map<std::string, Worst> worst;  // per kind of tensor, for the printout
+    double log_ratio_sum = 0;
+    int ratios = 0;
+    auto check = [&](const std::string& kind, const std::string& name, const Tensor& actual, const std::string& ref) {
+      const double err = golden::max_rel_error(actual, c.get(ref));
+      const double torch_err = c.get("torch_f32_err/" + ref).item();
+      const double bound = dt == DType::f64 ? tol : std::max(tol, 16 * torch_err);
+      log_ratio_sum += std::log(std::max(err, 1e-12) / std::max(torch_err, 1e-12));
+      ++ratios;
+      EXPECT_LE(err, bound) << name << " " << golden::dtype_label(dt) << " (PyTorch's float32 error " << torch_err
+                            << ")";
+      Worst& w = worst[kind];
+      if (err > w.err) w = {err, torch_err, name};
+    };
+    check("logits_train", "logits", train[0], "train/logits");
+    auto kind_of = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
+    for (size_t i = 0; i < grad_names.size(); ++i)
+      check("grad_" + kind_of(grad_names[i]), grad_names[i], train[i + 1], "grad/" + grad_names[i]);
+    size_t stats = 0;
+    for (const Value& s : g.states()) {
+      check(kind_of(s.name()), s.name(), exec.leaf(s), "moving_after/" + s.name());
+      ++stats;
+    }
+    // A gamma/beta pair per moving mean/variance pair, plus the 8 chosen conv tensors.
+    EXPECT_EQ(grad_names.size(), stats + 8);
+    const double geo_ratio = std::exp(log_ratio_sum / ratios);
+    std::cout << "[ golden   ] " << c.name << " " << golden::dtype_label(dt)
+              << ": geometric mean of (our error / PyTorch float32 error) over " << ratios << " tensors "
+              << geo_ratio << std::endl;
+    ::testing::Test::RecordProperty(c.name + ".error_ratio_geomean." + golden::dtype_label(dt),
+                                    std::to_string(geo_ratio));
+    if (dt == DType::f32) {
+      EXPECT_LE(geo_ratio, 2.0);
+    }
+    for (const auto& [kind, w] : worst) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.3e (PyTorch f32: %.3e)", w.err, w.torch_err);
+      std::cout << "[ golden   ] " << c.name << " " << kind << " " << golden::dtype_label(dt) << ": max rel err "
+                << buf << " worst " << w.name << std::endl;
+      ::testing::Test::RecordProperty(c.name + "." + kind + "." + golden::dtype_label(dt), buf);
+    }
   }
 }
