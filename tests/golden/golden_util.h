@@ -22,7 +22,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -162,6 +161,12 @@ inline const Fixtures& fixtures() {
   return fx;
 }
 
+// Non-empty when the script skipped the case (a missing optional module).
+inline std::string case_skip_reason(const std::string& name) {
+  const std::filesystem::path p = fixtures().dir / (name + ".skip");
+  return std::filesystem::exists(p) ? read_text(p) : std::string();
+}
+
 inline Case load_case(const std::string& name) {
   const auto contents = cutrain::io::load_safetensors((fixtures().dir / (name + ".safetensors")).string());
   return Case{name, contents.tensors, contents.metadata};
@@ -205,4 +210,6 @@ inline void expect_close(const Case& c, const std::string& what, DType dt, const
   const ::golden::Fixtures& var##_fixtures = ::golden::fixtures();                    \
   if (var##_fixtures.status == ::golden::FixtureStatus::skip) GTEST_SKIP() << var##_fixtures.message; \
   if (var##_fixtures.status == ::golden::FixtureStatus::error) FAIL() << var##_fixtures.message;      \
+  if (const std::string var##_skip = ::golden::case_skip_reason(name); !var##_skip.empty())          \
+    GTEST_SKIP() << var##_skip;                                                        \
   const ::golden::Case var = ::golden::load_case(name)
