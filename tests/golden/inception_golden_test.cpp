@@ -1,13 +1,14 @@
 // Inception V3 against torchvision (transform_input=False, [-1, 1] inputs,
-// 107x107, no aux head), with the weights converted by
-// tools/convert_torchvision_inception.py: the eval forward, then a training
-// step's forward (batch statistics), the gradients of sum(logits * r) (every
-// batch-norm parameter and convs along the depth) and the updated moving
-// statistics (torch momentum 0.1 = decay 0.9). The network is
-// assembled here from cutrain's ops by slim scope name, so this checks the
-// converter's name mapping and layouts and the composed ops (SAME/VALID
-// padding, include-pad 3x3 average pools as torchvision, batch norm with
-// gamma and epsilon 0.001, branch concat order) end to end.
+// 107x107, no aux head) with the weights converted by
+// tools/convert_torchvision_inception.py, twice: a network assembled here
+// from ops by slim scope name (checks the converter's names and layouts and
+// the composed ops: SAME/VALID padding, include-pad 3x3 average pools as
+// torchvision, batch norm with gamma and epsilon 0.001, branch concat order),
+// and nn::inception_v3 with torchvision's options. Each runs the eval
+// forward, then a training step's forward (batch statistics) and the
+// gradients of sum(logits * r) (every batch-norm parameter and convs along
+// the depth); the assembled one also the moving statistics (torch momentum
+// 0.1 = decay 0.9).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
+#include "cutrain/nn/inception_v3.h"
 #include "cutrain/ops/batch_norm.h"
 #include "cutrain/ops/conv2d.h"
 #include "cutrain/ops/elementwise.h"
@@ -145,23 +147,23 @@ class Builder {
   DType dt_;
 };
 
-}  // namespace
+// Number of converted model tensors in the fixture (the rest are references).
+size_t converted_count(const golden::Case& c) {
+  size_t n = 0;
+  for (const auto& [name, t] : c.tensors) n += name.rfind(c.attr("prefix"), 0) == 0 ? 1 : 0;
+  return n;
+}
 
-TEST(GoldenInceptionV3, EvalThenTrainingStepFromConvertedTorchvisionWeights) {
-  GOLDEN_CASE(c, "inception_v3");
-  const std::string prefix = c.attr("prefix");
-  for (DType dt : {DType::f64, DType::f32}) {
+// Runs the eval forward, then one training step's forward and backward of
+// sum(logits * r), on graph `g` holding the converted weights, and compares
+// them with the fixture. The moving statistics are compared when the model
+// uses torch's momentum (decay 0.9).
+void check_eval_and_training_step(const golden::Case& c, DType dt, graph::Graph& g, Value x, Value logits,
+                                  bool compare_moving_statistics) {
+  {
     // Deep compositions in float: 1e-4, as for convolutions.
     const double tol = golden::tolerance(dt, /*conv=*/true);
-    graph::Graph g;
     const Tensor input = c.get("input", dt);
-    const Value x = g.input("input", {input.shape(), dt});
-    const Value logits = Builder(g, c, dt).logits(x);
-    // Every converted tensor is used.
-    size_t converted = 0;
-    for (const auto& [name, t] : c.tensors) converted += name.rfind(prefix, 0) == 0 ? 1 : 0;
-    EXPECT_EQ(g.parameters().size() + g.states().size(), converted);
-
     const Value loss = ops::sum(ops::mul(logits, g.constant(c.get("train/r", dt))));
     const std::vector<Value> params = g.parameters();
     const std::vector<Value> grads = graph::gradients(g, loss, params);
@@ -213,13 +215,10 @@ TEST(GoldenInceptionV3, EvalThenTrainingStepFromConvertedTorchvisionWeights) {
     auto kind_of = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
     for (size_t i = 0; i < grad_names.size(); ++i)
       check("grad_" + kind_of(grad_names[i]), grad_names[i], train[i + 1], "grad/" + grad_names[i]);
-    size_t stats = 0;
-    for (const Value& s : g.states()) {
-      check(kind_of(s.name()), s.name(), exec.leaf(s), "moving_after/" + s.name());
-      ++stats;
-    }
     // A gamma/beta pair per moving mean/variance pair, plus the 8 chosen conv tensors.
-    EXPECT_EQ(grad_names.size(), stats + 8);
+    EXPECT_EQ(grad_names.size(), g.states().size() + 8);
+    if (compare_moving_statistics)
+      for (const Value& s : g.states()) check(kind_of(s.name()), s.name(), exec.leaf(s), "moving_after/" + s.name());
     const double geo_ratio = std::exp(log_ratio_sum / ratios);
     std::cout << "[ golden   ] " << c.name << " " << golden::dtype_label(dt)
               << ": geometric mean of (our error / PyTorch float32 error) over " << ratios << " tensors "
@@ -236,5 +235,52 @@ TEST(GoldenInceptionV3, EvalThenTrainingStepFromConvertedTorchvisionWeights) {
                 << buf << " worst " << w.name << std::endl;
       ::testing::Test::RecordProperty(c.name + "." + kind + "." + golden::dtype_label(dt), buf);
     }
+  }
+}
+
+}  // namespace
+
+// Float64 only: the float32 path is the same ops as in the nn test below.
+TEST(GoldenInceptionV3, OpsAssembledFromConvertedTorchvisionWeights) {
+  GOLDEN_CASE(c, "inception_v3");
+  for (DType dt : {DType::f64}) {
+    graph::Graph g;
+    const Value x = g.input("input", {c.get("input", dt).shape(), dt});
+    const Value logits = Builder(g, c, dt).logits(x);
+    EXPECT_EQ(g.parameters().size() + g.states().size(), converted_count(c));  // every converted tensor used
+    check_eval_and_training_step(c, dt, g, x, logits, /*compare_moving_statistics=*/true);
+  }
+}
+
+// nn::inception_v3 with torchvision's options (gamma in batch norm, include-pad
+// 3x3 average pools, no aux head, dropout off for the training step) and the
+// converted weights loaded by name. Its batch norm keeps slim's decay 0.9997,
+// so the moving statistics (torch momentum 0.1) are left to the test above.
+TEST(GoldenInceptionV3, NnModelFromConvertedTorchvisionWeights) {
+  GOLDEN_CASE(c, "inception_v3");
+  for (DType dt : {DType::f64, DType::f32}) {
+    const Tensor input = c.get("input", dt);
+    nn::InceptionV3Options o;
+    o.num_classes = c.i("classes");
+    o.image_size = input.dim(1);
+    o.batch_size = input.dim(0);
+    o.create_aux_logits = false;
+    o.dropout_keep_prob = 1.0;
+    o.bn_gamma = true;
+    o.torchvision_pools = true;
+    o.initialize = false;  // every value comes from the fixture
+    o.dtype = dt;
+    nn::Model model = nn::inception_v3(o);
+    graph::Graph& g = *model.graph;
+    std::vector<Value> leaves = model.params;
+    leaves.insert(leaves.end(), model.states.begin(), model.states.end());
+    EXPECT_EQ(leaves.size(), converted_count(c));
+    for (const Value& v : leaves) {
+      ASSERT_TRUE(c.has(v.name())) << "no converted tensor for " << v.name();
+      const Tensor t = c.get(v.name(), dt);
+      ASSERT_EQ(t.shape(), v.shape()) << v.name();
+      g.mutable_node(v.node).tensor = t;
+    }
+    check_eval_and_training_step(c, dt, g, model.input, model.logits, /*compare_moving_statistics=*/false);
   }
 }
