@@ -6,7 +6,7 @@
 #include "cutrain/data/decode.h"
 #include "cutrain/data/image_folder.h"
 #include "cutrain/io/png.h"
-#include "test_util.h"
+#include "common/test_util.h"
 
 namespace cutrain::data {
 namespace {

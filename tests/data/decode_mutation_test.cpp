@@ -8,7 +8,7 @@
 #include "cutrain/data/decode.h"
 #include "cutrain/data/idx.h"
 #include "cutrain/io/png.h"
-#include "test_util.h"
+#include "common/test_util.h"
 
 namespace cutrain::data {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "test_util.h"
+#include "common/test_util.h"
 
 namespace cutrain::data {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <set>
 
-#include "test_util.h"
+#include "common/test_util.h"
 
 namespace cutrain::data {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "cutrain/io/csv.h"
 #include "cutrain/io/png.h"
-#include "test_util.h"
+#include "common/test_util.h"
 
 namespace cutrain::io {
 namespace {

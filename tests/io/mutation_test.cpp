@@ -8,7 +8,7 @@
 #include "cutrain/io/png.h"
 #include "cutrain/io/safetensors.h"
 #include "cutrain/io/tensorboard.h"
-#include "test_util.h"
+#include "common/test_util.h"
 
 namespace cutrain::io {
 namespace {

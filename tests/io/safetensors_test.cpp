@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "cutrain/io/atomic_file.h"
-#include "test_util.h"
+#include "common/test_util.h"
 
 namespace cutrain::io {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "cutrain/io/crc32c.h"
 #include "cutrain/io/png.h"
-#include "test_util.h"
+#include "common/test_util.h"
 
 namespace cutrain::io {
 namespace {

@@ -1,4 +1,5 @@
-// Helpers shared by the data tests: scratch directories and error capture.
+// Helpers shared by the io and data tests: scratch directories, file
+// contents and error capture.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,8 +12,9 @@
 
 #include "cutrain/core/error.h"
 
-namespace cutrain::data::testing_util {
+namespace cutrain::testing_util {
 
+// A fresh directory under the test temp dir, removed at scope exit.
 struct ScratchDir {
   std::filesystem::path path;
   explicit ScratchDir(const std::string& name) {
@@ -39,6 +41,7 @@ inline void spit(const std::string& path, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// The message of the cutrain::Error thrown by f, or "" (and a test failure) if none.
 template <typename F>
 std::string error_of(F&& f) {
   try {
@@ -50,4 +53,4 @@ std::string error_of(F&& f) {
   return "";
 }
 
-}  // namespace cutrain::data::testing_util
+}  // namespace cutrain::testing_util
