@@ -2,7 +2,15 @@
 
 namespace cutrain::cli {
 
-Registry::Registry(CLI::App&) {}
+void add_train_command(CLI::App& app, std::vector<Command>& commands);
+void add_eval_command(CLI::App& app, std::vector<Command>& commands);
+void add_predict_command(CLI::App& app, std::vector<Command>& commands);
+
+Registry::Registry(CLI::App& app) {
+  add_train_command(app, commands_);
+  add_eval_command(app, commands_);
+  add_predict_command(app, commands_);
+}
 
 int Registry::run() const {
   for (const Command& c : commands_)
