@@ -25,7 +25,7 @@ NetworkSpec cnn_spec(int64_t batch) {
 
 TEST(ModelFit, SmallCnnLearnsSyntheticData) {
   auto train = synthetic(384, 12, 4, 21, 1.0f);
-  Model m(small_cnn_builder({{8, 16}}), cnn_spec(32));
+  Model m(small_cnn_builder({{8, 16}, 0.9}), cnn_spec(32));  // fast BN statistics: few steps
   CompileOptions co;
   co.optimizer = adam(constant_schedule(0.01));
   co.weight_decay = 1e-4;
@@ -44,7 +44,7 @@ TEST(ModelFit, SmallCnnLearnsSyntheticData) {
   EXPECT_TRUE(h.contains("top_k_categorical_accuracy"));
   EXPECT_LT(h["loss"].back(), h["loss"].front());
   // Chance is 0.25 on 4 classes; held-out samples are classified well.
-  EXPECT_GT(h["val_accuracy"].back(), 0.8);
+  EXPECT_GT(h["val_accuracy"].back(), 0.8) << "train accuracy " << h["accuracy"].back();
   EXPECT_EQ(m.step(), 4 * 9);  // 288 training samples in batches of 32
   EXPECT_EQ(m.epoch(), 3);
 
