@@ -60,6 +60,12 @@ Model::Model(NetworkBuilder builder, NetworkSpec input, std::string config_json)
   CUTRAIN_CHECK(spec_.batch_size > 0, "batch size must be positive");
 }
 
+Model::Model(GraphNetworkBuilder builder, NetworkSpec input, std::string config_json)
+    : graph_builder_(std::move(builder)), spec_(input), config_json_(std::move(config_json)) {
+  CUTRAIN_CHECK(graph_builder_ != nullptr, "Model needs a network builder");
+  CUTRAIN_CHECK(spec_.batch_size > 0, "batch size must be positive");
+}
+
 Model::~Model() = default;
 
 void Model::compile(CompileOptions options) {
@@ -104,11 +110,18 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
   if (found != graphs_.end()) return *found->second;
 
   auto s = std::make_unique<StepGraph>();
-  s->g = std::make_unique<graph::Graph>(options_.seed);
-  graph::Graph& g = *s->g;
   NetworkSpec ns = spec_;
   ns.batch_size = batch;
-  s->net = builder_(g, ns);
+  if (graph_builder_) {
+    OwnedNetwork own = graph_builder_(ns);
+    CUTRAIN_CHECK(own.graph != nullptr, "the network builder returned no graph");
+    s->g = std::move(own.graph);
+    s->net = std::move(own.network);
+  } else {
+    s->g = std::make_unique<graph::Graph>(options_.seed);
+    s->net = builder_(*s->g, ns);
+  }
+  graph::Graph& g = *s->g;
   const Network& net = s->net;
   CUTRAIN_CHECK(!net.outputs.empty(), "the network has no outputs");
   CUTRAIN_CHECK(options_.losses.size() <= net.outputs.size(), "compile gave ", options_.losses.size(),

@@ -62,7 +62,7 @@ int load_model_and_data(const EvalArgs& a, Loaded& out) {
   spec.height = spec.width = out.net.image_size;
   spec.channels = out.net.channels;
   spec.num_classes = out.net.num_classes;
-  out.model = std::make_unique<train::Model>(make_builder(out.net), spec, out.net.to_json());
+  out.model = make_model(out.net, spec);
   train::CompileOptions co;
   const nlohmann::json cfg = nlohmann::json::parse(st.config_json, nullptr, false);
   if (cfg.is_object() && cfg.contains("weight_decay") && cfg["weight_decay"].is_number())

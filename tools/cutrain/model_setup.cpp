@@ -9,6 +9,10 @@
 #include "cutrain/data/idx.h"
 #include "cutrain/data/image_folder.h"
 #include "cutrain/train/small_cnn.h"
+#if __has_include("cutrain/nn/inception_v3.h")
+#include "cutrain/nn/inception_v3.h"
+#define CUTRAIN_HAVE_NN_INCEPTION 1
+#endif
 
 namespace cutrain::cli {
 
@@ -16,7 +20,7 @@ std::string NetConfig::to_json() const {
   nlohmann::json j{{"model", model},       {"image_size", image_size},
                    {"channels", channels}, {"num_classes", num_classes},
                    {"depth_multiplier", depth_multiplier}, {"aux_logits", aux_logits},
-                   {"batch_size", batch_size}};
+                   {"bn_decay", bn_decay},          {"batch_size", batch_size}};
   return j.dump();
 }
 
@@ -34,16 +38,52 @@ NetConfig NetConfig::from_checkpoint_config(const std::string& config_json, cons
     c.depth_multiplier = n.at("depth_multiplier").get<double>();
     c.aux_logits = n.at("aux_logits").get<bool>();
     c.batch_size = n.at("batch_size").get<int64_t>();
+    c.bn_decay = n.value("bn_decay", c.bn_decay);
   } catch (const nlohmann::json::exception& e) {
     throw Error("checkpoint '" + path + "': bad network config: " + e.what());
   }
   return c;
 }
 
-train::NetworkBuilder make_builder(const NetConfig& c) {
-  if (c.model == "small_cnn") return train::small_cnn_builder();
-  if (c.model == "inception_v3")
-    throw Error("model inception_v3 is not available in this build yet");
+std::unique_ptr<train::Model> make_model(const NetConfig& c, const train::NetworkSpec& spec) {
+  if (c.model == "small_cnn")
+    return std::make_unique<train::Model>(train::small_cnn_builder({{16, 32, 64}, c.bn_decay}), spec, c.to_json());
+  if (c.model == "inception_v3") {
+#ifdef CUTRAIN_HAVE_NN_INCEPTION
+    train::GraphNetworkBuilder b = [c](const train::NetworkSpec& s) {
+      nn::InceptionV3Options o;
+      o.num_classes = s.num_classes;
+      o.image_size = s.height;
+      o.channels = s.channels;
+      o.batch_size = s.batch_size;
+      o.depth_multiplier = c.depth_multiplier;
+      o.create_aux_logits = c.aux_logits;
+      o.seed = s.seed;
+      o.dtype = s.dtype;
+      nn::Model m = nn::inception_v3(o);
+      train::OwnedNetwork out;
+      out.network.input = m.input;
+      out.network.outputs.push_back(m.logits);
+      if (c.aux_logits) out.network.outputs.push_back(m.aux_logits);
+      out.network.trainable = m.params;
+      out.network.regularized = m.weight_decay_params;
+      out.network.states = m.states;
+      out.graph = std::move(m.graph);
+      // nn::inception_v3 uses slim's decay; the run's own goes into every BN node.
+      for (int i = 0; i < out.graph->size(); ++i) {
+        graph::Node& n = out.graph->mutable_node(i);
+        if (n.kind == graph::NodeKind::op && n.op == "batch_norm") n.attrs.set("decay", c.bn_decay);
+      }
+      return out;
+    };
+    const int64_t min_size = nn::inception_v3_min_image_size(c.aux_logits);
+    CUTRAIN_CHECK(c.image_size >= min_size, "inception_v3 needs --image-size >= ", min_size,
+                  c.aux_logits ? " with the aux head" : "", ", got ", c.image_size);
+    return std::make_unique<train::Model>(std::move(b), spec, c.to_json());
+#else
+    throw Error("model inception_v3 is not available in this build");
+#endif
+  }
   throw Error("unknown model '" + c.model + "' (expected inception_v3 or small_cnn)");
 }
 

@@ -119,7 +119,14 @@ int run_train(const TrainArgs& args_in) {
   spec.channels = a.net.channels;
   spec.num_classes = a.net.num_classes;
   spec.seed = a.seed;
-  train::Model model(make_builder(a.net), spec, a.net.to_json());
+  std::unique_ptr<train::Model> model_ptr;
+  try {
+    model_ptr = make_model(a.net, spec);
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+  train::Model& model = *model_ptr;
 
   const int64_t n_train = static_cast<int64_t>(
       std::floor(static_cast<double>(ds.train->size()) * (1.0 - a.validation_split)));
@@ -218,6 +225,9 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::Range(1, 4096));
   c->add_option("--depth-multiplier", args->net.depth_multiplier, "Inception V3 channel multiplier")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  c->add_option("--bn-decay", args->net.bn_decay, "batch-norm moving-average decay (slim: 0.9997; short runs need less)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   c->add_flag("--aux-logits,!--no-aux-logits", args->net.aux_logits, "Inception V3 auxiliary head (needs 107+ px)");
   c->add_option("--batch-size", args->net.batch_size, "samples per step")->check(CLI::Range(1, 65536))->capture_default_str();

@@ -74,7 +74,15 @@ struct Network {
   std::vector<graph::Value> states;       // BN running statistics and other state
 };
 
+// Appends the network to the Model's graph (created with the compile seed).
 using NetworkBuilder = std::function<Network(graph::Graph&, const NetworkSpec&)>;
+
+// A network that brings its own graph (nn:: models create theirs).
+struct OwnedNetwork {
+  std::unique_ptr<graph::Graph> graph;
+  Network network;
+};
+using GraphNetworkBuilder = std::function<OwnedNetwork(const NetworkSpec&)>;
 
 struct CompileOptions {
   OptimizerConfig optimizer;
@@ -101,6 +109,7 @@ class Model : public Trainable {
  public:
   // `config_json` describes the network (stored in checkpoints).
   Model(NetworkBuilder builder, NetworkSpec input, std::string config_json = "{}");
+  Model(GraphNetworkBuilder builder, NetworkSpec input, std::string config_json = "{}");
   ~Model() override;
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
@@ -171,6 +180,7 @@ class Model : public Trainable {
   Logs metric_logs(const Tensor& logits, const Tensor& labels, const Tensor& weights) const;
 
   NetworkBuilder builder_;
+  GraphNetworkBuilder graph_builder_;
   NetworkSpec spec_;
   std::string config_json_;
   CompileOptions options_;
