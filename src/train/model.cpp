@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "cutrain/core/error.h"
@@ -11,6 +12,7 @@
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/losses.h"
+#include "cutrain/ops/op.h"
 #include "cutrain/ops/optimizers.h"
 #include "cutrain/ops/regularizers.h"
 #include "cutrain/train/checkpoint.h"
@@ -333,6 +335,16 @@ double Model::learning_rate() const {
 void Model::set_learning_rate(double lr) {
   CUTRAIN_CHECK(lr >= 0, "learning rate must be >= 0, got ", lr);
   lr_override_ = lr;
+}
+
+std::vector<std::string> Model::ops_without_kernel(DeviceType device) {
+  StepGraph& s = graph_for(spec_.batch_size);
+  if (!s.has_train) build_train_part(s);
+  std::set<std::string> missing;
+  for (const graph::Node& n : s.g->nodes())
+    if (n.kind == graph::NodeKind::op && !ops::OpRegistry::global().get(n.op).kernels.count(device))
+      missing.insert(n.op);
+  return {missing.begin(), missing.end()};
 }
 
 std::vector<std::string> Model::parameter_names() const { return param_names_; }

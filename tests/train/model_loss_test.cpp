@@ -114,6 +114,39 @@ TEST(ModelLoss, ClassWeightsFlowThroughFitIntoTheLoss) {
   EXPECT_GT(std::abs(hand_loss(x, y, plain, ws[0], ws[1], 0.0, 0.02) - expected), 1e-3);
 }
 
+// Two heads sharing the input: the total is main + 0.4 * aux, each reduced
+// with the same sample weights.
+Network two_heads(graph::Graph& g, const NetworkSpec& s) {
+  Network n = linear_net(g, s);
+  const int64_t features = int64_t{s.height} * s.width * s.channels;
+  Tensor w = Tensor::empty({s.num_classes, features}, s.dtype);
+  w.normal(0.0, 0.5, s.seed + 40);
+  graph::Value wv = g.parameter("AuxLogits/weights", w);
+  graph::Value bv = g.parameter("AuxLogits/biases", Tensor::zeros({s.num_classes}, s.dtype));
+  n.outputs.push_back(ops::dense(ops::flatten(n.input), wv, bv));
+  n.trainable.insert(n.trainable.end(), {wv, bv});
+  return n;
+}
+
+TEST(ModelLoss, AuxiliaryHeadIsWeightedIntoTheTotal) {
+  Model m(two_heads, spec(4, 3, 4));
+  CompileOptions co;
+  co.optimizer = sgd(constant_schedule(0.1));
+  co.losses = {LossSpec{}, LossSpec{"sparse_categorical_crossentropy", 0.4, 0.0}};
+  co.dtype = DType::f64;
+  m.compile(co);
+  Tensor x = Tensor::empty({4, 3, 3, 1}, DType::f64);
+  x.uniform(-1, 1, 12);
+  const Tensor y = Tensor::from_vector({4}, {0, 1, 2, 3}, DType::i32);
+  const std::vector<double> w{1.0, 2.0, 0.5, 1.0};
+  m.predict_on_batch(x);
+  const WeightSnapshot ws = m.get_weights();  // Logits W, b, AuxLogits W, b
+  const double main = hand_loss(x, y, w, ws[0], ws[1], 0.0, 0.0);
+  const double aux = hand_loss(x, y, w, ws[2], ws[3], 0.0, 0.0);
+  const Logs logs = m.train_on_batch(x, y, Tensor::from_vector({4}, w, DType::f64));
+  EXPECT_NEAR(logs.at("loss"), main + 0.4 * aux, 1e-12 * (main + aux));
+}
+
 TEST(ModelLoss, StepZeroLossOfSmallCnnWithUniformLogitsIsLnCPlusL2) {
   const int classes = 10;
   Model m(small_cnn_builder({{8, 16}}), spec(16, 12, classes));

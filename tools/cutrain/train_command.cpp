@@ -111,7 +111,7 @@ int run_train(const TrainArgs& args_in) {
   a.net.channels = ds.channels;
   a.net.num_classes = ds.num_classes;
   a.net.image_size = a.image_size > 0 ? a.image_size : ds.native_size;
-  const Device device = parse_device(a.device);
+  Device device = parse_device(a.device);
 
   train::NetworkSpec spec;
   spec.batch_size = a.net.batch_size;
@@ -127,6 +127,20 @@ int run_train(const TrainArgs& args_in) {
     return 2;
   }
   train::Model& model = *model_ptr;
+  if (a.device == "auto" && device.is_cuda()) {
+    // A GPU is present: use it only if every op of the step has a CUDA kernel.
+    std::unique_ptr<train::Model> probe = make_model(a.net, spec);
+    const train::CompileOptions probe_options;
+    probe->compile(probe_options);
+    const std::vector<std::string> missing = probe->ops_without_kernel(DeviceType::cuda);
+    if (!missing.empty()) {
+      std::string list;
+      for (const std::string& op : missing) list += (list.empty() ? "" : ", ") + op;
+      std::cout << "a GPU is present, but these ops have no CUDA kernel yet: " << list
+                << "; training on the CPU\n";
+      device = Device::cpu();
+    }
+  }
 
   const int64_t n_train = static_cast<int64_t>(
       std::floor(static_cast<double>(ds.train->size()) * (1.0 - a.validation_split)));

@@ -164,6 +164,9 @@ class Model : public Trainable {
   // Leaf tensors shared by every graph, by graph name (parameters, states, slots).
   const std::map<std::string, Tensor>& leaves() const { return leaves_; }
   std::vector<std::string> parameter_names() const;
+  // Ops of the training step (built for the model's batch size) that have no
+  // kernel for `device`, sorted and unique; empty when the step can run there.
+  std::vector<std::string> ops_without_kernel(DeviceType device);
   // The L2 term wd * sum(w^2) / 2 at the current weights (host).
   double l2_term() const;
 
