@@ -1,6 +1,9 @@
-// ReLU forward and backward: grid-stride loops, float4-vectorised for float
-// when every pointer is 16-byte aligned (the scalar tail follows in the same
-// launch).
+// Elementwise kernels (see elementwise.cuh): grid-stride loops, one thread
+// per element. ReLU is float4-vectorised for float when every pointer is
+// 16-byte aligned (the scalar tail follows in the same launch). The unary,
+// gradient and binary kernels take the op as a template argument, so each
+// instantiation is a plain loop without a switch per element.
+#include "device_math.cuh"
 #include "elementwise.cuh"
 
 namespace cutrain::kernels::CUTRAIN_KERNEL_NS {
@@ -70,6 +73,183 @@ __global__ void __launch_bounds__(kBlock) relu_backward_vec4_kernel(const float*
   for (int64_t i = n4 * 4 + first; i < n; i += stride) dx[i] = relu_grad(y[i], dy[i]);
 }
 
+
+// y = f(x); alpha: leaky_relu's slope, scale's factor, add_scalar's addend.
+template <UnaryOp Op, typename T>
+__device__ __forceinline__ T unary_fn(T v, T alpha) {
+  if constexpr (Op == UnaryOp::relu) return v > T(0) ? v : T(0);
+  if constexpr (Op == UnaryOp::leaky_relu) return v > T(0) ? v : alpha * v;
+  if constexpr (Op == UnaryOp::sigmoid) return T(1) / (T(1) + dev::exp_(-v));
+  if constexpr (Op == UnaryOp::tanh) return dev::tanh_(v);
+  if constexpr (Op == UnaryOp::square) return v * v;
+  if constexpr (Op == UnaryOp::exp) return dev::exp_(v);
+  if constexpr (Op == UnaryOp::log) return dev::log_(v);
+  if constexpr (Op == UnaryOp::sqrt) return dev::sqrt_(v);
+  if constexpr (Op == UnaryOp::neg) return -v;
+  if constexpr (Op == UnaryOp::scale) return alpha * v;
+  if constexpr (Op == UnaryOp::add_scalar) return v + alpha;
+  return v;
+}
+
+// dx = g(dy, s): s is y for relu (y > 0 iff x > 0), sigmoid (dy·y(1−y)) and
+// tanh (dy·(1−y²)); x for leaky_relu (dy or alpha·dy).
+template <UnaryGradOp Op, typename T>
+__device__ __forceinline__ T unary_grad_fn(T g, T s, T alpha) {
+  if constexpr (Op == UnaryGradOp::relu) return s > T(0) ? g : T(0);
+  if constexpr (Op == UnaryGradOp::leaky_relu) return s > T(0) ? g : alpha * g;
+  if constexpr (Op == UnaryGradOp::sigmoid) return g * s * (T(1) - s);
+  if constexpr (Op == UnaryGradOp::tanh) return g * (T(1) - s * s);
+  return g;
+}
+
+template <BinaryOp Op, typename T>
+__device__ __forceinline__ T binary_fn(T a, T b) {
+  if constexpr (Op == BinaryOp::add) return a + b;
+  if constexpr (Op == BinaryOp::sub) return a - b;
+  if constexpr (Op == BinaryOp::mul) return a * b;
+  return a / b;
+}
+
+template <UnaryOp Op, typename T>
+__global__ void __launch_bounds__(kBlock) unary_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, T alpha) {
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    y[i] = unary_fn<Op>(x[i], alpha);
+}
+
+template <UnaryGradOp Op, typename T>
+__global__ void __launch_bounds__(kBlock) unary_grad_kernel(const T* __restrict__ dy, const T* __restrict__ saved,
+                                                            T* __restrict__ dx, int64_t n, T alpha) {
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    dx[i] = unary_grad_fn<Op>(dy[i], saved[i], alpha);
+}
+
+// Same shapes: flat indices.
+template <BinaryOp Op, typename T>
+__global__ void __launch_bounds__(kBlock) binary_flat_kernel(const T* __restrict__ a, const T* __restrict__ b,
+                                                             T* __restrict__ out, int64_t n) {
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    out[i] = binary_fn<Op>(a[i], b[i]);
+}
+
+// Broadcast: the output's flat index i is split into its multi-index (last
+// axis fastest); each operand's offset is sum_d index_d · stride_d, with
+// stride 0 along the axes it is broadcast over.
+template <BinaryOp Op, typename T>
+__global__ void __launch_bounds__(kBlock) binary_broadcast_kernel(const T* __restrict__ a, const T* __restrict__ b,
+                                                                  T* __restrict__ out, int64_t n, BroadcastIndex idx) {
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    int64_t rest = i, oa = 0, ob = 0;
+    for (int d = idx.rank - 1; d >= 0; --d) {
+      const int64_t k = rest % idx.dims[d];
+      rest /= idx.dims[d];
+      oa += k * idx.a_strides[d];
+      ob += k * idx.b_strides[d];
+    }
+    out[i] = binary_fn<Op>(a[oa], b[ob]);
+  }
+}
+
+// out = x_0 + x_1 + ... left to right (out may be x_0: the chained launches
+// pass the running sum as their first input).
+template <typename T>
+__global__ void __launch_bounds__(kBlock) add_n_kernel(AddNInputs<T> in, T* out, int64_t n) {
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    T acc = in.x[0][i];
+    for (int k = 1; k < in.count; ++k) acc += in.x[k][i];
+    out[i] = acc;
+  }
+}
+
+template <typename T>
+void launch_unary(UnaryOp op, const T* x, T* y, int64_t n, double alpha, cudaStream_t stream) {
+  if (n <= 0) return;
+  const T a = static_cast<T>(alpha);
+  const int grid = grid_for(n);
+  switch (op) {
+#define CUTRAIN_UNARY_CASE(name)                                                         \
+  case UnaryOp::name: {                                                                  \
+    constexpr auto k = unary_kernel<UnaryOp::name, T>;                                   \
+    CUTRAIN_LAUNCH(k, grid, kBlock, 0, stream, x, y, n, a);                              \
+    return;                                                                              \
+  }
+    CUTRAIN_UNARY_CASE(relu)
+    CUTRAIN_UNARY_CASE(leaky_relu)
+    CUTRAIN_UNARY_CASE(sigmoid)
+    CUTRAIN_UNARY_CASE(tanh)
+    CUTRAIN_UNARY_CASE(square)
+    CUTRAIN_UNARY_CASE(exp)
+    CUTRAIN_UNARY_CASE(log)
+    CUTRAIN_UNARY_CASE(sqrt)
+    CUTRAIN_UNARY_CASE(neg)
+    CUTRAIN_UNARY_CASE(scale)
+    CUTRAIN_UNARY_CASE(add_scalar)
+#undef CUTRAIN_UNARY_CASE
+  }
+}
+
+template <typename T>
+void launch_unary_grad(UnaryGradOp op, const T* dy, const T* saved, T* dx, int64_t n, double alpha,
+                       cudaStream_t stream) {
+  if (n <= 0) return;
+  const T a = static_cast<T>(alpha);
+  const int grid = grid_for(n);
+  switch (op) {
+#define CUTRAIN_UNARY_GRAD_CASE(name)                                                    \
+  case UnaryGradOp::name: {                                                              \
+    constexpr auto k = unary_grad_kernel<UnaryGradOp::name, T>;                          \
+    CUTRAIN_LAUNCH(k, grid, kBlock, 0, stream, dy, saved, dx, n, a);                     \
+    return;                                                                              \
+  }
+    CUTRAIN_UNARY_GRAD_CASE(relu)
+    CUTRAIN_UNARY_GRAD_CASE(leaky_relu)
+    CUTRAIN_UNARY_GRAD_CASE(sigmoid)
+    CUTRAIN_UNARY_GRAD_CASE(tanh)
+#undef CUTRAIN_UNARY_GRAD_CASE
+  }
+}
+
+template <BinaryOp Op, typename T>
+void launch_binary_op(const T* a, const T* b, T* out, int64_t n, const BroadcastIndex& idx, cudaStream_t stream) {
+  if (idx.rank == 0) {
+    constexpr auto k = binary_flat_kernel<Op, T>;
+    CUTRAIN_LAUNCH(k, grid_for(n), kBlock, 0, stream, a, b, out, n);
+  } else {
+    constexpr auto k = binary_broadcast_kernel<Op, T>;
+    CUTRAIN_LAUNCH(k, grid_for(n), kBlock, 0, stream, a, b, out, n, idx);
+  }
+}
+
+template <typename T>
+void launch_binary(BinaryOp op, const T* a, const T* b, T* out, int64_t n, const BroadcastIndex& idx,
+                   cudaStream_t stream) {
+  if (n <= 0) return;
+  switch (op) {
+    case BinaryOp::add: return launch_binary_op<BinaryOp::add>(a, b, out, n, idx, stream);
+    case BinaryOp::sub: return launch_binary_op<BinaryOp::sub>(a, b, out, n, idx, stream);
+    case BinaryOp::mul: return launch_binary_op<BinaryOp::mul>(a, b, out, n, idx, stream);
+    case BinaryOp::div: return launch_binary_op<BinaryOp::div>(a, b, out, n, idx, stream);
+  }
+}
+
+// More than kAddNMaxInputs inputs: the first launch sums the first eight into
+// out, each further launch adds up to seven more to out.
+template <typename T>
+void launch_add_n(const T* const* xs, int count, T* out, int64_t n, cudaStream_t stream) {
+  if (n <= 0 || count <= 0) return;
+  int next = 0;
+  while (next < count) {
+    AddNInputs<T> in;
+    if (next > 0) in.x[in.count++] = out;
+    while (in.count < kAddNMaxInputs && next < count) in.x[in.count++] = xs[next++];
+    CUTRAIN_LAUNCH(add_n_kernel<T>, grid_for(n), kBlock, 0, stream, in, out, n);
+  }
+}
+
 }  // namespace
 
 void relu_forward(const float* x, float* y, int64_t n, cudaStream_t stream) {
@@ -98,6 +278,37 @@ void relu_backward(const float* y, const float* dy, float* dx, int64_t n, cudaSt
 void relu_backward(const double* y, const double* dy, double* dx, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
   CUTRAIN_LAUNCH(relu_backward_kernel<double>, grid_for(n), kBlock, 0, stream, y, dy, dx, n);
+}
+
+void unary(UnaryOp op, const float* x, float* y, int64_t n, double alpha, cudaStream_t stream) {
+  if (op == UnaryOp::relu) return relu_forward(x, y, n, stream);
+  launch_unary(op, x, y, n, alpha, stream);
+}
+void unary(UnaryOp op, const double* x, double* y, int64_t n, double alpha, cudaStream_t stream) {
+  launch_unary(op, x, y, n, alpha, stream);
+}
+void unary_grad(UnaryGradOp op, const float* dy, const float* saved, float* dx, int64_t n, double alpha,
+                cudaStream_t stream) {
+  if (op == UnaryGradOp::relu) return relu_backward(saved, dy, dx, n, stream);
+  launch_unary_grad(op, dy, saved, dx, n, alpha, stream);
+}
+void unary_grad(UnaryGradOp op, const double* dy, const double* saved, double* dx, int64_t n, double alpha,
+                cudaStream_t stream) {
+  launch_unary_grad(op, dy, saved, dx, n, alpha, stream);
+}
+void binary(BinaryOp op, const float* a, const float* b, float* out, int64_t n, const BroadcastIndex& index,
+            cudaStream_t stream) {
+  launch_binary(op, a, b, out, n, index, stream);
+}
+void binary(BinaryOp op, const double* a, const double* b, double* out, int64_t n, const BroadcastIndex& index,
+            cudaStream_t stream) {
+  launch_binary(op, a, b, out, n, index, stream);
+}
+void add_n(const float* const* xs, int count, float* out, int64_t n, cudaStream_t stream) {
+  launch_add_n(xs, count, out, n, stream);
+}
+void add_n(const double* const* xs, int count, double* out, int64_t n, cudaStream_t stream) {
+  launch_add_n(xs, count, out, n, stream);
 }
 
 }  // namespace cutrain::kernels::CUTRAIN_KERNEL_NS

@@ -1,19 +1,51 @@
-// ReLU forward and backward, float and double: the launchers of elementwise.cu.
+// Elementwise kernels, float and double: the launchers of elementwise.cu.
 //
-// Semantics match the CPU reference (src/cpu/elementwise.cpp): y = x > 0 ? x : 0
-// (NaN gives 0) and dx = y > 0 ? dy : 0, from the forward output y.
+// Semantics match the CPU reference (src/cpu/elementwise.cpp) op by op:
+//   unary:       y = f(x)  (relu, leaky_relu, sigmoid, tanh, square, exp, log,
+//                sqrt, neg, scale, add_scalar; alpha is the slope, factor or addend)
+//   unary_grad:  dx = g(dy, saved) (relu, sigmoid, tanh from y; leaky_relu from x)
+//   binary:      out = a (+ - * /) b with numpy broadcasting described by a
+//                BroadcastIndex (rank 0: all three share one shape)
+//   add_n:       out = x_0 + ... + x_{k-1}, summed left to right like the CPU
+// relu_forward/relu_backward are kept as the vectorised special case.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
+#include "indexing.cuh"
 #include "launch.cuh"
 
 namespace cutrain::kernels {
+
+enum class UnaryOp : int { relu, leaky_relu, sigmoid, tanh, square, exp, log, sqrt, neg, scale, add_scalar };
+enum class UnaryGradOp : int { relu, leaky_relu, sigmoid, tanh };
+enum class BinaryOp : int { add, sub, mul, div };
+
+// Inputs of one add_n launch; more inputs are chained over launches.
+constexpr int kAddNMaxInputs = 8;
+template <typename T>
+struct AddNInputs {
+  const T* x[kAddNMaxInputs] = {};
+  int count = 0;
+};
 
 CUTRAIN_KERNEL_LAUNCHERS(
     void relu_forward(const float* x, float* y, int64_t n, cudaStream_t stream);
     void relu_forward(const double* x, double* y, int64_t n, cudaStream_t stream);
     void relu_backward(const float* y, const float* dy, float* dx, int64_t n, cudaStream_t stream);
-    void relu_backward(const double* y, const double* dy, double* dx, int64_t n, cudaStream_t stream);)
+    void relu_backward(const double* y, const double* dy, double* dx, int64_t n, cudaStream_t stream);
+    void unary(UnaryOp op, const float* x, float* y, int64_t n, double alpha, cudaStream_t stream);
+    void unary(UnaryOp op, const double* x, double* y, int64_t n, double alpha, cudaStream_t stream);
+    void unary_grad(UnaryGradOp op, const float* dy, const float* saved, float* dx, int64_t n, double alpha,
+                    cudaStream_t stream);
+    void unary_grad(UnaryGradOp op, const double* dy, const double* saved, double* dx, int64_t n, double alpha,
+                    cudaStream_t stream);
+    void binary(BinaryOp op, const float* a, const float* b, float* out, int64_t n, const BroadcastIndex& index,
+                cudaStream_t stream);
+    void binary(BinaryOp op, const double* a, const double* b, double* out, int64_t n,
+                const BroadcastIndex& index, cudaStream_t stream);
+    void add_n(const float* const* xs, int count, float* out, int64_t n, cudaStream_t stream);
+    void add_n(const double* const* xs, int count, double* out, int64_t n, cudaStream_t stream);)
 
 }  // namespace cutrain::kernels

@@ -1,0 +1,155 @@
+// Bias add, per-channel sums and NHWC padding copies (see bias.cuh).
+#include "bias.cuh"
+
+namespace cutrain::kernels::CUTRAIN_KERNEL_NS {
+
+namespace {
+
+constexpr int kTx = 32, kTy = 8, kBlock = kTx * kTy;
+constexpr int64_t kMaxRowBlocks = 1024, kMaxBlocks = 8192;
+
+int64_t groups(int64_t c) { return (c + kTx - 1) / kTx; }
+
+struct RowSplit {
+  int64_t per_block, blocks;
+};
+RowSplit row_split(int64_t m, int64_t c) {
+  const int64_t cap = kMaxRowBlocks / groups(c) > 0 ? kMaxRowBlocks / groups(c) : 1;
+  int64_t want = (m + 63) / 64;
+  want = want < 1 ? 1 : (want > cap ? cap : want);
+  const int64_t per = (m + want - 1) / want;
+  return {per, (m + per - 1) / per};
+}
+
+unsigned grid_for(int64_t n) {
+  const int64_t b = (n + kBlock - 1) / kBlock;
+  return static_cast<unsigned>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlock) bias_add_kernel(T* __restrict__ y, const T* __restrict__ b, int64_t m,
+                                                          int64_t c) {
+  const int64_t ch = static_cast<int64_t>(blockIdx.x) * kTx + threadIdx.x;
+  if (ch >= c) return;
+  const T bc = b[ch];
+  const int64_t stride = static_cast<int64_t>(gridDim.y) * kTy;
+  for (int64_t r = static_cast<int64_t>(blockIdx.y) * kTy + threadIdx.y; r < m; r += stride) y[r * c + ch] += bc;
+}
+
+// Rows [r0, r1) of 32 channels, summed over 8 row phases, merged in shared memory.
+template <typename T>
+__device__ __forceinline__ T column_block_sum(const T* x, int64_t r0, int64_t r1, int64_t c, int64_t stride_rows,
+                                              int64_t ch) {
+  __shared__ T part[kTy][kTx];
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  T acc = T(0);
+  if (ch < c)
+    for (int64_t r = r0 + ty; r < r1; r += kTy) acc += x[r * stride_rows + ch];
+  part[ty][tx] = acc;
+  __syncthreads();
+  if (ty == 0)
+    for (int k = 1; k < kTy; ++k) acc += part[k][tx];
+  return acc;
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlock)
+    partial_kernel(const T* __restrict__ x, int64_t m, int64_t c, int64_t per_block, T* __restrict__ part) {
+  const int64_t ch = static_cast<int64_t>(blockIdx.x) * kTx + threadIdx.x;
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * per_block;
+  const int64_t r1 = r0 + per_block < m ? r0 + per_block : m;
+  const T s = column_block_sum(x, r0, r1, c, c, ch);
+  if (threadIdx.y == 0 && ch < c) part[blockIdx.y * c + ch] = s;
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlock)
+    final_kernel(const T* __restrict__ part, int64_t blocks, int64_t c, T* __restrict__ out) {
+  const int64_t ch = static_cast<int64_t>(blockIdx.x) * kTx + threadIdx.x;
+  const T s = column_block_sum(part, 0, blocks, c, c, ch);
+  if (threadIdx.y == 0 && ch < c) out[ch] = s;
+}
+
+// One thread per element of the padded tensor (pad: zero or copy) or of x (crop).
+template <typename T>
+__global__ void __launch_bounds__(kBlock)
+    pad_kernel(const T* __restrict__ x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t left,
+               int64_t ph, int64_t pw, T* __restrict__ padded) {
+  const int64_t total = n * ph * pw * c;
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += stride) {
+    const int64_t ci = i % c, pix = i / c;
+    const int64_t iw = pix % pw - left, ih = (pix / pw) % ph - top, b = pix / (pw * ph);
+    padded[i] = ih >= 0 && ih < h && iw >= 0 && iw < w ? x[((b * h + ih) * w + iw) * c + ci] : T(0);
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlock)
+    crop_kernel(const T* __restrict__ padded, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t left,
+                int64_t ph, int64_t pw, T* __restrict__ x) {
+  const int64_t total = n * h * w * c;
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += stride) {
+    const int64_t ci = i % c, pix = i / c;
+    const int64_t iw = pix % w, ih = (pix / w) % h, b = pix / (w * h);
+    x[i] = padded[((b * ph + ih + top) * pw + iw + left) * c + ci];
+  }
+}
+
+}  // namespace
+
+int64_t channel_sum_workspace(int64_t m, int64_t c) { return row_split(m, c).blocks * c; }
+
+template <typename T>
+void bias_add(T* y, const T* b, int64_t m, int64_t c, cudaStream_t stream) {
+  if (m <= 0 || c <= 0) return;
+  int64_t rb = (m + kTy - 1) / kTy;
+  const int64_t cap = 4096 / groups(c) > 0 ? 4096 / groups(c) : 1;
+  rb = rb > cap ? cap : rb;
+  CUTRAIN_LAUNCH(bias_add_kernel<T>, dim3(static_cast<unsigned>(groups(c)), static_cast<unsigned>(rb)),
+                 dim3(kTx, kTy), 0, stream, y, b, m, c);
+}
+
+template <typename T>
+void channel_sum(const T* x, int64_t m, int64_t c, T* out, T* workspace, cudaStream_t stream) {
+  if (c <= 0) return;
+  if (m <= 0) m = 0;
+  const RowSplit s = m > 0 ? row_split(m, c) : RowSplit{1, 1};
+  const int64_t per = m > 0 ? s.per_block : 0;
+  CUTRAIN_LAUNCH(partial_kernel<T>, dim3(static_cast<unsigned>(groups(c)), static_cast<unsigned>(s.blocks)),
+                 dim3(kTx, kTy), 0, stream, x, m, c, per, workspace);
+  CUTRAIN_LAUNCH(final_kernel<T>, dim3(static_cast<unsigned>(groups(c))), dim3(kTx, kTy), 0, stream, workspace,
+                 s.blocks, c, out);
+}
+
+template <typename T>
+void pad_nhwc(const T* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t bottom, int64_t left,
+              int64_t right, T* padded, cudaStream_t stream) {
+  const int64_t ph = h + top + bottom, pw = w + left + right;
+  if (n * ph * pw * c <= 0) return;
+  CUTRAIN_LAUNCH(pad_kernel<T>, grid_for(n * ph * pw * c), kBlock, 0, stream, x, n, h, w, c, top, left, ph, pw,
+                 padded);
+}
+
+template <typename T>
+void crop_nhwc(const T* padded, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t bottom,
+               int64_t left, int64_t right, T* x, cudaStream_t stream) {
+  const int64_t ph = h + top + bottom, pw = w + left + right;
+  if (n * h * w * c <= 0) return;
+  CUTRAIN_LAUNCH(crop_kernel<T>, grid_for(n * h * w * c), kBlock, 0, stream, padded, n, h, w, c, top, left, ph, pw,
+                 x);
+}
+
+#define CUTRAIN_BIAS_INSTANTIATE(T)                                                                            \
+  template void bias_add<T>(T*, const T*, int64_t, int64_t, cudaStream_t);                                    \
+  template void channel_sum<T>(const T*, int64_t, int64_t, T*, T*, cudaStream_t);                             \
+  template void pad_nhwc<T>(const T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                            T*, cudaStream_t);                                                                \
+  template void crop_nhwc<T>(const T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                             T*, cudaStream_t);
+CUTRAIN_BIAS_INSTANTIATE(float)
+CUTRAIN_BIAS_INSTANTIATE(double)
+#undef CUTRAIN_BIAS_INSTANTIATE
+
+}  // namespace cutrain::kernels::CUTRAIN_KERNEL_NS

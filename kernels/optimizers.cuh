@@ -1,0 +1,79 @@
+// Multi-tensor optimizer updates, float and double: the launchers of
+// optimizers.cu. One launch updates every tensor of a list (up to
+// kMaxTensorsPerLaunch; longer lists take more launches): the tensors are cut
+// into chunks of kOptimizerChunk elements and each block handles one chunk of
+// one tensor, finding its tensor by a binary search over the chunk offsets
+// passed in the kernel's parameters (a struct by value, ~22 KiB: sm_70+ takes
+// up to 32 KiB of parameters).
+//
+// The update formulas are the CPU reference's (src/cpu/optimizers.cpp),
+// computed in T with the hyperparameters rounded to T:
+//   sgd (PyTorch): d = g + wd·w; with momentum b = μ·b + d, d = nesterov ? d + μ·b : b;
+//                  w −= lr·d  (state0 = b, null when momentum is 0)
+//   rmsprop (TF):  ms = ρ·ms + (1 − ρ)·g²; mom = μ·mom + lr·g / sqrt(ms + ε); w −= mom
+//   adam/adamw:    d = g (+ wd·w unless decoupled; decoupled: w *= 1 − lr·wd);
+//                  m = β1·m + (1 − β1)·d; v = β2·v + (1 − β2)·d²;
+//                  w −= lr/(1 − β1^t) · m / (sqrt(v)/sqrt(1 − β2^t) + ε)
+// global_norm: per-chunk partial sums of g² in double into a workspace, then
+//   one block adds them in chunk order: out = sqrt(Σ) (deterministic).
+// clip_by_global_norm: out_k = g_k · s, s = clip / max(norm, clip) read from
+//   the device norm (NaN when the norm is not finite, as TF).
+#pragma once
+
+#include <cstdint>
+
+#include "launch.cuh"
+
+namespace cutrain::kernels {
+
+constexpr int kMaxTensorsPerLaunch = 448;
+constexpr int64_t kOptimizerChunk = 8192;
+
+// One parameter and its optimizer state (state may be null where unused).
+template <typename T>
+struct ParamSlots {
+  T* param = nullptr;
+  const T* grad = nullptr;
+  T* state0 = nullptr;  // sgd: momentum buffer; rmsprop: ms; adam: m
+  T* state1 = nullptr;  // rmsprop: mom; adam: v
+  int64_t n = 0;
+};
+
+struct SgdHyper {
+  double lr = 0.01, momentum = 0.0, weight_decay = 0.0;
+  bool nesterov = false;
+};
+struct RmsPropHyper {
+  double lr = 0.001, decay = 0.9, momentum = 0.0, epsilon = 1e-10;
+};
+struct AdamHyper {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weight_decay = 0.0;
+  int64_t step = 1;
+  bool decoupled = false;
+};
+
+CUTRAIN_KERNEL_LAUNCHERS(
+    void sgd_update(const SgdHyper& h, const ParamSlots<float>* tensors, int count, cudaStream_t stream);
+    void sgd_update(const SgdHyper& h, const ParamSlots<double>* tensors, int count, cudaStream_t stream);
+    void rmsprop_update(const RmsPropHyper& h, const ParamSlots<float>* tensors, int count, cudaStream_t stream);
+    void rmsprop_update(const RmsPropHyper& h, const ParamSlots<double>* tensors, int count, cudaStream_t stream);
+    void adam_update(const AdamHyper& h, const ParamSlots<float>* tensors, int count, cudaStream_t stream);
+    void adam_update(const AdamHyper& h, const ParamSlots<double>* tensors, int count, cudaStream_t stream);
+    // out[0] = sqrt(Σ_k Σ_i g_k[i]²); workspace: global_norm_workspace doubles.
+    void global_norm(const float* const* grads, const int64_t* sizes, int count, double* workspace, float* out,
+                     cudaStream_t stream);
+    void global_norm(const double* const* grads, const int64_t* sizes, int count, double* workspace, double* out,
+                     cudaStream_t stream);
+    void clip_by_global_norm(double clip_norm, const float* norm, const float* const* grads, float* const* outs,
+                             const int64_t* sizes, int count, cudaStream_t stream);
+    void clip_by_global_norm(double clip_norm, const double* norm, const double* const* grads, double* const* outs,
+                             const int64_t* sizes, int count, cudaStream_t stream);)
+
+// Doubles of workspace global_norm needs for tensors of these sizes.
+inline int64_t global_norm_workspace(const int64_t* sizes, int count) {
+  int64_t chunks = 0;
+  for (int k = 0; k < count; ++k) chunks += (sizes[k] + kOptimizerChunk - 1) / kOptimizerChunk;
+  return chunks < 1 ? 1 : chunks;
+}
+
+}  // namespace cutrain::kernels

@@ -1,0 +1,52 @@
+// CUDA kernels of the batch-norm family (kernels/batch_norm.cu); IO order as
+// src/ops/batch_norm.cpp.
+#include "batch_norm.cuh"
+#include "glue.h"
+
+namespace cutrain::cuda {
+
+using namespace glue;
+using Tensors = std::vector<Tensor>;
+
+void register_batch_norm_kernels(ops::OpRegistry& r) {
+  // (x, beta, running_mean, running_var [, gamma]) -> (y, saved_mean, saved_invstd)
+  r.add_kernel("batch_norm", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
+    by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
+      const int64_t c = i[0].dim(-1), m = i[0].numel() / c;
+      const double eps = ctx.attrs.f("epsilon", 0.001), decay = ctx.attrs.f("decay", 0.9997);
+      if (ctx.training) {
+        const Tensor ws = scratch(ctx, kernels::cuda::batch_norm_workspace(m, c), i[0].dtype());
+        kernels::cuda::batch_norm_stats(in<T>(i[0]), m, c, eps, decay, out<T>(i[2]), out<T>(i[3]), out<T>(o[1]),
+                                        out<T>(o[2]), out<T>(ws), native(ctx));
+      } else {
+        kernels::cuda::batch_norm_eval_stats(in<T>(i[2]), in<T>(i[3]), c, eps, out<T>(o[1]), out<T>(o[2]),
+                                             native(ctx));
+      }
+      kernels::cuda::batch_norm_apply(in<T>(i[0]), in<T>(o[1]), in<T>(o[2]), i.size() > 4 ? in<T>(i[4]) : nullptr,
+                                      in<T>(i[1]), m, c, /*relu=*/false, out<T>(o[0]), native(ctx));
+    });
+  });
+  // (dy, x, saved_mean, saved_invstd [, gamma]) -> (dx, dbeta [, dgamma])
+  r.add_kernel("batch_norm_grad", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
+    by_dtype(ctx, i[1].dtype(), [&]<typename T>(T) {
+      const int64_t c = i[1].dim(-1), m = i[1].numel() / c;
+      const Tensor ws = scratch(ctx, kernels::cuda::batch_norm_workspace(m, c), i[1].dtype());
+      kernels::cuda::batch_norm_backward(in<T>(i[0]), in<T>(i[1]), in<T>(i[2]), in<T>(i[3]),
+                                         i.size() > 4 ? in<T>(i[4]) : nullptr, m, c, ctx.training, out<T>(o[0]),
+                                         out<T>(o[1]), o.size() > 2 ? out<T>(o[2]) : nullptr, out<T>(ws),
+                                         native(ctx));
+    });
+  });
+  // (x, saved_mean, saved_invstd, dmean, dinvstd) -> dx
+  r.add_kernel("batch_norm_stats_grad", DeviceType::cuda,
+               [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
+                 by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
+                   const int64_t c = i[0].dim(-1), m = i[0].numel() / c;
+                   kernels::cuda::batch_norm_stats_backward(in<T>(i[0]), in<T>(i[1]), in<T>(i[2]), in<T>(i[3]),
+                                                            in<T>(i[4]), m, c, ctx.training, out<T>(o[0]),
+                                                            native(ctx));
+                 });
+               });
+}
+
+}  // namespace cutrain::cuda

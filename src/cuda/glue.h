@@ -1,0 +1,40 @@
+// Shared by the CUDA op glue files: the native stream of an op context, a
+// float/double switch and stream-ordered scratch memory.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "cutrain/core/error.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/op.h"
+
+namespace cutrain::cuda::glue {
+
+inline cudaStream_t native(const ops::OpContext& ctx) {
+  return static_cast<cudaStream_t>(ctx.stream.native_handle());
+}
+
+template <typename F>
+void by_dtype(const ops::OpContext& ctx, DType t, F&& f) {
+  if (t == DType::f32) return f(float{});
+  if (t == DType::f64) return f(double{});
+  CUTRAIN_THROW("op '", ctx.op_name, "' on CUDA: unsupported dtype ", dtype_name(t));
+}
+
+// Scratch memory for the op's kernels: the caching allocator hands a block
+// back to the same stream only, so freeing it when the kernel function
+// returns is safe while the launches are still queued.
+inline Tensor scratch(const ops::OpContext& ctx, int64_t n, DType t) {
+  return Tensor::empty(Shape{n > 0 ? n : 1}, t, ctx.device, ctx.stream);
+}
+
+template <typename T>
+const T* in(const Tensor& t) {
+  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
+}
+template <typename T>
+T* out(const Tensor& t) {
+  return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
+}
+
+}  // namespace cutrain::cuda::glue

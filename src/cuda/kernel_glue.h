@@ -1,0 +1,39 @@
+// Shared by the CUDA glue files that register kernels/ launchers as op
+// kernels: the native stream, dtype dispatch (f32/f64), typed pointers.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <vector>
+
+#include "cutrain/ops/op.h"
+
+namespace cutrain::cuda::glue {
+
+using Tensors = std::vector<Tensor>;
+
+inline cudaStream_t native(const ops::OpContext& ctx) { return static_cast<cudaStream_t>(ctx.stream.native_handle()); }
+
+// Calls f(T{}) with T = float or double for t; other dtypes are an error naming the op.
+template <typename F>
+void by_dtype(const ops::OpContext& ctx, DType t, F&& f) {
+  if (t == DType::f32) return f(float{});
+  if (t == DType::f64) return f(double{});
+  CUTRAIN_THROW("op '", ctx.op_name, "' on CUDA: unsupported dtype ", dtype_name(t));
+}
+
+template <typename T>
+const T* in_ptr(const Tensor& t) {
+  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
+}
+template <typename T>
+T* out_ptr(const Tensor& t) {
+  return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
+}
+
+inline std::vector<int64_t> dims(const Tensor& t) { return t.shape().dims(); }
+
+// Per-sample feature count: everything after the batch dimension.
+inline int64_t per_sample(const Tensor& t) { return t.rank() <= 1 ? 1 : t.numel() / t.dim(0); }
+
+}  // namespace cutrain::cuda::glue

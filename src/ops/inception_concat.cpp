@@ -1,0 +1,159 @@
+// The fused Inception concat op: schema, inference, CPU kernels, backward.
+#include "cutrain/ops/inception_concat.h"
+
+#include "cutrain/core/error.h"
+#include "cutrain/cpu/inception_concat.h"
+#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/conv2d.h"
+#include "cutrain/ops/elementwise.h"
+
+namespace cutrain::ops {
+
+using graph::Graph;
+using graph::Node;
+
+namespace {
+
+constexpr int kMaxBranches = 4;
+
+int branch_count(const Attrs& a, size_t inputs) {
+  const bool affine = a.b("affine", false);
+  CUTRAIN_CHECK(!affine || inputs % 3 == 0, "affine needs k branches, k scales and k shifts, got ", inputs,
+                " inputs");
+  const int k = static_cast<int>(affine ? inputs / 3 : inputs);
+  CUTRAIN_CHECK(k >= 2 && k <= kMaxBranches, "takes 2 to ", kMaxBranches, " branches, got ", k);
+  return k;
+}
+
+void check_vector(const TensorSpec& t, const TensorSpec& x, const char* what, int b) {
+  CUTRAIN_CHECK(t.dtype == x.dtype && t.shape == Shape{x.shape[-1]}, what, " of branch ", b, " ", t.str(),
+                " must be ", dtype_name(x.dtype), "[", x.shape[-1], "] for ", x.str());
+}
+
+std::vector<Tensor> slice(const std::vector<Tensor>& v, size_t first, size_t n) {
+  if (first >= v.size()) return {};
+  return std::vector<Tensor>(v.begin() + static_cast<std::ptrdiff_t>(first),
+                             v.begin() + static_cast<std::ptrdiff_t>(first + n));
+}
+
+}  // namespace
+
+Value inception_concat(const std::vector<Value>& branches, bool relu, const std::vector<Value>& scale,
+                       const std::vector<Value>& shift) {
+  CUTRAIN_CHECK(!branches.empty(), "inception_concat: no branches");
+  CUTRAIN_CHECK(scale.size() == shift.size() && (scale.empty() || scale.size() == branches.size()),
+                "inception_concat: give one scale and one shift per branch, or none");
+  std::vector<Value> in = branches;
+  in.insert(in.end(), scale.begin(), scale.end());
+  in.insert(in.end(), shift.begin(), shift.end());
+  return branches[0].graph->apply1("inception_concat", in, {{"relu", relu}, {"affine", !scale.empty()}});
+}
+
+void register_inception_concat_ops(OpRegistry& r) {
+  OpSchema s;
+  s.name = "inception_concat";
+  s.num_inputs = -1;
+  s.min_inputs = 2;
+  s.doc = "(x_0..x_{k-1} [, a_0..a_{k-1}, b_0..b_{k-1}]) -> channel concat of relu?(a x + b); attrs affine, relu";
+  s.infer = [](const Attrs& a, const std::vector<TensorSpec>& in) {
+    const int k = branch_count(a, in.size());
+    const TensorSpec& x0 = in[0];
+    CUTRAIN_CHECK(x0.dtype == DType::f32 || x0.dtype == DType::f64, "x_0 ", x0.str(), " must be f32 or f64");
+    CUTRAIN_CHECK(x0.shape.rank() >= 1, "x_0 ", x0.str(), " needs a channel axis");
+    int64_t channels = 0;
+    for (int b = 0; b < k; ++b) {
+      const TensorSpec& x = in[static_cast<size_t>(b)];
+      CUTRAIN_CHECK(x.dtype == x0.dtype && x.shape.rank() == x0.shape.rank(), "x_", b, " ", x.str(),
+                    " does not match x_0 ", x0.str());
+      for (int d = 0; d + 1 < x.shape.rank(); ++d)
+        CUTRAIN_CHECK(x.shape[d] == x0.shape[d], "x_", b, " ", x.str(), " and x_0 ", x0.str(),
+                      " differ outside the channel axis");
+      CUTRAIN_CHECK(x.shape[-1] > 0, "x_", b, " ", x.str(), " has no channels");
+      channels += x.shape[-1];
+      if (a.b("affine", false)) {
+        check_vector(in[static_cast<size_t>(k + b)], x, "scale", b);
+        check_vector(in[static_cast<size_t>(2 * k + b)], x, "shift", b);
+      }
+    }
+    std::vector<int64_t> dims = x0.shape.dims();
+    dims.back() = channels;
+    return std::vector<TensorSpec>{{Shape(dims), x0.dtype}};
+  };
+  s.kernels[DeviceType::cpu] = cpu::on_stream(
+      [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+        const size_t k = static_cast<size_t>(branch_count(ctx.attrs, in.size()));
+        cpu::inception_concat(ctx.op_name, slice(in, 0, k), slice(in, k, k), slice(in, 2 * k, k),
+                              ctx.attrs.b("relu", false), out[0]);
+      });
+  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
+    std::vector<Value> grads(n.inputs.size());
+    if (!dys[0].defined()) return grads;
+    const bool relu = n.attrs.b("relu", false), affine = n.attrs.b("affine", false);
+    const size_t k = static_cast<size_t>(branch_count(n.attrs, n.inputs.size()));
+    std::vector<int64_t> channels;
+    for (size_t b = 0; b < k; ++b) channels.push_back(n.inputs[b].shape()[-1]);
+    std::vector<Value> args{dys[0]};
+    if (relu) args.push_back(Value{&g, n.id, 0});
+    const std::vector<Value> masked_args = args;
+    if (affine)
+      for (size_t b = 0; b < k; ++b) args.push_back(n.inputs[k + b]);
+    const std::vector<Value> dx =
+        g.apply("inception_concat_grad", args, {{"channels", channels}, {"relu", relu}, {"affine", affine}});
+    for (size_t b = 0; b < k; ++b) grads[b] = dx[b];
+    if (affine) {
+      // d/da_b = sum over rows of (masked dy) * x_b, d/db_b = sum of masked dy.
+      const std::vector<Value> gm =
+          g.apply("inception_concat_grad", masked_args, {{"channels", channels}, {"relu", relu}, {"affine", false}});
+      for (size_t b = 0; b < k; ++b) {
+        grads[k + b] = reduce_nhw_sum(mul(gm[b], n.inputs[b]));
+        grads[2 * k + b] = reduce_nhw_sum(gm[b]);
+      }
+    }
+    return grads;
+  };
+  r.add(std::move(s));
+
+  OpSchema d;
+  d.name = "inception_concat_grad";
+  d.num_inputs = -1;
+  d.min_inputs = 1;
+  d.num_outputs = -1;
+  d.doc = "(dy, [y if relu], [a_0..a_{k-1} if affine]) -> dx_0..dx_{k-1}; attrs channels, relu, affine";
+  d.infer = [](const Attrs& a, const std::vector<TensorSpec>& in) {
+    const std::vector<int64_t>& channels = a.ints("channels");
+    const size_t k = channels.size();
+    CUTRAIN_CHECK(k >= 2 && k <= kMaxBranches, "channels must list 2 to ", kMaxBranches, " branches, got ", k);
+    const bool relu = a.b("relu", false), affine = a.b("affine", false);
+    const size_t want = 1 + (relu ? 1 : 0) + (affine ? k : 0);
+    CUTRAIN_CHECK(in.size() == want, "expects ", want, " inputs (dy", relu ? ", y" : "", affine ? ", scales" : "",
+                  "), got ", in.size());
+    const TensorSpec& dy = in[0];
+    CUTRAIN_CHECK(dy.dtype == DType::f32 || dy.dtype == DType::f64, "dy ", dy.str(), " must be f32 or f64");
+    CUTRAIN_CHECK(dy.shape.rank() >= 1, "dy ", dy.str(), " needs a channel axis");
+    int64_t total = 0;
+    for (int64_t c : channels) {
+      CUTRAIN_CHECK(c > 0, "channel counts must be positive");
+      total += c;
+    }
+    CUTRAIN_CHECK(dy.shape[-1] == total, "dy ", dy.str(), " has ", dy.shape[-1], " channels, the branches ", total);
+    if (relu) CUTRAIN_CHECK(in[1] == dy, "y ", in[1].str(), " must match dy ", dy.str());
+    std::vector<TensorSpec> out;
+    for (size_t b = 0; b < k; ++b) {
+      std::vector<int64_t> dims = dy.shape.dims();
+      dims.back() = channels[b];
+      out.push_back({Shape(dims), dy.dtype});
+      if (affine) check_vector(in[1 + (relu ? 1 : 0) + b], out.back(), "scale", static_cast<int>(b));
+    }
+    return out;
+  };
+  d.kernels[DeviceType::cpu] = cpu::on_stream(
+      [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+        const bool relu = ctx.attrs.b("relu", false), affine = ctx.attrs.b("affine", false);
+        const size_t first_scale = relu ? 2 : 1;
+        cpu::inception_concat_grad(ctx.op_name, in[0], relu ? in[1] : Tensor(), relu,
+                                   affine ? slice(in, first_scale, out.size()) : std::vector<Tensor>{}, out);
+      });
+  r.add(std::move(d));
+}
+
+}  // namespace cutrain::ops

@@ -1,0 +1,94 @@
+// `cutrain summary --model inception_v3 [--plan]`: the Keras-like layer table
+// and parameter totals, and with --plan the executor's plan of one training
+// step (forward, loss, backward): kernels per step, streams, critical path,
+// planned vs naive activation memory, optionally as Graphviz dot.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "cutrain/graph/autodiff.h"
+#include "cutrain/graph/plan.h"
+#include "cutrain/nn/inception_v3.h"
+#include "cutrain/nn/summary.h"
+#include "cutrain/ops/elementwise.h"
+#include "cutrain/ops/losses.h"
+
+namespace cutrain::cli {
+
+using graph::Value;
+
+namespace {
+
+struct SummaryArgs {
+  std::string model = "inception_v3";
+  nn::InceptionV3Options options;
+  bool no_aux = false;
+  bool plan = false;
+  int streams = 4;
+  bool no_memory_plan = false;
+  std::string dot;
+};
+
+int run_summary(SummaryArgs a) {
+  a.options.create_aux_logits = !a.no_aux;
+  a.options.initialize = false;  // shapes only: no weights are drawn
+  nn::Model m = nn::inception_v3(a.options);
+  std::cout << nn::summary(m);
+  if (!a.plan) return 0;
+
+  // One training step: softmax cross-entropy on the logits (+ 0.4 x aux),
+  // gradients of every trainable parameter.
+  graph::Graph& g = *m.graph;
+  const Value labels = g.input("labels", {Shape{a.options.batch_size}, DType::i32});
+  Value loss = ops::weighted_loss_reduce(ops::softmax_cross_entropy(m.logits, labels));
+  if (m.aux_logits.defined())
+    loss = ops::add(loss, ops::scale(ops::weighted_loss_reduce(ops::softmax_cross_entropy(m.aux_logits, labels)), 0.4));
+  std::vector<Value> fetches = graph::gradients(g, loss, m.params);
+  fetches.push_back(loss);
+  graph::PlanOptions po;
+  po.streams = a.streams > 1;
+  po.max_streams = a.streams;
+  po.memory_plan = !a.no_memory_plan;
+  const graph::Plan plan = graph::make_plan(g, fetches, po);
+  std::cout << "\nTraining step plan (batch " << a.options.batch_size << ", " << a.options.image_size << "x"
+            << a.options.image_size << ", " << dtype_name(a.options.dtype) << "):\n"
+            << plan.report.str() << "\n";
+  if (!a.dot.empty()) {
+    std::ofstream f(a.dot);
+    if (!f) {
+      std::cerr << "cutrain summary: cannot write " << a.dot << "\n";
+      return 2;
+    }
+    f << graph::plan_to_dot(g, plan);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command make_summary_command(CLI::App& app) {
+  auto a = std::make_shared<SummaryArgs>();
+  CLI::App* sub = app.add_subcommand("summary", "print a model's layers and parameter counts, and optionally its step plan");
+  sub->add_option("--model", a->model, "model name")->check(CLI::IsMember({"inception_v3"}));
+  sub->add_option("--num-classes", a->options.num_classes, "classes (slim checkpoints use 1001)");
+  sub->add_option("--image-size", a->options.image_size, "input height and width");
+  sub->add_option("--batch-size", a->options.batch_size, "batch size the graph is built for")->check(CLI::PositiveNumber);
+  sub->add_option("--depth-multiplier", a->options.depth_multiplier, "channel multiplier (> 0)");
+  sub->add_flag("--no-aux", a->no_aux, "without the auxiliary head");
+  sub->add_flag("--bn-gamma", a->options.bn_gamma, "batch norm with a scale (torchvision style)");
+  sub->add_flag("--plan", a->plan, "also plan one training step and report it");
+  sub->add_option("--streams", a->streams, "streams for the plan (1 = one stream)")->check(CLI::Range(1, 16));
+  sub->add_flag("--no-memory-plan", a->no_memory_plan, "plan without buffer sharing (the naive plan)");
+  sub->add_option("--dot", a->dot, "write the plan as Graphviz dot to this file");
+  return {sub, [a] {
+            try {
+              return run_summary(*a);
+            } catch (const Error& e) {
+              std::cerr << "cutrain summary: " << e.what() << "\n";
+              return 2;
+            }
+          }};
+}
+
+}  // namespace cutrain::cli
