@@ -36,7 +36,7 @@ time "$build/cutrain" train \
   --depth-multiplier "${DEPTH_MULTIPLIER:-0.25}" \
   --batch-size "${BATCH:-64}" \
   --epochs 2 --max-steps "${STEPS:-1200}" \
-  --optimizer adam --lr "${LR:-0.003}" --lr-schedule cosine --bn-decay 0.99 \
+  --optimizer adam --lr "${LR:-0.006}" --lr-schedule cosine --bn-decay 0.99 \
   --weight-decay 4e-5 \
   --device auto --threads "$threads" --seed 0 -v 2 \
   --checkpoint-dir "$out/checkpoints" --csv "$out/history.csv" --logdir "$out/logs"
