@@ -74,19 +74,23 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
       w[i] -= lr * d;
     } else if constexpr (U == Update::rmsprop) {
       // ms = ρ·ms + (1 − ρ)·g²; mom = μ·mom + lr·g / sqrt(ms + ε); w −= mom
-      const T rho = static_cast<T>(h.decay), eps = static_cast<T>(h.epsilon);
-      s0[i] = rho * s0[i] + (T(1) - rho) * g[i] * g[i];
+      // 1 − ρ, 1 − β and 1 − lr·wd are formed in double, as the CPU reference
+      // (in float, 1 − float(0.999) is off by 1.3e-5 relative).
+      const T rho = static_cast<T>(h.decay), one_minus_rho = static_cast<T>(1.0 - h.decay),
+              eps = static_cast<T>(h.epsilon);
+      s0[i] = rho * s0[i] + one_minus_rho * g[i] * g[i];
       s1[i] = mu * s1[i] + lr * g[i] / dev::sqrt_(s0[i] + eps);
       w[i] -= s1[i];
     } else if constexpr (U == Update::adam) {
       const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2), eps = static_cast<T>(h.epsilon);
+      const T one_minus_b1 = static_cast<T>(1.0 - h.beta1), one_minus_b2 = static_cast<T>(1.0 - h.beta2);
       T d = g[i];
       if (h.decoupled)
-        w[i] *= T(1) - lr * wd;  // AdamW: decay the weight itself
+        w[i] *= static_cast<T>(1.0 - h.lr * h.weight_decay);  // AdamW: decay the weight itself
       else
         d += wd * w[i];  // Adam: L2 term in the gradient
-      s0[i] = b1 * s0[i] + (T(1) - b1) * d;
-      s1[i] = b2 * s1[i] + (T(1) - b2) * d * d;
+      s0[i] = b1 * s0[i] + one_minus_b1 * d;
+      s1[i] = b2 * s1[i] + one_minus_b2 * d * d;
       w[i] -= static_cast<T>(h.adam_step_size) * s0[i] / (dev::sqrt_(s1[i]) / static_cast<T>(h.adam_bc2_sqrt) + eps);
     } else {
       w[i] = g[i] * clip_scale;

@@ -31,12 +31,12 @@ void check_forward(KernelBackend& be, const Case& k, bool training, bool has_gam
   // Offset data: the variance must not cancel against a large mean.
   const auto x = uniform_values(k.m * k.c, seed, 2.0, 4.0), beta = uniform_values(k.c, seed + 1), gamma = uniform_values(k.c, seed + 2);
   const auto rm = uniform_values(k.c, seed + 3), rv = uniform_values(k.c, seed + 4, 0.5, 2.0);
-  const Tensor cx = tensor({k.m, k.c}, x), crm = tensor({k.c}, rm), crv = tensor({k.c}, rv);
-  std::vector<Tensor> in{cx, tensor({k.c}, beta), crm, crv};
-  if (has_gamma) in.push_back(tensor({k.c}, gamma));
+  const Tensor cx = host_tensor({k.m, k.c}, x), crm = host_tensor({k.c}, rm), crv = host_tensor({k.c}, rv);
+  std::vector<Tensor> in{cx, host_tensor({k.c}, beta), crm, crv};
+  if (has_gamma) in.push_back(host_tensor({k.c}, gamma));
   ops::Attrs attrs{{"epsilon", kEps}, {"decay", kDecay}, {"has_gamma", has_gamma}};
   const auto ref = ops::call("batch_norm", in, attrs, training);
-  std::vector<float> want_y = values(ref[0]);
+  std::vector<float> want_y = host_values(ref[0]);
   if (relu)
     for (float& v : want_y) v = v > 0 ? v : 0;
 
@@ -52,10 +52,10 @@ void check_forward(KernelBackend& be, const Case& k, bool training, bool has_gam
   }
   CUTRAIN_KERNEL_CALL(be, batch_norm_apply<float>, dx.get(), mean.get(), invstd.get(),
                       has_gamma ? dg.get() : nullptr, db.get(), k.m, k.c, relu, y.get(), be.stream());
-  EXPECT_TRUE(all_close(mean.download(), values(ref[1]), 1e-6, 1e-4)) << "saved_mean";
-  EXPECT_TRUE(all_close(invstd.download(), values(ref[2]), 0, 1e-4)) << "saved_invstd";
-  EXPECT_TRUE(all_close(drm.download(), values(crm), 1e-6, 1e-4)) << "running_mean";
-  EXPECT_TRUE(all_close(drv.download(), values(crv), 1e-6, 1e-4)) << "running_var";
+  EXPECT_TRUE(all_close(mean.download(), host_values(ref[1]), 1e-6, 1e-4)) << "saved_mean";
+  EXPECT_TRUE(all_close(invstd.download(), host_values(ref[2]), 0, 1e-4)) << "saved_invstd";
+  EXPECT_TRUE(all_close(drm.download(), host_values(crm), 1e-6, 1e-4)) << "running_mean";
+  EXPECT_TRUE(all_close(drv.download(), host_values(crv), 1e-6, 1e-4)) << "running_var";
   EXPECT_TRUE(all_close(y.download(), want_y, 1e-5, 1e-4)) << "y";
 }
 
@@ -66,11 +66,11 @@ void check_backward(KernelBackend& be, const Case& k, bool training, bool has_ga
   const auto x = uniform_values(k.m * k.c, seed, -2.0, 3.0), dy = uniform_values(k.m * k.c, seed + 1);
   const auto mean = uniform_values(k.c, seed + 2), invstd = uniform_values(k.c, seed + 3, 0.5, 2.0),
              gamma = uniform_values(k.c, seed + 4), dmean = uniform_values(k.c, seed + 5), dinvstd = uniform_values(k.c, seed + 6);
-  std::vector<Tensor> in{tensor({k.m, k.c}, dy), tensor({k.m, k.c}, x), tensor({k.c}, mean), tensor({k.c}, invstd)};
-  if (has_gamma) in.push_back(tensor({k.c}, gamma));
+  std::vector<Tensor> in{host_tensor({k.m, k.c}, dy), host_tensor({k.m, k.c}, x), host_tensor({k.c}, mean), host_tensor({k.c}, invstd)};
+  if (has_gamma) in.push_back(host_tensor({k.c}, gamma));
   const auto ref = ops::call("batch_norm_grad", in, {{"has_gamma", has_gamma}}, training);
   const auto ref_stats = ops::call("batch_norm_stats_grad",
-                                   {in[1], in[2], in[3], tensor({k.c}, dmean), tensor({k.c}, dinvstd)}, {}, training);
+                                   {in[1], in[2], in[3], host_tensor({k.c}, dmean), host_tensor({k.c}, dinvstd)}, {}, training);
 
   DeviceBuffer<float> bx(be, x), bdy(be, dy), bmean(be, mean), binv(be, invstd), bg(be, gamma), bdm(be, dmean),
       bdi(be, dinvstd), ddx(be, x.size()), dbeta(be, static_cast<size_t>(k.c)), dgamma(be, static_cast<size_t>(k.c)),
@@ -82,12 +82,12 @@ void check_backward(KernelBackend& be, const Case& k, bool training, bool has_ga
                       k.m, k.c, training, sdx.get(), be.stream());
   // Sums of m terms of size ~1: absolute slack grows like sqrt(m) roundings.
   const double atol = 1e-6 * static_cast<double>(k.m);
-  EXPECT_TRUE(all_close(ddx.download(), values(ref[0]), 1e-5, 1e-4)) << "dx";
-  EXPECT_TRUE(all_close(dbeta.download(), values(ref[1]), atol, 1e-4)) << "dbeta";
+  EXPECT_TRUE(all_close(ddx.download(), host_values(ref[0]), 1e-5, 1e-4)) << "dx";
+  EXPECT_TRUE(all_close(dbeta.download(), host_values(ref[1]), atol, 1e-4)) << "dbeta";
   if (has_gamma) {
-    EXPECT_TRUE(all_close(dgamma.download(), values(ref[2]), atol, 1e-4)) << "dgamma";
+    EXPECT_TRUE(all_close(dgamma.download(), host_values(ref[2]), atol, 1e-4)) << "dgamma";
   }
-  EXPECT_TRUE(all_close(sdx.download(), values(ref_stats[0]), 1e-6, 1e-5)) << "stats dx";
+  EXPECT_TRUE(all_close(sdx.download(), host_values(ref_stats[0]), 1e-6, 1e-5)) << "stats dx";
 }
 
 CUTRAIN_KERNEL_TEST(BatchNormKernels) {

@@ -19,10 +19,10 @@ CUTRAIN_KERNEL_TEST(BiasKernels) {
         DeviceBuffer<float> bx(backend(), x), bb(backend(), b), sum(backend(), static_cast<size_t>(c)),
             ws(backend(), static_cast<size_t>(kernels::emu::channel_sum_workspace(m, c)));
         CUTRAIN_KERNEL_CALL(backend(), channel_sum<float>, bx.get(), m, c, sum.get(), ws.get(), backend().stream());
-        EXPECT_TRUE(all_close(sum.download(), values(ops::call("reduce_nhw_sum", {tensor({m, c}, x)})[0]),
+        EXPECT_TRUE(all_close(sum.download(), host_values(ops::call("reduce_nhw_sum", {host_tensor({m, c}, x)})[0]),
                               1e-6 * static_cast<double>(m), 1e-4));
         CUTRAIN_KERNEL_CALL(backend(), bias_add<float>, bx.get(), bb.get(), m, c, backend().stream());
-        EXPECT_TRUE(all_close(bx.download(), values(ops::call("add", {tensor({m, c}, x), tensor({c}, b)})[0]), 0,
+        EXPECT_TRUE(all_close(bx.download(), host_values(ops::call("add", {host_tensor({m, c}, x), host_tensor({c}, b)})[0]), 0,
                               0));
       }
     // Large enough for the row-block cap.
@@ -31,7 +31,7 @@ CUTRAIN_KERNEL_TEST(BiasKernels) {
     DeviceBuffer<float> bx(backend(), x), sum(backend(), 2),
         ws(backend(), static_cast<size_t>(kernels::emu::channel_sum_workspace(m, c)));
     CUTRAIN_KERNEL_CALL(backend(), channel_sum<float>, bx.get(), m, c, sum.get(), ws.get(), backend().stream());
-    EXPECT_TRUE(all_close(sum.download(), values(ops::call("reduce_nhw_sum", {tensor({m, c}, x)})[0]), 1e-6 * static_cast<double>(m), 1e-4));
+    EXPECT_TRUE(all_close(sum.download(), host_values(ops::call("reduce_nhw_sum", {host_tensor({m, c}, x)})[0]), 1e-6 * static_cast<double>(m), 1e-4));
   });
 }
 

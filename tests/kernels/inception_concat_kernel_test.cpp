@@ -25,15 +25,15 @@ void check(KernelBackend& be, const std::vector<int64_t>& channels, int64_t rows
     x.push_back(uniform_values(rows * channels[static_cast<size_t>(i)], seed));
     a.push_back(uniform_values(channels[static_cast<size_t>(i)], seed + 100, -2.0, 2.0));
     b.push_back(uniform_values(channels[static_cast<size_t>(i)], seed + 200));
-    in.push_back(tensor({rows, channels[static_cast<size_t>(i)]}, x.back()));
+    in.push_back(host_tensor({rows, channels[static_cast<size_t>(i)]}, x.back()));
   }
   if (affine) {
-    for (int i = 0; i < k; ++i) in.push_back(tensor({channels[static_cast<size_t>(i)]}, a[static_cast<size_t>(i)]));
-    for (int i = 0; i < k; ++i) in.push_back(tensor({channels[static_cast<size_t>(i)]}, b[static_cast<size_t>(i)]));
+    for (int i = 0; i < k; ++i) in.push_back(host_tensor({channels[static_cast<size_t>(i)]}, a[static_cast<size_t>(i)]));
+    for (int i = 0; i < k; ++i) in.push_back(host_tensor({channels[static_cast<size_t>(i)]}, b[static_cast<size_t>(i)]));
   }
   const Tensor ref_y = ops::call("inception_concat", in, {{"relu", relu}, {"affine", affine}})[0];
   const auto dy = uniform_values(rows * total, static_cast<uint32_t>(rows + 7));
-  std::vector<Tensor> gin{tensor({rows, total}, dy)};
+  std::vector<Tensor> gin{host_tensor({rows, total}, dy)};
   if (relu) gin.push_back(ref_y);
   if (affine)
     for (int i = 0; i < k; ++i) gin.push_back(in[static_cast<size_t>(k + i)]);
@@ -65,14 +65,14 @@ void check(KernelBackend& be, const std::vector<int64_t>& channels, int64_t rows
   EXPECT_EQ(kernels::emu::inception_concat_vectorized(k, channels.data(), ptrs, 3), all4 && !misalign);
   CUTRAIN_KERNEL_CALL(be, inception_concat_forward<float>, k, px, channels.data(), affine ? pa : nullptr,
                       affine ? pb : nullptr, rows, relu, y.get(), be.stream());
-  EXPECT_TRUE(all_close(y.download(), values(ref_y), 1e-6, 1e-5)) << "y";
-  DeviceBuffer<float> fused_y(be, values(ref_y));
+  EXPECT_TRUE(all_close(y.download(), host_values(ref_y), 1e-6, 1e-5)) << "y";
+  DeviceBuffer<float> fused_y(be, host_values(ref_y));
   CUTRAIN_KERNEL_CALL(be, inception_concat_backward<float>, k, channels.data(), bdy.get(),
                       relu ? fused_y.get() : nullptr, relu, affine ? pa : nullptr, rows, pdx, be.stream());
   for (int i = 0; i < k; ++i) {
     std::vector<float> got = bdx[static_cast<size_t>(i)]->download();
     if (misalign && i == 0) got.erase(got.begin());
-    EXPECT_TRUE(all_close(got, values(ref_dx[static_cast<size_t>(i)]), 0, 1e-6)) << "dx_" << i;
+    EXPECT_TRUE(all_close(got, host_values(ref_dx[static_cast<size_t>(i)]), 0, 1e-6)) << "dx_" << i;
   }
 }
 

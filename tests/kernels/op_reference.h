@@ -16,7 +16,7 @@ Tensor host_tensor(const Shape& s, const std::vector<T>& v) {
   return Tensor::from_data<T>(s, v);
 }
 
-template <typename T>
+template <typename T = float>
 std::vector<T> host_values(const Tensor& t) {
   const Tensor c = t.is_contiguous() ? t : t.clone();
   const T* p = c.data<T>();
@@ -24,7 +24,7 @@ std::vector<T> host_values(const Tensor& t) {
 }
 
 // Uniform values in [lo, hi), reproducible from the seed.
-template <typename T>
+template <typename T = float>
 std::vector<T> uniform_values(int64_t n, uint32_t seed, double lo = -2.0, double hi = 2.0) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> d(lo, hi);

@@ -45,27 +45,27 @@ void check(KernelBackend& be, const Case& k, bool ties) {
   std::vector<float> x = uniform_values(k.x.numel(), seed, -2.0, 2.0);
   if (ties)
     for (float& v : x) v = std::round(v);  // 5 distinct values: many equal maxima
-  const Tensor cx = tensor(k.x, x);
+  const Tensor cx = host_tensor(k.x, x);
   const Tensor ymax = ops::call("max_pool", {cx}, attrs(k, false))[0];
   const Shape ys = ymax.shape();
   const auto dy = uniform_values(ys.numel(), seed + 1);
-  const Tensor cdy = tensor(ys, dy);
+  const Tensor cdy = host_tensor(ys, dy);
   const kernels::PoolGeometry g = geometry(k, ys);
 
   DeviceBuffer<float> bx(be, x), bdy(be, dy), y(be, static_cast<size_t>(ys.numel())), dx(be, x.size());
   CUTRAIN_KERNEL_CALL(be, max_pool_forward<float>, g, bx.get(), y.get(), be.stream());
-  EXPECT_TRUE(all_close(y.download(), values(ymax), 0, 0)) << "max_pool";
+  EXPECT_TRUE(all_close(y.download(), host_values(ymax), 0, 0)) << "max_pool";
   CUTRAIN_KERNEL_CALL(be, max_pool_backward<float>, g, bdy.get(), bx.get(), dx.get(), be.stream());
-  EXPECT_TRUE(all_close(dx.download(), values(ops::call("max_pool_grad", {cdy, cx}, attrs(k, false))[0]), 0, 0))
+  EXPECT_TRUE(all_close(dx.download(), host_values(ops::call("max_pool_grad", {cdy, cx}, attrs(k, false))[0]), 0, 0))
       << "max_pool_grad";
   for (bool include_pad : {false, true}) {
     SCOPED_TRACE(::testing::Message() << "count_include_pad=" << include_pad);
     ops::Attrs a = attrs(k, include_pad);
     CUTRAIN_KERNEL_CALL(be, avg_pool_forward<float>, g, include_pad, bx.get(), y.get(), be.stream());
-    EXPECT_TRUE(all_close(y.download(), values(ops::call("avg_pool", {cx}, a)[0]), 1e-7, 1e-5)) << "avg_pool";
+    EXPECT_TRUE(all_close(y.download(), host_values(ops::call("avg_pool", {cx}, a)[0]), 1e-7, 1e-5)) << "avg_pool";
     a.set("input_shape", k.x.dims());
     CUTRAIN_KERNEL_CALL(be, avg_pool_backward<float>, g, include_pad, bdy.get(), dx.get(), be.stream());
-    EXPECT_TRUE(all_close(dx.download(), values(ops::call("avg_pool_grad", {cdy}, a)[0]), 1e-7, 1e-5))
+    EXPECT_TRUE(all_close(dx.download(), host_values(ops::call("avg_pool_grad", {cdy}, a)[0]), 1e-7, 1e-5))
         << "avg_pool_grad";
   }
 }
@@ -76,11 +76,11 @@ void check_global(KernelBackend& be, int64_t n, int64_t hw, int64_t c) {
   const auto x = uniform_values(xs.numel(), static_cast<uint32_t>(n * hw + c)), dy = uniform_values(n * c, 5);
   DeviceBuffer<float> bx(be, x), y(be, static_cast<size_t>(n * c)), bdy(be, dy), dx(be, x.size());
   CUTRAIN_KERNEL_CALL(be, global_avg_pool_forward<float>, bx.get(), n, hw, c, y.get(), be.stream());
-  EXPECT_TRUE(all_close(y.download(), values(ops::call("global_avg_pool", {tensor(xs, x)})[0]), 1e-6, 1e-4));
+  EXPECT_TRUE(all_close(y.download(), host_values(ops::call("global_avg_pool", {host_tensor(xs, x)})[0]), 1e-6, 1e-4));
   CUTRAIN_KERNEL_CALL(be, global_avg_pool_backward<float>, bdy.get(), n, hw, c, dx.get(), be.stream());
   EXPECT_TRUE(all_close(
       dx.download(),
-      values(ops::call("global_avg_pool_grad", {tensor(Shape{n, c}, dy)}, {{"input_shape", xs.dims()}})[0]), 0,
+      host_values(ops::call("global_avg_pool_grad", {host_tensor(Shape{n, c}, dy)}, {{"input_shape", xs.dims()}})[0]), 0,
       1e-6));
 }
 

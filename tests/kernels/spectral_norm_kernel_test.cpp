@@ -30,19 +30,19 @@ void check_forward(KernelBackend& be, const Shape& s, int dim, int64_t iteration
                                     << " training=" << training);
   const View m = view(s, dim);
   const auto [u0, v0] = ops::spectral_norm_init_uv(s, dim, DType::f32, static_cast<uint64_t>(m.rows * 3 + m.cols));
-  const auto u = values(u0), v = values(v0);
-  const Tensor cu = tensor({m.rows}, u), cv = tensor({m.cols}, v);
-  const auto ref = ops::call("spectral_norm", {tensor(s, w), cu, cv},
+  const auto u = host_values(u0), v = host_values(v0);
+  const Tensor cu = host_tensor({m.rows}, u), cv = host_tensor({m.cols}, v);
+  const auto ref = ops::call("spectral_norm", {host_tensor(s, w), cu, cv},
                              {{"n_power_iterations", iterations}, {"dim", static_cast<int64_t>(dim)}}, training);
   DeviceBuffer<float> bw(be, w), bu(be, u), bv(be, v), wsn(be, w.size()), sigma(be, 1);
   DeviceBuffer<double> ws(be, static_cast<size_t>(kernels::emu::spectral_norm_workspace(m.rows, m.cols)));
   CUTRAIN_KERNEL_CALL(be, spectral_norm_forward<float>, bw.get(), m.rows, m.cols, m.inner,
                       training ? iterations : 0, 1e-12, bu.get(), bv.get(), wsn.get(), sigma.get(), ws.get(),
                       be.stream());
-  EXPECT_TRUE(all_close(sigma.download(), values(ref[1]), 0, 1e-5)) << "sigma";
-  EXPECT_TRUE(all_close(wsn.download(), values(ref[0]), 1e-7, 1e-5)) << "w_sn";
-  EXPECT_TRUE(all_close(bu.download(), values(cu), 1e-6, 1e-5)) << "u";
-  EXPECT_TRUE(all_close(bv.download(), values(cv), 1e-6, 1e-5)) << "v";
+  EXPECT_TRUE(all_close(sigma.download(), host_values(ref[1]), 0, 1e-5)) << "sigma";
+  EXPECT_TRUE(all_close(wsn.download(), host_values(ref[0]), 1e-7, 1e-5)) << "w_sn";
+  EXPECT_TRUE(all_close(bu.download(), host_values(cu), 1e-6, 1e-5)) << "u";
+  EXPECT_TRUE(all_close(bv.download(), host_values(cv), 1e-6, 1e-5)) << "v";
   if (!training || iterations == 0) {
     EXPECT_TRUE(all_close(bu.download(), u, 0, 0)) << "u must stay";
     EXPECT_TRUE(all_close(bv.download(), v, 0, 0)) << "v must stay";
@@ -55,15 +55,15 @@ void check_backward(KernelBackend& be, const Shape& s, int dim, bool with_dsigma
   const uint32_t seed = static_cast<uint32_t>(s.numel());
   const auto g = uniform_values(s.numel(), seed), wsn = uniform_values(s.numel(), seed + 1), u = uniform_values(m.rows, seed + 2),
              v = uniform_values(m.cols, seed + 3), sigma = uniform_values(1, seed + 4, 0.5, 2.0), dsigma = uniform_values(1, seed + 5);
-  std::vector<Tensor> in{tensor(s, g), tensor(s, wsn), tensor({m.rows}, u), tensor({m.cols}, v),
-                         tensor(Shape{}, sigma)};
-  if (with_dsigma) in.push_back(tensor(Shape{}, dsigma));
+  std::vector<Tensor> in{host_tensor(s, g), host_tensor(s, wsn), host_tensor({m.rows}, u), host_tensor({m.cols}, v),
+                         host_tensor(Shape{}, sigma)};
+  if (with_dsigma) in.push_back(host_tensor(Shape{}, dsigma));
   const auto ref = ops::call("spectral_norm_grad", in, {{"dim", static_cast<int64_t>(dim)}});
   DeviceBuffer<float> bg(be, g), bw(be, wsn), bu(be, u), bv(be, v), bs(be, sigma), bds(be, dsigma), dw(be, g.size());
   DeviceBuffer<double> ws(be, static_cast<size_t>(kernels::emu::spectral_norm_grad_workspace(s.numel())));
   CUTRAIN_KERNEL_CALL(be, spectral_norm_backward<float>, bg.get(), bw.get(), bu.get(), bv.get(), bs.get(),
                       with_dsigma ? bds.get() : nullptr, m.rows, m.cols, m.inner, dw.get(), ws.get(), be.stream());
-  EXPECT_TRUE(all_close(dw.download(), values(ref[0]), 1e-6, 1e-5));
+  EXPECT_TRUE(all_close(dw.download(), host_values(ref[0]), 1e-6, 1e-5));
 }
 
 // W = Q1 diag(5, 1, 0.5, ...) Q2^T from Gram-Schmidt orthonormal bases.
@@ -118,7 +118,7 @@ CUTRAIN_KERNEL_TEST(SpectralNormKernels) {
   const auto w = known_gap(n);
   check_forward(backend(), {n, n}, 0, 30, true, w);
   const auto [u0, v0] = ops::spectral_norm_init_uv({n, n}, 0, DType::f32, 3);
-  DeviceBuffer<float> bw(backend(), w), bu(backend(), values(u0)), bv(backend(), values(v0)),
+  DeviceBuffer<float> bw(backend(), w), bu(backend(), host_values(u0)), bv(backend(), host_values(v0)),
       wsn(backend(), w.size()), sigma(backend(), 1);
   DeviceBuffer<double> ws(backend(), static_cast<size_t>(2 * n));
   CUTRAIN_KERNEL_CALL(backend(), spectral_norm_forward<float>, bw.get(), n, n, n, 30, 1e-12, bu.get(), bv.get(),

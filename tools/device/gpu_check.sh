@@ -7,22 +7,7 @@ set -uo pipefail
 pack=${1:-.devbuild}
 out=${OUT:-gpu-check-out}
 mkdir -p "$out"
-# cuDNN/cuBLAS/cudart: the build's own copies if packed, else the ones the
-# machine's Python CUDA wheels ship.
-libs="$pack/lib"
-for d in $(python3 - <<'PY' 2>/dev/null
-import importlib, os
-for m in ("nvidia.cudnn", "nvidia.cublas", "nvidia.cuda_runtime", "nvidia.cu13"):
-    try:
-        p = importlib.import_module(m)
-        for base in list(p.__path__):
-            for sub in ("lib", "lib64"):
-                if os.path.isdir(os.path.join(base, sub)): print(os.path.join(base, sub))
-    except Exception:
-        pass
-PY
-); do libs="$libs:$d"; done
-export LD_LIBRARY_PATH="$libs:${LD_LIBRARY_PATH:-}"
+source "$(dirname "$0")/device_env.sh" "$pack"
 bin="$pack/bin"
 {
   date -u +"date: %Y-%m-%dT%H:%M:%SZ"
