@@ -62,6 +62,8 @@ class PlannedExecutor {
   // Streams created so far; stream i of a plan runs on streams()[i].
   const std::vector<Stream>& streams() const { return streams_; }
   uint64_t steps() const { return step_; }
+  // The step counter random ops see (a resumed training run sets it).
+  void set_steps(uint64_t s) { step_ = s; }
   Tensor& leaf(Value v) { return leaves_.leaf(v); }
   void sync_leaves_from_graph() { leaves_.sync_leaves_from_graph(); }
   void sync_leaves_to_graph() { leaves_.sync_leaves_to_graph(); }

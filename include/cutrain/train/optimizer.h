@@ -1,0 +1,65 @@
+// Optimizers as graph builders: the slots (graph state) and one update op per
+// parameter, plus the per-step attribute refresh.
+//
+// The learning rate is an op attribute, so it is not fed per step: before
+// each step the Model writes the scheduled rate (and Adam's 1-based step
+// count) into the update nodes' attrs through Graph::mutable_node
+// (set_step_attrs). The executors read attrs at every run, so nothing is
+// re-planned; the update ops keep their fixed schema.
+//
+// Slots are state leaves named "<parameter>/<slot>": "momentum" (SGD with
+// momentum), "rms" and "momentum" (RMSProp), "m" and "v" (Adam/AdamW).
+// RMSProp's "rms" starts at ONES as in TF1's RMSPropOptimizer (the TF-slim
+// Inception recipe) unless rmsprop_ms_init_ones is false (Keras: zeros).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cutrain/graph/graph.h"
+#include "cutrain/train/schedules.h"
+
+namespace cutrain::train {
+
+enum class OptimizerKind { sgd, rmsprop, adam, adamw };
+
+struct OptimizerConfig {
+  OptimizerKind kind = OptimizerKind::sgd;
+  SchedulePtr learning_rate = constant_schedule(0.01);
+  double momentum = 0.0;  // SGD and RMSProp
+  bool nesterov = false;  // SGD
+  double rho = 0.9;       // RMSProp decay
+  double epsilon = -1;    // < 0: the kind's default (RMSProp 1e-10, Adam 1e-8)
+  double beta1 = 0.9, beta2 = 0.999;
+  double weight_decay = 0.0;  // in the update: coupled (SGD, Adam) or decoupled (AdamW)
+  bool rmsprop_ms_init_ones = true;
+  double initial_lr() const { return (*learning_rate)(0, 0); }
+};
+
+OptimizerConfig sgd(SchedulePtr lr, double momentum = 0.0, bool nesterov = false);
+OptimizerConfig rmsprop(SchedulePtr lr, double rho = 0.9, double momentum = 0.0, double epsilon = 1e-10);
+OptimizerConfig adam(SchedulePtr lr, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8);
+OptimizerConfig adamw(SchedulePtr lr, double weight_decay, double beta1 = 0.9, double beta2 = 0.999,
+                      double epsilon = 1e-8);
+
+// "sgd", "momentum" (SGD, momentum 0.9), "nesterov", "rmsprop" (the slim
+// recipe: rho 0.9, momentum 0.9, epsilon 1.0), "adam", "adamw"; throws on others.
+OptimizerConfig optimizer_by_name(const std::string& name, SchedulePtr lr);
+std::string optimizer_name(OptimizerKind kind);
+
+struct OptimizerGraph {
+  std::vector<graph::Value> tokens;  // fetch these to run the updates
+  std::vector<graph::Value> slots;   // state leaves, in creation order
+};
+
+// Creates the slots and the update ops of `params` given `grads`.
+OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& config,
+                               const std::vector<graph::Value>& params,
+                               const std::vector<graph::Value>& grads);
+
+// Writes the learning rate (and, for Adam, the 1-based step) into the update
+// nodes before a step.
+void set_step_attrs(graph::Graph& g, const OptimizerGraph& opt, double lr, int64_t step);
+
+}  // namespace cutrain::train

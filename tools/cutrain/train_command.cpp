@@ -1,0 +1,283 @@
+// cutrain train: builds a model, fits it with the Keras-style loop and the
+// usual callbacks, then evaluates it on the test split when the data set has one.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "cutrain/core/error.h"
+#include "cutrain/io/tensorboard.h"
+#include "cutrain/train/callbacks/csv_logger.h"
+#include "cutrain/train/callbacks/model_checkpoint.h"
+#include "cutrain/train/callbacks/tensorboard.h"
+#include "cutrain/train/checkpoint.h"
+#include "cutrain/train/image_data.h"
+#include "cutrain/train/scalar_writer.h"
+#include "cutrain/train/schedules.h"
+#include "model_setup.h"
+
+namespace cutrain::cli {
+
+namespace {
+
+struct TrainArgs {
+  NetConfig net;
+  std::string dataset = "fashion-mnist";
+  std::string data_dir;
+  int image_size = 0;  // 0: the data set's native size
+  int epochs = 1;
+  double lr = 0.001;
+  std::string optimizer = "adam";
+  std::string schedule = "constant";
+  double label_smoothing = 0;
+  double aux_weight = 0.4;
+  double weight_decay = 4e-5;
+  double clip_norm = 0;
+  double validation_split = 0;
+  std::string class_weight;
+  std::string checkpoint_dir;
+  std::string resume;
+  std::string logdir;
+  std::string csv;
+  std::string device = "auto";
+  uint64_t seed = 0;
+  int verbose = 1;
+  int64_t max_steps = 0;
+  int threads = 0;
+  bool flip = true;
+  bool evaluate_test = true;
+};
+
+class EventFileWriter final : public train::ScalarWriter {
+ public:
+  explicit EventFileWriter(const std::string& dir) : w_(dir) {}
+  void add_scalar(const std::string& tag, double value, int64_t step) override { w_.add_scalar(tag, value, step); }
+  void flush() override { w_.flush(); }
+
+ private:
+  io::EventWriter w_;
+};
+
+// Ends training once the model has made `max` optimizer steps.
+class MaxSteps final : public train::Callback {
+ public:
+  MaxSteps(const train::Model& m, int64_t max) : m_(m), max_(max) {}
+  void on_train_batch_end(int64_t, train::Logs&) override {
+    if (m_.step() >= max_) model().set_stop_training(true);
+  }
+
+ private:
+  const train::Model& m_;
+  int64_t max_;
+};
+
+std::map<int64_t, double> parse_class_weight(const std::string& s) {
+  std::map<int64_t, double> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto colon = item.find(':');
+    CUTRAIN_CHECK(colon != std::string::npos, "--class-weight: '", item, "' is not LABEL:WEIGHT");
+    try {
+      out[std::stoll(item.substr(0, colon))] = std::stod(item.substr(colon + 1));
+    } catch (const std::exception&) {
+      throw Error("--class-weight: '" + item + "' is not LABEL:WEIGHT");
+    }
+  }
+  return out;
+}
+
+train::SchedulePtr make_schedule(const TrainArgs& a, int64_t total_steps, int64_t steps_per_epoch) {
+  if (a.schedule == "constant") return train::constant_schedule(a.lr);
+  if (a.schedule == "cosine") return train::cosine_decay(a.lr, std::max<int64_t>(total_steps, 1), train::ScheduleUnit::steps);
+  if (a.schedule == "exponential")  // the Inception recipe: x0.94 every 2 epochs, staircase
+    return train::exponential_decay(a.lr, 0.94, 2 * std::max<int64_t>(steps_per_epoch, 1),
+                                    train::ScheduleUnit::steps, true);
+  throw Error("unknown --lr-schedule '" + a.schedule + "' (constant, cosine, exponential)");
+}
+
+int run_train(const TrainArgs& args_in) {
+  TrainArgs a = args_in;
+  if (a.threads > 0) train::set_cpu_threads(a.threads);
+  DataSets ds;
+  train::CheckpointState resume_state;
+  try {
+    ds = load_datasets(a.dataset, a.data_dir, a.seed);
+    if (!a.resume.empty()) resume_state = train::load_checkpoint(a.resume);
+  } catch (const std::exception& e) {
+    return file_error(e);
+  }
+  a.net.channels = ds.channels;
+  a.net.num_classes = ds.num_classes;
+  a.net.image_size = a.image_size > 0 ? a.image_size : ds.native_size;
+  Device device = parse_device(a.device);
+
+  train::NetworkSpec spec;
+  spec.batch_size = a.net.batch_size;
+  spec.height = spec.width = a.net.image_size;
+  spec.channels = a.net.channels;
+  spec.num_classes = a.net.num_classes;
+  spec.seed = a.seed;
+  std::unique_ptr<train::Model> model_ptr;
+  try {
+    model_ptr = make_model(a.net, spec);
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+  train::Model& model = *model_ptr;
+  if (a.device == "auto" && device.is_cuda()) {
+    // A GPU is present: use it only if every op of the step has a CUDA kernel.
+    std::unique_ptr<train::Model> probe = make_model(a.net, spec);
+    const train::CompileOptions probe_options;
+    probe->compile(probe_options);
+    const std::vector<std::string> missing = probe->ops_without_kernel(DeviceType::cuda);
+    if (!missing.empty()) {
+      std::string list;
+      for (const std::string& op : missing) list += (list.empty() ? "" : ", ") + op;
+      std::cout << "a GPU is present, but these ops have no CUDA kernel yet: " << list
+                << "; training on the CPU\n";
+      device = Device::cpu();
+    }
+  }
+
+  const int64_t n_train = static_cast<int64_t>(
+      std::floor(static_cast<double>(ds.train->size()) * (1.0 - a.validation_split)));
+  const int64_t steps_per_epoch = (n_train + a.net.batch_size - 1) / a.net.batch_size;
+  int64_t total_steps = steps_per_epoch * a.epochs;
+  if (a.max_steps > 0) total_steps = std::min(total_steps, a.max_steps);
+
+  train::CompileOptions co;
+  co.optimizer = train::optimizer_by_name(a.optimizer, make_schedule(a, total_steps, steps_per_epoch));
+  co.losses = {train::LossSpec{"sparse_categorical_crossentropy", 1.0, a.label_smoothing}};
+  if (a.net.aux_logits)
+    co.losses.push_back({"sparse_categorical_crossentropy", a.aux_weight, a.label_smoothing});
+  co.metrics = {"accuracy"};
+  co.weight_decay = a.weight_decay;
+  co.clip_global_norm = a.clip_norm;
+  co.device = device;
+  co.seed = a.seed;
+  model.compile(co);
+
+  if (!a.resume.empty()) {
+    try {
+      model.load(a.resume);
+    } catch (const std::exception& e) {
+      return file_error(e);
+    }
+  }
+
+  std::vector<std::shared_ptr<train::Callback>> callbacks;
+  if (a.max_steps > 0) callbacks.push_back(std::make_shared<MaxSteps>(model, a.max_steps));
+  if (!a.checkpoint_dir.empty()) {
+    std::filesystem::create_directories(a.checkpoint_dir);
+    train::ModelCheckpointOptions mo;
+    mo.filepath = (std::filesystem::path(a.checkpoint_dir) / "epoch-{epoch:03d}.safetensors").string();
+    mo.verbose = a.verbose > 0 ? 1 : 0;
+    callbacks.push_back(std::make_shared<train::ModelCheckpoint>(mo, &std::cout));
+  }
+  if (!a.csv.empty()) callbacks.push_back(std::make_shared<train::CSVLogger>(a.csv, ',', !a.resume.empty()));
+  if (!a.logdir.empty()) {
+    train::TensorBoardOptions to;
+    to.log_dir = a.logdir;
+    callbacks.push_back(std::make_shared<train::TensorBoard>(
+        to, [](const std::string& dir) { return std::make_unique<EventFileWriter>(dir); }));
+  }
+
+  train::FitOptions fo;
+  fo.batch_size = a.net.batch_size;
+  fo.epochs = a.epochs;
+  fo.verbose = a.verbose;
+  fo.validation_split = a.validation_split;
+  fo.class_weight = parse_class_weight(a.class_weight);
+  fo.initial_epoch = model.epoch() + 1;
+  fo.seed = a.seed;
+  const train::ImageData train_data = train::resize_image_data(ds.train, a.net.image_size, a.net.channels, a.flip);
+
+  std::cout << "training " << a.net.model << " on " << a.dataset << " (" << ds.train->size() << " images, "
+            << a.net.image_size << "x" << a.net.image_size << "x" << a.net.channels << ") on "
+            << device.str() << ", batch " << a.net.batch_size << ", " << steps_per_epoch
+            << " steps per epoch\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  train::History h;
+  try {
+    h = model.fit(train_data, fo, callbacks);
+  } catch (const Error& e) {
+    // Damaged images surface while batches are built.
+    return file_error(e);
+  }
+  const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "trained " << model.step() << " steps in " << train_s << " s\n";
+  for (const auto& [key, values] : h.history()) {
+    std::cout << "history " << key << ":";
+    for (double v : values) std::cout << " " << v;
+    std::cout << "\n";
+  }
+  if (a.evaluate_test && ds.test) {
+    train::EvaluateOptions eo;
+    eo.batch_size = a.net.batch_size;
+    eo.verbose = 0;
+    const train::Logs test =
+        model.evaluate(train::resize_image_data(ds.test, a.net.image_size, a.net.channels, false), eo);
+    std::cout << "test: " << test.str() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, std::vector<Command>& commands) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* c = app.add_subcommand("train", "train a model on a data set");
+  c->add_option("--model", args->net.model, "inception_v3 | small_cnn")
+      ->check(CLI::IsMember({"inception_v3", "small_cnn"}))
+      ->capture_default_str();
+  c->add_option("--dataset", args->dataset, "fashion-mnist | cifar10 | folder:PATH | synthetic")->capture_default_str();
+  c->add_option("--data-dir", args->data_dir, "folder of the fashion-mnist or cifar10 files (default: the standard place)");
+  c->add_option("--image-size", args->image_size, "model input size (default: the data set's size)")
+      ->check(CLI::Range(1, 4096));
+  c->add_option("--depth-multiplier", args->net.depth_multiplier, "Inception V3 channel multiplier")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  c->add_option("--bn-decay", args->net.bn_decay, "batch-norm moving-average decay (slim: 0.9997; short runs need less)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  c->add_flag("--aux-logits,!--no-aux-logits", args->net.aux_logits, "Inception V3 auxiliary head (needs 107+ px)");
+  c->add_option("--batch-size", args->net.batch_size, "samples per step")->check(CLI::Range(1, 65536))->capture_default_str();
+  c->add_option("--epochs", args->epochs, "number of epochs")->check(CLI::Range(1, 100000))->capture_default_str();
+  c->add_option("--lr", args->lr, "initial learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--lr-schedule", args->schedule, "constant | cosine (to 0 over the run) | exponential (x0.94 / 2 epochs)")
+      ->check(CLI::IsMember({"constant", "cosine", "exponential"}))
+      ->capture_default_str();
+  c->add_option("--optimizer", args->optimizer, "sgd | momentum | nesterov | rmsprop | adam | adamw")
+      ->check(CLI::IsMember({"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"}))
+      ->capture_default_str();
+  c->add_option("--label-smoothing", args->label_smoothing, "label smoothing of the cross-entropy")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  c->add_option("--aux-weight", args->aux_weight, "weight of the auxiliary loss")->capture_default_str();
+  c->add_option("--weight-decay", args->weight_decay, "L2 decay wd * sum(w^2) / 2 on conv and dense weights")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--clip-norm", args->clip_norm, "clip gradients by global norm (0: off)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--validation-split", args->validation_split, "fraction of the training data held out (the last samples)")
+      ->check(CLI::Range(0.0, 0.99))->capture_default_str();
+  c->add_option("--class-weight", args->class_weight, "per-class loss weights, e.g. 0:1.0,3:2.5");
+  c->add_option("--checkpoint-dir", args->checkpoint_dir, "write a checkpoint every epoch here");
+  c->add_option("--resume", args->resume, "continue from this checkpoint (weights, optimizer, step, epoch)");
+  c->add_option("--logdir", args->logdir, "TensorBoard log folder");
+  c->add_option("--csv", args->csv, "CSV file of the epoch logs");
+  c->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();
+  c->add_option("--seed", args->seed, "seed of initialisation, shuffling and augmentation")->capture_default_str();
+  c->add_option("-v,--verbose", args->verbose, "0 quiet, 1 progress bar, 2 one line per epoch")
+      ->check(CLI::Range(0, 2))->capture_default_str();
+  c->add_option("--max-steps", args->max_steps, "stop after this many optimizer steps (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--threads", args->threads, "CPU threads for OpenMP and OpenBLAS (0: library default)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_flag("--flip,!--no-flip", args->flip, "random horizontal flips while training")->capture_default_str();
+  c->add_flag("--test,!--no-test", args->evaluate_test, "evaluate on the test split after training")->capture_default_str();
+  commands.push_back({c, [args] { return run_train(*args); }});
+}
+
+}  // namespace cutrain::cli
