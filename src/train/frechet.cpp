@@ -201,7 +201,7 @@ FeatureExtractor::FeatureExtractor(const data::LabeledImages& train, const data:
       const int64_t begin = step * o.batch;
       const Tensor x = take_rows(train_x, order, begin, o.batch);
       const Tensor y = take_rows(train.labels, order, begin, o.batch);
-      running += m.exec->run({{m.model.input, x}, {m.labels, y}}, fetches, {true})[0].item();
+      running += m.exec->run({{m.model.input, x}, {m.labels, y}}, fetches, {true})[0].to(Device::cpu()).item();
       if (o.verbose && (step + 1) % 100 == 0) {
         std::printf("feature classifier: step %lld/%lld loss %.4f\n", static_cast<long long>(step + 1),
                     static_cast<long long>(o.train_steps), running / 100.0);
@@ -222,7 +222,7 @@ FeatureExtractor::FeatureExtractor(const data::LabeledImages& train, const data:
   int64_t correct = 0;
   for (int64_t begin = 0; begin < n_test; begin += o.batch) {
     const Tensor logits = m.exec->run({{m.model.input, take_rows(test_x, all, begin, o.batch)}},
-                                      {m.net.logits}, {false})[0].to(DType::f64);
+                                      {m.net.logits}, {false})[0].to(Device::cpu()).to(DType::f64);
     const double* l = logits.data<double>();
     const int64_t c = logits.shape()[1];
     for (int64_t i = 0; i < o.batch; ++i) {
@@ -246,7 +246,7 @@ Tensor FeatureExtractor::features(const Tensor& images) {
   for (int64_t begin = 0; begin < n; begin += m.batch) {
     // The last partial batch wraps around; only its first rows are kept.
     const Tensor f = m.exec->run({{m.model.input, take_rows(x, all, begin, m.batch)}}, {m.net.features},
-                                 {false})[0].to(DType::f64);
+                                 {false})[0].to(Device::cpu()).to(DType::f64);
     const int64_t rows = std::min(m.batch, n - begin);
     std::memcpy(q + begin * dim, f.data<double>(), static_cast<size_t>(rows * dim) * sizeof(double));
   }

@@ -1,14 +1,17 @@
 // SN-GAN pieces: the one-graph build, D and G steps touching only their own
 // parameters, hinge losses and upsampling on hand-made values, and the
-// Fréchet distance against closed forms.
+// Fréchet distance against closed forms, and the feature classifier's cache.
 #include "cutrain/train/gan.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
+#include "cutrain/data/idx.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/nn/sngan.h"
 #include "cutrain/ops/elementwise.h"
@@ -237,4 +240,42 @@ TEST(Frechet, NonCommutingTwoByTwoMatchesTheTraceFormula) {
   const double det12 = (s1[0] * s1[3]) * (s2[0] * s2[3] - s2[1] * s2[2]);
   const double expect = (2.0 + 0.5 + 1.0 + 3.0) - 2.0 * std::sqrt(tr12 + 2.0 * std::sqrt(det12));
   EXPECT_NEAR(train::frechet_distance(stats({0, 0}, s1), stats({0, 0}, s2)), expect, 1e-6 * expect);
+}
+
+TEST(Frechet, FeatureClassifierCacheRoundTrips) {
+  // A few steps on synthetic images: the second extractor must load the
+  // first one's weights from the cache and give the same features.
+  data::LabeledImages set;
+  set.images = Tensor::empty(Shape({120, 28, 28, 1}), DType::u8);
+  set.labels = Tensor::empty(Shape({120}), DType::i32);
+  for (int64_t i = 0; i < set.images.numel(); ++i) set.images.set_flat(i, static_cast<double>((i * 37) % 256));
+  for (int64_t i = 0; i < 120; ++i) set.labels.set_flat(i, static_cast<double>(i % 10));
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("cutrain_fd_cache_" + std::to_string(::getpid()) + ".safetensors")).string();
+  std::filesystem::remove(path);
+  train::FeatureExtractorOptions o;
+  o.cache_path = path;
+  o.train_steps = 3;
+  o.batch = 40;
+  o.verbose = false;
+  train::FeatureExtractor a(set, set, o);
+  EXPECT_FALSE(a.loaded_from_cache());
+  ASSERT_TRUE(std::filesystem::exists(path));
+  train::FeatureExtractor b(set, set, o);
+  EXPECT_TRUE(b.loaded_from_cache());
+  EXPECT_EQ(a.test_accuracy(), b.test_accuracy());
+  Tensor x = Tensor::empty(Shape({50, 28, 28, 1}), DType::f32);  // not a whole number of batches
+  x.uniform(-1.0, 1.0, 4);
+  const Tensor fa = a.features(x), fb = b.features(x);
+  EXPECT_EQ(fa.shape(), Shape({50, 128}));
+  EXPECT_EQ(max_abs_diff(fa, fb), 0.0);
+  // Rows of the partial last batch are the features of those images alone
+  // (eval-mode network: no batch statistics).
+  const Tensor tail = a.features(x.slice(0, 40, 50).clone());
+  for (int64_t r = 0; r < 10; ++r)
+    for (int64_t c = 0; c < 128; ++c) ASSERT_EQ(tail.at({r, c}), fa.at({40 + r, c})) << r << ", " << c;
+  double norm = 0;
+  for (int64_t i = 0; i < fa.numel(); ++i) norm += std::abs(fa.flat(i));
+  EXPECT_GT(norm, 0.0);
+  std::filesystem::remove(path);
 }
