@@ -16,6 +16,7 @@
 #include "cutrain/train/scalar_writer.h"
 #include "cutrain/train/schedules.h"
 #include "model_setup.h"
+#include "sngan.h"
 
 namespace cutrain::cli {
 
@@ -47,6 +48,7 @@ struct TrainArgs {
   int threads = 0;
   bool flip = true;
   bool evaluate_test = true;
+  bool lr_given = false;  // --lr was on the command line (models keep their own default otherwise)
 };
 
 class EventFileWriter final : public train::ScalarWriter {
@@ -97,7 +99,28 @@ train::SchedulePtr make_schedule(const TrainArgs& a, int64_t total_steps, int64_
   throw Error("unknown --lr-schedule '" + a.schedule + "' (constant, cosine, exponential)");
 }
 
+// `--model sngan`: the GAN has its own loop (train/gan.h); the common flags
+// carry over, --max-steps caps the generator steps of an epoch.
+int run_sngan(const TrainArgs& a) {
+  SnGanCliOptions o;
+  if (!a.data_dir.empty()) o.data_dir = a.data_dir;
+  o.epochs = a.epochs;
+  if (a.max_steps > 0) o.steps_per_epoch = a.max_steps;
+  o.batch_size = a.net.batch_size;
+  if (a.lr_given) o.lr = a.lr;
+  o.seed = a.seed;
+  if (!a.checkpoint_dir.empty()) o.out_dir = a.checkpoint_dir;
+  o.logdir = a.logdir;
+  o.device = a.device == "auto" ? (cuda_available() ? "cuda" : "cpu") : a.device;
+  if (a.dataset != "fashion-mnist") {
+    std::cerr << "cutrain train: --model sngan trains on --dataset fashion-mnist only (got '" << a.dataset << "')\n";
+    return 2;
+  }
+  return run_sngan_training(o);
+}
+
 int run_train(const TrainArgs& args_in) {
+  if (args_in.net.model == "sngan") return run_sngan(args_in);
   TrainArgs a = args_in;
   if (a.threads > 0) train::set_cpu_threads(a.threads);
   DataSets ds;
@@ -230,8 +253,8 @@ int run_train(const TrainArgs& args_in) {
 void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* c = app.add_subcommand("train", "train a model on a data set");
-  c->add_option("--model", args->net.model, "inception_v3 | small_cnn")
-      ->check(CLI::IsMember({"inception_v3", "small_cnn"}))
+  c->add_option("--model", args->net.model, "inception_v3 | small_cnn | sngan")
+      ->check(CLI::IsMember({"inception_v3", "small_cnn", "sngan"}))
       ->capture_default_str();
   c->add_option("--dataset", args->dataset, "fashion-mnist | cifar10 | folder:PATH | synthetic")->capture_default_str();
   c->add_option("--data-dir", args->data_dir, "folder of the fashion-mnist or cifar10 files (default: the standard place)");
@@ -246,7 +269,7 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_flag("--aux-logits,!--no-aux-logits", args->net.aux_logits, "Inception V3 auxiliary head (needs 107+ px)");
   c->add_option("--batch-size", args->net.batch_size, "samples per step")->check(CLI::Range(1, 65536))->capture_default_str();
   c->add_option("--epochs", args->epochs, "number of epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  c->add_option("--lr", args->lr, "initial learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
+  CLI::Option* lr_option = c->add_option("--lr", args->lr, "initial learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
   c->add_option("--lr-schedule", args->schedule, "constant | cosine (to 0 over the run) | exponential (x0.94 / 2 epochs)")
       ->check(CLI::IsMember({"constant", "cosine", "exponential"}))
       ->capture_default_str();
@@ -277,7 +300,10 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::NonNegativeNumber);
   c->add_flag("--flip,!--no-flip", args->flip, "random horizontal flips while training")->capture_default_str();
   c->add_flag("--test,!--no-test", args->evaluate_test, "evaluate on the test split after training")->capture_default_str();
-  commands.push_back({c, [args] { return run_train(*args); }});
+  commands.push_back({c, [args, lr_option] {
+                        args->lr_given = lr_option->count() > 0;
+                        return run_train(*args);
+                      }});
 }
 
 }  // namespace cutrain::cli
