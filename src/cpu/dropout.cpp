@@ -39,7 +39,7 @@ void dropout_grad(const std::string& op, const Tensor& dy, const Tensor& mask, d
     const uint8_t* pm = mask.data<uint8_t>();
     T* pd = dx.data<T>();
     const T inv_keep = training ? static_cast<T>(1.0 / (1.0 - rate)) : T(1);
-    for (int64_t i = 0; i < dy.numel(); ++i) pd[i] = pm[i] ? pg[i] * inv_keep : T(0);
+    for (int64_t i = 0, end = dy.numel(); i < end; ++i) pd[i] = pm[i] ? pg[i] * inv_keep : T(0);
   });
 }
 

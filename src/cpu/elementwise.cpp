@@ -52,7 +52,7 @@ void unary_grad(const std::string& op, UnaryGrad kind, double alpha, const Tenso
     const T* s = saved.data<T>();
     T* out = dx.data<T>();
     const T a = static_cast<T>(alpha);
-    for (int64_t i = 0; i < dy.numel(); ++i) {
+    for (int64_t i = 0, end = dy.numel(); i < end; ++i) {
       switch (kind) {
         case UnaryGrad::relu: out[i] = s[i] > T(0) ? g[i] : T(0); break;
         case UnaryGrad::leaky_relu: out[i] = s[i] > T(0) ? g[i] : a * g[i]; break;
@@ -77,12 +77,22 @@ std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
 }
 
 int64_t offset_of(int64_t flat, const Shape& out, const std::vector<int64_t>& st) {
+  const std::vector<int64_t>& dims = out.dims();
   int64_t off = 0;
-  for (int d = out.rank() - 1; d >= 0; --d) {
-    off += (flat % out[d]) * st[static_cast<size_t>(d)];
-    flat /= out[d];
+  for (size_t d = dims.size(); d-- > 0;) {
+    off += (flat % dims[d]) * st[d];
+    flat /= dims[d];
   }
   return off;
+}
+
+// True when `in` broadcasts to `out` only along leading dimensions (a bias
+// [C] added to [N, H, W, C]): element i of out then reads element i % numel.
+bool is_trailing(const Shape& in, const Shape& out) {
+  if (in.rank() > out.rank()) return false;
+  for (int d = 1; d <= in.rank(); ++d)
+    if (in.dims()[static_cast<size_t>(in.rank() - d)] != out.dims()[static_cast<size_t>(out.rank() - d)]) return false;
+  return true;
 }
 }  // namespace
 
@@ -96,9 +106,11 @@ void binary(const std::string& op, Binary kind, const Tensor& a, const Tensor& b
     const bool same = a.shape() == out.shape() && b.shape() == out.shape();
     const auto sa = broadcast_strides(a.shape(), out.shape());
     const auto sb = broadcast_strides(b.shape(), out.shape());
+    const bool a_trailing = is_trailing(a.shape(), out.shape()), b_trailing = is_trailing(b.shape(), out.shape());
+    const int64_t na = a.numel(), nb = b.numel();
     for (int64_t i = 0; i < n; ++i) {
-      const T x = same ? pa[i] : pa[offset_of(i, out.shape(), sa)];
-      const T y = same ? pb[i] : pb[offset_of(i, out.shape(), sb)];
+      const T x = same ? pa[i] : a_trailing ? pa[i % na] : pa[offset_of(i, out.shape(), sa)];
+      const T y = same ? pb[i] : b_trailing ? pb[i % nb] : pb[offset_of(i, out.shape(), sb)];
       switch (kind) {
         case Binary::add: po[i] = x + y; break;
         case Binary::sub: po[i] = x - y; break;
@@ -114,9 +126,9 @@ void sum_to(const std::string& op, const Tensor& x, const Tensor& out) {
   dispatch_float(x.dtype(), op.c_str(), [&]<typename T>() {
     const T* px = x.data<T>();
     T* po = out.data<T>();
-    for (int64_t i = 0; i < out.numel(); ++i) po[i] = T(0);
+    for (int64_t i = 0, end = out.numel(); i < end; ++i) po[i] = T(0);
     const auto so = broadcast_strides(out.shape(), x.shape());
-    for (int64_t i = 0; i < x.numel(); ++i) po[offset_of(i, x.shape(), so)] += px[i];
+    for (int64_t i = 0, end = x.numel(); i < end; ++i) po[offset_of(i, x.shape(), so)] += px[i];
   });
 }
 
@@ -127,10 +139,10 @@ void add_n(const std::string& op, const std::vector<Tensor>& xs, const Tensor& o
   dispatch_float(out.dtype(), op.c_str(), [&]<typename T>() {
     T* po = out.data<T>();
     const T* first = xs[0].data<T>();
-    for (int64_t i = 0; i < out.numel(); ++i) po[i] = first[i];
+    for (int64_t i = 0, end = out.numel(); i < end; ++i) po[i] = first[i];
     for (size_t k = 1; k < xs.size(); ++k) {
       const T* p = xs[k].data<T>();
-      for (int64_t i = 0; i < out.numel(); ++i) po[i] += p[i];
+      for (int64_t i = 0, end = out.numel(); i < end; ++i) po[i] += p[i];
     }
   });
 }

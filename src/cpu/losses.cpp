@@ -286,7 +286,7 @@ void l2_loss(const std::string& op, double weight_decay, const Tensor& w, const 
   dispatch_float(w.dtype(), op.c_str(), [&]<typename T>() {
     const T* p = w.data<T>();
     double s = 0;
-    for (int64_t i = 0; i < w.numel(); ++i) s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+    for (int64_t i = 0, end = w.numel(); i < end; ++i) s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
     out.data<T>()[0] = static_cast<T>(weight_decay * s / 2.0);
   });
 }
@@ -298,7 +298,7 @@ void l2_loss_grad(const std::string& op, double weight_decay, const Tensor& dy, 
     const T* p = w.data<T>();
     T* out = dw.data<T>();
     const T g = static_cast<T>(weight_decay * static_cast<double>(dy.data<T>()[0]));
-    for (int64_t i = 0; i < w.numel(); ++i) out[i] = g * p[i];
+    for (int64_t i = 0, end = w.numel(); i < end; ++i) out[i] = g * p[i];
   });
 }
 

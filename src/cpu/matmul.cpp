@@ -24,7 +24,7 @@ void matmul(const std::string& op, const Tensor& a, const Tensor& b, bool transp
   dispatch_float(out.dtype(), op.c_str(), [&]<typename T>() {
     T* c = out.data<T>();
     if (K == 0) {
-      for (int64_t i = 0; i < out.numel(); ++i) c[i] = T(0);
+      for (int64_t i = 0, end = out.numel(); i < end; ++i) c[i] = T(0);
       return;
     }
     if constexpr (std::is_same_v<T, float>) {

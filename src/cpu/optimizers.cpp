@@ -93,7 +93,7 @@ void global_norm(const std::string& op, const std::vector<Tensor>& grads, const 
     double s = 0;
     for (const Tensor& t : grads) {
       const T* p = t.data<T>();
-      for (int64_t i = 0; i < t.numel(); ++i) s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+      for (int64_t i = 0, end = t.numel(); i < end; ++i) s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
     }
     out.data<T>()[0] = static_cast<T>(std::sqrt(s));
   });
