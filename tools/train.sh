@@ -35,7 +35,7 @@ time "$build/cutrain" train \
   --image-size "${IMAGE_SIZE:-75}" \
   --depth-multiplier "${DEPTH_MULTIPLIER:-0.25}" \
   --batch-size "${BATCH:-64}" \
-  --epochs 2 --max-steps "${STEPS:-1200}" \
+  --epochs 2 --max-steps "${STEPS:-2000}" \
   --optimizer adam --lr "${LR:-0.006}" --lr-schedule cosine --bn-decay 0.99 \
   --weight-decay 4e-5 \
   --device auto --threads "$threads" --seed 0 -v 2 \
