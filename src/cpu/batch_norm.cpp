@@ -50,12 +50,12 @@ void batch_norm(const std::string& op, bool training, double epsilon, double dec
     const T* pb = beta.data<T>();
     const T* pg = gamma.defined() ? gamma.data<T>() : nullptr;
     T* py = y.data<T>();
+    std::vector<T> scale(static_cast<size_t>(c));
+    for (int64_t ci = 0; ci < c; ++ci) scale[static_cast<size_t>(ci)] = pg ? pg[ci] * si[ci] : si[ci];
+    const T* ps = scale.data();
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < m; ++r)
-      for (int64_t ci = 0; ci < c; ++ci) {
-        const T scale = pg ? pg[ci] * si[ci] : si[ci];
-        py[r * c + ci] = (px[r * c + ci] - sm[ci]) * scale + pb[ci];
-      }
+      for (int64_t ci = 0; ci < c; ++ci) py[r * c + ci] = (px[r * c + ci] - sm[ci]) * ps[ci] + pb[ci];
   });
 }
 
@@ -87,20 +87,26 @@ void batch_norm_grad(const std::string& op, bool training, const Tensor& dy, con
     }
     T* pdx = dx.data<T>();
     const double inv_m = 1.0 / static_cast<double>(m);
+    // Per-channel coefficients first, so the loop over elements is branch-free
+    // and vectorises: dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+    std::vector<double> scale(static_cast<size_t>(c)), mean_dy(static_cast<size_t>(c)),
+        mean_dy_xhat(static_cast<size_t>(c)), mean(static_cast<size_t>(c)), invstd(static_cast<size_t>(c));
+    for (int64_t ci = 0; ci < c; ++ci) {
+      const size_t i = static_cast<size_t>(ci);
+      scale[i] = (pg ? static_cast<double>(pg[ci]) : 1.0) * si[ci];
+      mean_dy[i] = training ? sum_dy[i] * inv_m : 0.0;
+      mean_dy_xhat[i] = training ? sum_dy_xhat[i] * inv_m : 0.0;
+      mean[i] = sm[ci];
+      invstd[i] = si[ci];
+    }
+    const double *k = scale.data(), *md = mean_dy.data(), *mdx = mean_dy_xhat.data(), *mu = mean.data(),
+                 *is = invstd.data();
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < m; ++r)
       for (int64_t ci = 0; ci < c; ++ci) {
-        const size_t i = static_cast<size_t>(ci);
-        const double scale = (pg ? static_cast<double>(pg[ci]) : 1.0) * si[ci];
         const double g = pdy[r * c + ci];
-        if (!training) {
-          pdx[r * c + ci] = static_cast<T>(scale * g);
-          continue;
-        }
-        // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))
-        const double xhat = (static_cast<double>(px[r * c + ci]) - sm[ci]) * si[ci];
-        pdx[r * c + ci] =
-            static_cast<T>(scale * (g - sum_dy[i] * inv_m - xhat * sum_dy_xhat[i] * inv_m));
+        const double xhat = (static_cast<double>(px[r * c + ci]) - mu[ci]) * is[ci];
+        pdx[r * c + ci] = static_cast<T>(k[ci] * (g - md[ci] - xhat * mdx[ci]));
       }
   });
 }

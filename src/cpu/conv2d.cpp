@@ -58,6 +58,21 @@ T* column_buffer(int64_t elements) {
   return buffer.get();
 }
 
+// The kernel columns j in [j0, j1) whose input column iw = ow * sw - pad_left
+// + j * dw lies inside the image. With dw == 1 they read one contiguous run of
+// (j1 - j0) * C values, which im2col and col2im move in one piece: copying
+// C values at a time (C is 16..96 here) cost more in calls than in bytes.
+struct ColumnRange {
+  int64_t j0, j1;
+};
+ColumnRange valid_columns(const Window2d& g, int64_t ow) {
+  const int64_t start = ow * g.sw - g.pad_left;
+  int64_t j0 = 0, j1 = g.kw;
+  while (j0 < j1 && start + j0 * g.dw < 0) ++j0;
+  while (j1 > j0 && start + (j1 - 1) * g.dw >= g.in_w) --j1;
+  return {j0, j1};
+}
+
 // One image: col[oh * OW + ow][(i * kw + j) * C + c] = x[ih, iw, c] or 0 outside.
 template <typename T>
 void im2col(const T* x, const Window2d& g, int64_t c, T* col) {
@@ -65,17 +80,24 @@ void im2col(const T* x, const Window2d& g, int64_t c, T* col) {
   for (int64_t oh = 0; oh < g.out_h; ++oh) {
     for (int64_t ow = 0; ow < g.out_w; ++ow) {
       T* row = col + (oh * g.out_w + ow) * k;
+      const ColumnRange r = valid_columns(g, ow);
+      const int64_t iw0 = ow * g.sw - g.pad_left;
       for (int64_t i = 0; i < g.kh; ++i) {
         const int64_t ih = oh * g.sh - g.pad_top + i * g.dh;
-        for (int64_t j = 0; j < g.kw; ++j) {
-          const int64_t iw = ow * g.sw - g.pad_left + j * g.dw;
-          T* dst = row + (i * g.kw + j) * c;
-          if (ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w) {
-            std::memcpy(dst, x + (ih * g.in_w + iw) * c, static_cast<size_t>(c) * sizeof(T));
-          } else {
-            std::fill(dst, dst + c, T(0));
-          }
+        T* dst = row + i * g.kw * c;
+        if (ih < 0 || ih >= g.in_h || r.j0 == r.j1) {
+          std::fill(dst, dst + g.kw * c, T(0));
+          continue;
         }
+        std::fill(dst, dst + r.j0 * c, T(0));
+        const T* src = x + ih * g.in_w * c;
+        if (g.dw == 1) {
+          std::memcpy(dst + r.j0 * c, src + (iw0 + r.j0) * c, static_cast<size_t>((r.j1 - r.j0) * c) * sizeof(T));
+        } else {
+          for (int64_t j = r.j0; j < r.j1; ++j)
+            std::memcpy(dst + j * c, src + (iw0 + j * g.dw) * c, static_cast<size_t>(c) * sizeof(T));
+        }
+        std::fill(dst + r.j1 * c, dst + g.kw * c, T(0));
       }
     }
   }
@@ -89,15 +111,23 @@ void col2im(const T* col, const Window2d& g, int64_t c, T* dx) {
   for (int64_t oh = 0; oh < g.out_h; ++oh) {
     for (int64_t ow = 0; ow < g.out_w; ++ow) {
       const T* row = col + (oh * g.out_w + ow) * k;
+      const ColumnRange r = valid_columns(g, ow);
+      const int64_t iw0 = ow * g.sw - g.pad_left;
       for (int64_t i = 0; i < g.kh; ++i) {
         const int64_t ih = oh * g.sh - g.pad_top + i * g.dh;
         if (ih < 0 || ih >= g.in_h) continue;
-        for (int64_t j = 0; j < g.kw; ++j) {
-          const int64_t iw = ow * g.sw - g.pad_left + j * g.dw;
-          if (iw < 0 || iw >= g.in_w) continue;
-          const T* src = row + (i * g.kw + j) * c;
-          T* dst = dx + (ih * g.in_w + iw) * c;
-          for (int64_t ci = 0; ci < c; ++ci) dst[ci] += src[ci];
+        const T* src = row + i * g.kw * c;
+        T* dst = dx + ih * g.in_w * c;
+        if (g.dw == 1) {
+          T* d = dst + (iw0 + r.j0) * c;
+          const T* s = src + r.j0 * c;
+          for (int64_t e = 0, n = (r.j1 - r.j0) * c; e < n; ++e) d[e] += s[e];
+        } else {
+          for (int64_t j = r.j0; j < r.j1; ++j) {
+            T* d = dst + (iw0 + j * g.dw) * c;
+            const T* s = src + j * c;
+            for (int64_t ci = 0; ci < c; ++ci) d[ci] += s[ci];
+          }
         }
       }
     }

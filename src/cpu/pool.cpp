@@ -1,6 +1,7 @@
 #include "cutrain/cpu/pool.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "cutrain/cpu/dispatch.h"
@@ -65,6 +66,8 @@ void max_pool(const std::string& op, const Window2d& g, const Tensor& x, const T
 void max_pool_grad(const std::string& op, const Window2d& g, const Tensor& dy, const Tensor& x,
                    const Tensor& dx) {
   require_cpu_contiguous(op, {dy, x, dx});
+  CUTRAIN_OP_CHECK(op, g.in_h * g.in_w <= INT32_MAX, "an image of ", g.in_h, "x", g.in_w,
+                   " pixels is too large for 32-bit window positions");
   dispatch_float(x.dtype(), op.c_str(), [&]<typename T>() {
     const int64_t n = x.dim(0), c = x.dim(3);
     const T* px = x.data<T>();
@@ -75,21 +78,32 @@ void max_pool_grad(const std::string& op, const Window2d& g, const Tensor& dy, c
       const T* xb = px + b * g.in_h * g.in_w * c;
       T* dxb = pdx + b * g.in_h * g.in_w * c;
       std::fill(dxb, dxb + g.in_h * g.in_w * c, T(0));
-      std::vector<int64_t> arg(static_cast<size_t>(c));
+      // The window's maximum and its position per channel, kept side by side so
+      // the comparison loop vectorises (no gather through the position).
+      // 32-bit positions: same lane width as float, so the selects vectorise.
+      std::vector<int32_t> arg(static_cast<size_t>(c));
+      std::vector<T> best(static_cast<size_t>(c));
+      int32_t* __restrict pa = arg.data();
+      T* __restrict pbest = best.data();
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
           const Span s = in_bounds(g, oh, ow);
-          std::fill(arg.begin(), arg.end(), s.h0 * g.in_w + s.w0);
+          const int32_t p0 = static_cast<int32_t>(s.h0 * g.in_w + s.w0);
+          std::fill(arg.begin(), arg.end(), p0);
+          std::copy(xb + p0 * c, xb + (p0 + 1) * c, pbest);
           for (int64_t ih = s.h0; ih < s.h1; ++ih)
             for (int64_t iw = s.w0; iw < s.w1; ++iw) {
-              const int64_t p = ih * g.in_w + iw;
+              const int32_t p = static_cast<int32_t>(ih * g.in_w + iw);
+              const T* __restrict v = xb + p * c;
               // Strictly greater: the first maximum in scan order keeps the gradient.
-              for (int64_t ci = 0; ci < c; ++ci)
-                if (xb[p * c + ci] > xb[arg[static_cast<size_t>(ci)] * c + ci])
-                  arg[static_cast<size_t>(ci)] = p;
+              for (int64_t ci = 0; ci < c; ++ci) {
+                const bool more = v[ci] > pbest[ci];
+                pbest[ci] = more ? v[ci] : pbest[ci];
+                pa[ci] = more ? p : pa[ci];
+              }
             }
           const T* d = pdy + ((b * g.out_h + oh) * g.out_w + ow) * c;
-          for (int64_t ci = 0; ci < c; ++ci) dxb[arg[static_cast<size_t>(ci)] * c + ci] += d[ci];
+          for (int64_t ci = 0; ci < c; ++ci) dxb[int64_t{pa[ci]} * c + ci] += d[ci];
         }
       }
     }
