@@ -43,7 +43,7 @@ void BM_EmuInceptionConcatSmoke(benchmark::State& state) {
   }
   std::vector<float> y(static_cast<size_t>(rows * 32));
   for (auto _ : state) {
-    kernels::emu::inception_concat_forward<float>(4, px, ch.data(), nullptr, nullptr, rows, true, y.data(), nullptr);
+    kernels::emu::inception_concat_forward<float>(4, px, ch.data(), nullptr, nullptr, nullptr, rows, true, y.data(), nullptr);
     benchmark::DoNotOptimize(y.data());
   }
   state.SetBytesProcessed(state.iterations() * rows * 32 * 2 * static_cast<int64_t>(sizeof(float)));
@@ -130,11 +130,11 @@ void BM_InceptionConcat(benchmark::State& state) {
   std::function<void()> run;
   switch (variant) {
     case kConcatFused:
-      run = [&] { kernels::cuda::inception_concat_forward<float>(buf.k(), px, buf.ch.data(), nullptr, nullptr, buf.rows, false, buf.y->p, s); };
+      run = [&] { kernels::cuda::inception_concat_forward<float>(buf.k(), px, buf.ch.data(), nullptr, nullptr, nullptr, buf.rows, false, buf.y->p, s); };
       break;
     case kConcatCopies: run = copies_in; break;
     case kBnFused:
-      run = [&] { kernels::cuda::inception_concat_forward<float>(buf.k(), px, buf.ch.data(), pa, pb, buf.rows, true, buf.y->p, s); };
+      run = [&] { kernels::cuda::inception_concat_forward<float>(buf.k(), px, buf.ch.data(), pa, pb, nullptr, buf.rows, true, buf.y->p, s); };
       break;
     case kBnSplit:
       run = [&] {

@@ -19,6 +19,7 @@ struct Branches {
   T* dx[kMaxConcatBranches];
   const T* a[kMaxConcatBranches];
   const T* b[kMaxConcatBranches];
+  const T* m[kMaxConcatBranches];   // centres (a batch norm's mean), or null
   int64_t c[kMaxConcatBranches];    // channels
   int64_t off[kMaxConcatBranches];  // first output channel
   int k;
@@ -32,9 +33,14 @@ __device__ __forceinline__ int branch_of(const Branches<T>& p, int64_t ch) {
   return b;
 }
 
+// Centred: the batch_norm op's own arithmetic, (x - mean) * scale + beta.
 template <typename T>
-__device__ __forceinline__ T fuse(T v, const T* a, const T* b, int64_t ch, bool relu) {
-  if (a != nullptr) v = a[ch] * v + b[ch];
+__device__ __forceinline__ T fuse(T v, const T* a, const T* b, const T* m, int64_t ch, bool relu) {
+  if (m != nullptr) {
+    v = (v - m[ch]) * a[ch] + b[ch];
+  } else if (a != nullptr) {
+    v = a[ch] * v + b[ch];
+  }
   return relu ? (v > T(0) ? v : T(0)) : v;
 }
 
@@ -54,7 +60,7 @@ __global__ void __launch_bounds__(kBlock)
     const int64_t ch = static_cast<int64_t>(u - row * units_per_row);
     const int b = branch_of(p, ch);
     const int64_t cl = ch - p.off[b];
-    y[u] = fuse(p.x[b][static_cast<int64_t>(row) * p.c[b] + cl], p.a[b], p.b[b], cl, relu);
+    y[u] = fuse(p.x[b][static_cast<int64_t>(row) * p.c[b] + cl], p.a[b], p.b[b], p.m[b], cl, relu);
   }
 }
 
@@ -68,10 +74,10 @@ __global__ void __launch_bounds__(kBlock)
     const int b = branch_of(p, ch);
     const int64_t cl = ch - p.off[b];
     float4 v = *reinterpret_cast<const float4*>(p.x[b] + static_cast<int64_t>(row) * p.c[b] + cl);
-    v.x = fuse(v.x, p.a[b], p.b[b], cl, relu);
-    v.y = fuse(v.y, p.a[b], p.b[b], cl + 1, relu);
-    v.z = fuse(v.z, p.a[b], p.b[b], cl + 2, relu);
-    v.w = fuse(v.w, p.a[b], p.b[b], cl + 3, relu);
+    v.x = fuse(v.x, p.a[b], p.b[b], p.m[b], cl, relu);
+    v.y = fuse(v.y, p.a[b], p.b[b], p.m[b], cl + 1, relu);
+    v.z = fuse(v.z, p.a[b], p.b[b], p.m[b], cl + 2, relu);
+    v.w = fuse(v.w, p.a[b], p.b[b], p.m[b], cl + 3, relu);
     reinterpret_cast<float4*>(y)[u] = v;
   }
 }
@@ -143,13 +149,15 @@ bool inception_concat_vectorized(int k, const int64_t* channels, const void* con
 
 template <typename T>
 void inception_concat_forward(int k, const T* const* x, const int64_t* channels, const T* const* scale,
-                              const T* const* shift, int64_t rows, bool relu, T* y, cudaStream_t stream) {
+                              const T* const* shift, const T* const* center, int64_t rows, bool relu, T* y,
+                              cudaStream_t stream) {
   Branches<T> p = branches<T>(k, channels);
   const void* ptrs[1 + 3 * kMaxConcatBranches] = {y};
   for (int i = 0; i < k; ++i) {
     p.x[i] = x[i];
     p.a[i] = scale != nullptr ? scale[i] : nullptr;
     p.b[i] = shift != nullptr ? shift[i] : nullptr;
+    p.m[i] = center != nullptr ? center[i] : nullptr;
     ptrs[1 + i] = x[i];
   }
   if (rows <= 0 || p.total_c <= 0) return;
@@ -213,7 +221,7 @@ void inception_concat_backward(int k, const int64_t* channels, const T* dy, cons
 
 #define CUTRAIN_CONCAT_INSTANTIATE(T)                                                                        \
   template void inception_concat_forward<T>(int, const T* const*, const int64_t*, const T* const*,          \
-                                            const T* const*, int64_t, bool, T*, cudaStream_t);              \
+                                            const T* const*, const T* const*, int64_t, bool, T*, cudaStream_t); \
   template void inception_concat_backward<T>(int, const int64_t*, const T*, const T*, bool, const T* const*, \
                                              int64_t, T* const*, cudaStream_t);
 CUTRAIN_CONCAT_INSTANTIATE(float)

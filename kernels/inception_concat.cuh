@@ -3,7 +3,8 @@
 // Forward: 2 to 4 branches x_b [rows, C_b] (NHWC flattened to rows) go to
 // their channel slices of y [rows, sum C_b] in ONE launch, each element
 // optionally mapped through its branch's per-channel affine a_b * x + b_b (a
-// batch norm's scale and shift) and ReLU on the way. Backward: ONE launch
+// batch norm's scale and shift), or (x - m_b) * a_b + b_b (a gamma-free batch
+// norm's apply exactly as the batch_norm op computes it), and ReLU on the way. Backward: ONE launch
 // splits dy into dx_b, masked by y > 0 when the forward fused ReLU, times
 // a_b when it was affine. float4 loads and stores when every channel count
 // is a multiple of 4 and every pointer is 16-byte aligned (float only); a
@@ -20,10 +21,12 @@ constexpr int kMaxConcatBranches = 4;
 
 CUTRAIN_KERNEL_LAUNCHERS(
     // x, channels: k entries (host arrays). scale, shift: k device pointers
-    // each, or both null for a plain concat.
+    // each, or both null for a plain concat; center: k device pointers (with
+    // scale and shift: (x - m) * a + b) or null.
     template <typename T>
     void inception_concat_forward(int k, const T* const* x, const int64_t* channels, const T* const* scale,
-                                  const T* const* shift, int64_t rows, bool relu, T* y, cudaStream_t stream);
+                                  const T* const* shift, const T* const* center, int64_t rows, bool relu, T* y,
+                                  cudaStream_t stream);
     // y: the fused output (read only when relu); scale: k pointers or null.
     template <typename T>
     void inception_concat_backward(int k, const int64_t* channels, const T* dy, const T* y, bool relu,

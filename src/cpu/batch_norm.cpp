@@ -12,7 +12,8 @@ void batch_norm(const std::string& op, bool training, double epsilon, double dec
                 const Tensor& x, const Tensor& beta, const Tensor& gamma, const Tensor& running_mean,
                 const Tensor& running_var, const Tensor& y, const Tensor& saved_mean,
                 const Tensor& saved_invstd) {
-  require_cpu_contiguous(op, {x, beta, running_mean, running_var, y, saved_mean, saved_invstd});
+  require_cpu_contiguous(op, {x, beta, running_mean, running_var, saved_mean, saved_invstd});
+  if (y.defined()) require_cpu_contiguous(op, {y});
   if (gamma.defined()) require_cpu_contiguous(op, {gamma});
   dispatch_float(x.dtype(), op.c_str(), [&]<typename T>() {
     const int64_t c = x.dim(-1), m = x.numel() / c;
@@ -47,6 +48,7 @@ void batch_norm(const std::string& op, bool training, double epsilon, double dec
         si[ci] = static_cast<T>(1.0 / std::sqrt(static_cast<double>(rv[ci]) + epsilon));
       }
     }
+    if (!y.defined()) return;
     const T* pb = beta.data<T>();
     const T* pg = gamma.defined() ? gamma.data<T>() : nullptr;
     T* py = y.data<T>();

@@ -6,10 +6,12 @@
 namespace cutrain::cpu {
 
 void inception_concat(const std::string& op, const std::vector<Tensor>& x, const std::vector<Tensor>& scale,
-                      const std::vector<Tensor>& shift, bool relu, const Tensor& y) {
+                      const std::vector<Tensor>& shift, const std::vector<Tensor>& center, bool relu,
+                      const Tensor& y) {
   require_cpu_contiguous(op, {y});
   for (const Tensor& t : x) require_cpu_contiguous(op, {t});
   for (size_t b = 0; b < scale.size(); ++b) require_cpu_contiguous(op, {scale[b], shift[b]});
+  for (const Tensor& t : center) require_cpu_contiguous(op, {t});
   dispatch_float(y.dtype(), op.c_str(), [&]<typename T>() {
     const int64_t total_c = y.dim(-1), rows = y.numel() / total_c;
     T* py = y.data<T>();
@@ -19,11 +21,16 @@ void inception_concat(const std::string& op, const std::vector<Tensor>& x, const
       const T* px = x[b].data<T>();
       const T* pa = scale.empty() ? nullptr : scale[b].data<T>();
       const T* pb = shift.empty() ? nullptr : shift[b].data<T>();
+      const T* pm = center.empty() ? nullptr : center[b].data<T>();
 #pragma omp parallel for schedule(static)
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < c; ++j) {
           T v = px[r * c + j];
-          if (pa != nullptr) v = pa[j] * v + pb[j];
+          if (pm != nullptr) {
+            v = (v - pm[j]) * pa[j] + pb[j];
+          } else if (pa != nullptr) {
+            v = pa[j] * v + pb[j];
+          }
           py[r * total_c + off + j] = relu ? (v > T(0) ? v : T(0)) : v;
         }
       off += c;

@@ -22,6 +22,7 @@ void register_batch_norm_kernels(ops::OpRegistry& r) {
         kernels::cuda::batch_norm_eval_stats(in<T>(i[2]), in<T>(i[3]), c, eps, out<T>(o[1]), out<T>(o[2]),
                                              native(ctx));
       }
+      if (ctx.attrs.b("stats_only", false)) return;  // the fused Inception concat applies it
       kernels::cuda::batch_norm_apply(in<T>(i[0]), in<T>(o[1]), in<T>(o[2]), i.size() > 4 ? in<T>(i[4]) : nullptr,
                                       in<T>(i[1]), m, c, /*relu=*/false, out<T>(o[0]), native(ctx));
     });

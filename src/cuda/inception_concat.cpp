@@ -9,24 +9,27 @@ using namespace glue;
 using Tensors = std::vector<Tensor>;
 
 void register_inception_concat_kernels(ops::OpRegistry& r) {
-  // (x_0..x_{k-1} [, a_0..a_{k-1}, b_0..b_{k-1}]) -> y
+  // (x_0..x_{k-1} [, a_0..a_{k-1}, b_0..b_{k-1} [, m_0..m_{k-1}]]) -> y
   r.add_kernel("inception_concat", DeviceType::cuda,
                [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
                  by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-                   const bool affine = ctx.attrs.b("affine", false);
-                   const int k = static_cast<int>(affine ? i.size() / 3 : i.size());
+                   const bool affine = ctx.attrs.b("affine", false), center = ctx.attrs.b("center", false);
+                   const int k = static_cast<int>(i.size() / (center ? 4 : affine ? 3 : 1));
                    const T* x[kernels::kMaxConcatBranches] = {};
                    const T* a[kernels::kMaxConcatBranches] = {};
                    const T* b[kernels::kMaxConcatBranches] = {};
+                   const T* m[kernels::kMaxConcatBranches] = {};
                    int64_t channels[kernels::kMaxConcatBranches] = {};
                    for (int j = 0; j < k; ++j) {
                      x[j] = in<T>(i[static_cast<size_t>(j)]);
                      channels[j] = i[static_cast<size_t>(j)].dim(-1);
                      if (affine) a[j] = in<T>(i[static_cast<size_t>(k + j)]), b[j] = in<T>(i[static_cast<size_t>(2 * k + j)]);
+                     if (center) m[j] = in<T>(i[static_cast<size_t>(3 * k + j)]);
                    }
                    const int64_t rows = o[0].numel() / o[0].dim(-1);
                    kernels::cuda::inception_concat_forward<T>(k, x, channels, affine ? a : nullptr,
-                                                              affine ? b : nullptr, rows, ctx.attrs.b("relu", false),
+                                                              affine ? b : nullptr, center ? m : nullptr, rows,
+                                                              ctx.attrs.b("relu", false),
                                                               out<T>(o[0]), native(ctx));
                  });
                });

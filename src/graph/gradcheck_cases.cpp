@@ -102,6 +102,10 @@ std::vector<GradCheckCase> builtin_gradcheck_cases(uint64_t seed) {
   add("inception_concat", "affine relu",
       {m.uniform({1, 2, 1, 3}), m.uniform({1, 2, 1, 2}), m.uniform({3}), m.uniform({2}), m.uniform({3}), m.uniform({2})},
       {{"relu", true}, {"affine", true}});
+  add("inception_concat", "centred affine relu",
+      {m.uniform({2, 2, 1, 3}), m.uniform({2, 2, 1, 2}), m.uniform({3}), m.uniform({2}), m.uniform({3}), m.uniform({2}),
+       m.uniform({3}), m.uniform({2})},
+      {{"relu", true}, {"affine", true}, {"center", true}});
   add("avg_pool_grad", "", {m.uniform({2, 5, 6, 3})},
       {{"window", V{3, 3}}, {"strides", V{1, 1}}, {"padding", std::string("SAME")}, {"input_shape", V{2, 5, 6, 3}}});
   add("global_avg_pool_grad", "", {m.uniform({2, 4})}, {{"input_shape", V{2, 3, 5, 4}}});

@@ -71,19 +71,25 @@ void register_batch_norm_ops(OpRegistry& r) {
     check_channel_vector(in[kRunningVar], "running_var", in[0]);
     if (in.size() == 5) check_channel_vector(in[kGamma], "gamma", in[0]);
     const TensorSpec stat{Shape{in[0].shape[-1]}, in[0].dtype};
-    return std::vector<TensorSpec>{in[0], stat, stat};
+    // stats_only (set by the fusion pass, which applies the normalisation
+    // elsewhere): y has no elements and is not computed.
+    const TensorSpec y = a.b("stats_only", false) ? TensorSpec{Shape{0}, in[0].dtype} : in[0];
+    return std::vector<TensorSpec>{y, stat, stat};
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::batch_norm(ctx.op_name, ctx.training, ctx.attrs.f("epsilon", 0.001),
                         ctx.attrs.f("decay", 0.9997), in[0], in[1], optional(in, kGamma),
-                        in[kRunningMean], in[kRunningVar], out[0], out[1], out[2]);
+                        in[kRunningMean], in[kRunningVar],
+                        ctx.attrs.b("stats_only", false) ? Tensor() : out[0], out[1], out[2]);
       });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> grads(n.inputs.size());
     const Value x = n.inputs[0];
     const Value mean{&g, n.id, 1}, invstd{&g, n.id, 2};
     const bool has_gamma = n.inputs.size() == 5;
+    CUTRAIN_CHECK(!n.attrs.b("stats_only", false), "batch_norm '", n.name,
+                  "' computes statistics only (fused after autodiff); it has no gradient of y");
     std::vector<Value> dx_terms;
     if (dys[0].defined()) {
       std::vector<Value> in{dys[0], x, mean, invstd};

@@ -16,11 +16,20 @@ namespace {
 
 constexpr int kMaxBranches = 4;
 
+// Inputs per branch: x, then (affine) a and b, then (center) m.
+size_t inputs_per_branch(const Attrs& a) {
+  const bool affine = a.b("affine", false), center = a.b("center", false);
+  CUTRAIN_CHECK(affine || !center, "center needs affine");
+  return center ? 4 : affine ? 3 : 1;
+}
+
 int branch_count(const Attrs& a, size_t inputs) {
-  const bool affine = a.b("affine", false);
-  CUTRAIN_CHECK(!affine || inputs % 3 == 0, "affine needs k branches, k scales and k shifts, got ", inputs,
-                " inputs");
-  const int k = static_cast<int>(affine ? inputs / 3 : inputs);
+  const size_t per = inputs_per_branch(a);
+  CUTRAIN_CHECK(inputs % per == 0, per == 4 ? "centred affine needs k branches, k scales, k shifts and k centres"
+                                   : per == 3 ? "affine needs k branches, k scales and k shifts"
+                                              : "expects k branches",
+                ", got ", inputs, " inputs");
+  const int k = static_cast<int>(inputs / per);
   CUTRAIN_CHECK(k >= 2 && k <= kMaxBranches, "takes 2 to ", kMaxBranches, " branches, got ", k);
   return k;
 }
@@ -39,14 +48,18 @@ std::vector<Tensor> slice(const std::vector<Tensor>& v, size_t first, size_t n) 
 }  // namespace
 
 Value inception_concat(const std::vector<Value>& branches, bool relu, const std::vector<Value>& scale,
-                       const std::vector<Value>& shift) {
+                       const std::vector<Value>& shift, const std::vector<Value>& center) {
   CUTRAIN_CHECK(!branches.empty(), "inception_concat: no branches");
   CUTRAIN_CHECK(scale.size() == shift.size() && (scale.empty() || scale.size() == branches.size()),
                 "inception_concat: give one scale and one shift per branch, or none");
+  CUTRAIN_CHECK(center.empty() || center.size() == scale.size(),
+                "inception_concat: give one centre per branch (with scales and shifts), or none");
   std::vector<Value> in = branches;
   in.insert(in.end(), scale.begin(), scale.end());
   in.insert(in.end(), shift.begin(), shift.end());
-  return branches[0].graph->apply1("inception_concat", in, {{"relu", relu}, {"affine", !scale.empty()}});
+  in.insert(in.end(), center.begin(), center.end());
+  return branches[0].graph->apply1("inception_concat", in,
+                                   {{"relu", relu}, {"affine", !scale.empty()}, {"center", !center.empty()}});
 }
 
 void register_inception_concat_ops(OpRegistry& r) {
@@ -54,7 +67,8 @@ void register_inception_concat_ops(OpRegistry& r) {
   s.name = "inception_concat";
   s.num_inputs = -1;
   s.min_inputs = 2;
-  s.doc = "(x_0..x_{k-1} [, a_0..a_{k-1}, b_0..b_{k-1}]) -> channel concat of relu?(a x + b); attrs affine, relu";
+  s.doc = "(x_0..x_{k-1} [, a_0..a_{k-1}, b_0..b_{k-1} [, m_0..m_{k-1}]]) -> channel concat of relu?(a x + b) "
+          "or relu?((x - m) a + b); attrs affine, center, relu";
   s.infer = [](const Attrs& a, const std::vector<TensorSpec>& in) {
     const int k = branch_count(a, in.size());
     const TensorSpec& x0 = in[0];
@@ -74,6 +88,7 @@ void register_inception_concat_ops(OpRegistry& r) {
         check_vector(in[static_cast<size_t>(k + b)], x, "scale", b);
         check_vector(in[static_cast<size_t>(2 * k + b)], x, "shift", b);
       }
+      if (a.b("center", false)) check_vector(in[static_cast<size_t>(3 * k + b)], x, "center", b);
     }
     std::vector<int64_t> dims = x0.shape.dims();
     dims.back() = channels;
@@ -83,12 +98,13 @@ void register_inception_concat_ops(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         const size_t k = static_cast<size_t>(branch_count(ctx.attrs, in.size()));
         cpu::inception_concat(ctx.op_name, slice(in, 0, k), slice(in, k, k), slice(in, 2 * k, k),
-                              ctx.attrs.b("relu", false), out[0]);
+                              slice(in, 3 * k, k), ctx.attrs.b("relu", false), out[0]);
       });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> grads(n.inputs.size());
     if (!dys[0].defined()) return grads;
-    const bool relu = n.attrs.b("relu", false), affine = n.attrs.b("affine", false);
+    const bool relu = n.attrs.b("relu", false), affine = n.attrs.b("affine", false),
+               center = n.attrs.b("center", false);
     const size_t k = static_cast<size_t>(branch_count(n.attrs, n.inputs.size()));
     std::vector<int64_t> channels;
     for (size_t b = 0; b < k; ++b) channels.push_back(n.inputs[b].shape()[-1]);
@@ -101,12 +117,15 @@ void register_inception_concat_ops(OpRegistry& r) {
         g.apply("inception_concat_grad", args, {{"channels", channels}, {"relu", relu}, {"affine", affine}});
     for (size_t b = 0; b < k; ++b) grads[b] = dx[b];
     if (affine) {
-      // d/da_b = sum over rows of (masked dy) * x_b, d/db_b = sum of masked dy.
+      // With u_b = x_b (or x_b - m_b when centred): d/da_b = sum over rows of
+      // (masked dy) * u_b, d/db_b = sum of masked dy, d/dm_b = -a_b * d/db_b.
       const std::vector<Value> gm =
           g.apply("inception_concat_grad", masked_args, {{"channels", channels}, {"relu", relu}, {"affine", false}});
       for (size_t b = 0; b < k; ++b) {
-        grads[k + b] = reduce_nhw_sum(mul(gm[b], n.inputs[b]));
+        const Value u = center ? sub(n.inputs[b], n.inputs[3 * k + b]) : n.inputs[b];
+        grads[k + b] = reduce_nhw_sum(mul(gm[b], u));
         grads[2 * k + b] = reduce_nhw_sum(gm[b]);
+        if (center) grads[3 * k + b] = neg(mul(n.inputs[k + b], grads[2 * k + b]));
       }
     }
     return grads;

@@ -9,6 +9,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/graph/autodiff.h"
+#include "cutrain/graph/fusion.h"
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/losses.h"
@@ -36,6 +37,7 @@ struct Model::StepGraph {
   OptimizerGraph opt;
   std::vector<graph::Value> train_fetches;  // loss, main output, tokens
   std::unique_ptr<graph::PlannedExecutor> exec;
+  graph::FusionReport fusion;
 };
 
 namespace {
@@ -150,10 +152,14 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
     for (const graph::Value& v : net.regularized) regularized_names_.push_back(g.node(v.node).name);
   }
   share_leaves(g);
+  s->exec = make_executor(g);
+  return *graphs_.emplace(batch, std::move(s)).first->second;
+}
+
+std::unique_ptr<graph::PlannedExecutor> Model::make_executor(graph::Graph& g) const {
   graph::PlannedExecutorOptions eo;
   eo.streams = !options_.device.is_cpu();  // CPU: BLAS and OpenMP already use every core
-  s->exec = std::make_unique<graph::PlannedExecutor>(g, options_.device, eo);
-  return *graphs_.emplace(batch, std::move(s)).first->second;
+  return std::make_unique<graph::PlannedExecutor>(g, options_.device, eo);
 }
 
 void Model::build_train_part(StepGraph& s) {
@@ -167,6 +173,12 @@ void Model::build_train_part(StepGraph& s) {
   s.train_fetches = {s.loss, s.net.outputs[0]};
   for (const graph::Value& t : s.opt.tokens) s.train_fetches.push_back(t);
   s.has_train = true;
+  if (options_.fusion) {
+    // After autodiff, which needs the unfused ReLUs; the rewritten nodes
+    // invalidate plans made so far, so the executor starts afresh.
+    s.fusion = graph::fuse_inception_concats(g);
+    s.exec = make_executor(g);
+  }
 }
 
 Logs Model::metric_logs(const Tensor& logits, const Tensor& labels, const Tensor& weights) const {

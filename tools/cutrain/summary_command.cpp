@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "cutrain/graph/autodiff.h"
+#include "cutrain/graph/fusion.h"
 #include "cutrain/graph/plan.h"
 #include "cutrain/nn/inception_v3.h"
 #include "cutrain/nn/summary.h"
@@ -27,6 +28,7 @@ struct SummaryArgs {
   bool plan = false;
   int streams = 4;
   bool no_memory_plan = false;
+  bool no_fusion = false;
   std::string dot;
 };
 
@@ -46,6 +48,8 @@ int run_summary(SummaryArgs a) {
     loss = ops::add(loss, ops::scale(ops::weighted_loss_reduce(ops::softmax_cross_entropy(m.aux_logits, labels)), 0.4));
   std::vector<Value> fetches = graph::gradients(g, loss, m.params);
   fetches.push_back(loss);
+  std::string fused = "fusion off";
+  if (!a.no_fusion) fused = graph::fuse_inception_concats(g).str();
   graph::PlanOptions po;
   po.streams = a.streams > 1;
   po.max_streams = a.streams;
@@ -53,6 +57,7 @@ int run_summary(SummaryArgs a) {
   const graph::Plan plan = graph::make_plan(g, fetches, po);
   std::cout << "\nTraining step plan (batch " << a.options.batch_size << ", " << a.options.image_size << "x"
             << a.options.image_size << ", " << dtype_name(a.options.dtype) << "):\n"
+            << fused << "\n"
             << plan.report.str() << "\n";
   if (!a.dot.empty()) {
     std::ofstream f(a.dot);
@@ -80,6 +85,7 @@ Command make_summary_command(CLI::App& app) {
   sub->add_flag("--plan", a->plan, "also plan one training step and report it");
   sub->add_option("--streams", a->streams, "streams for the plan (1 = one stream)")->check(CLI::Range(1, 16));
   sub->add_flag("--no-memory-plan", a->no_memory_plan, "plan without buffer sharing (the naive plan)");
+  sub->add_flag("--no-fusion", a->no_fusion, "plan without fusing batch norm + ReLU + concat");
   sub->add_option("--dot", a->dot, "write the plan as Graphviz dot to this file");
   return {sub, [a] {
             try {

@@ -14,7 +14,8 @@ namespace cutrain::cpu {
 // unbiased (Bessel-corrected) variance for running_var. Eval: normalizes
 // with the running statistics and leaves them alone. Either way saved_mean
 // and saved_invstd receive the statistics used (invstd = 1 / sqrt(var + eps)).
-// gamma may be undefined (scale 1).
+// gamma may be undefined (scale 1); y undefined: statistics only (the fusion
+// pass applies the normalisation inside the fused Inception concat).
 void batch_norm(const std::string& op, bool training, double epsilon, double decay,
                 const Tensor& x, const Tensor& beta, const Tensor& gamma, const Tensor& running_mean,
                 const Tensor& running_var, const Tensor& y, const Tensor& saved_mean,

@@ -92,6 +92,9 @@ struct CompileOptions {
   int top_k = 5;
   double weight_decay = 0.0;      // L2 on Network::regularized, wd * sum(w^2) / 2
   double clip_global_norm = 0.0;  // 0: no clipping
+  // Fuse each Inception block's batch norm + ReLU + concat, forward and
+  // backward, in training graphs (graph/fusion.h; bitwise neutral on the CPU).
+  bool fusion = true;
   Device device = Device::cpu();
   DType dtype = DType::f32;
   uint64_t seed = 0;  // graph seed (dropout) and default initialisation seed
@@ -175,6 +178,7 @@ class Model : public Trainable {
   StepGraph& graph_for(int64_t batch);
   void build_train_part(StepGraph& s);
   void share_leaves(graph::Graph& g);
+  std::unique_ptr<graph::PlannedExecutor> make_executor(graph::Graph& g) const;
   // Images and labels of `indices`, transformed (augmentation keyed by seed, epoch, index).
   std::pair<Tensor, Tensor> make_batch(const ImageData& d, bool train,
                                        std::span<const int64_t> indices) const;
