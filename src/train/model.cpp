@@ -360,6 +360,7 @@ Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const T
 
 Logs Model::run_eval(const Tensor& images, const Targets& targets, const Tensor& weights) {
   StepGraph& s = graph_for(images.dim(0));
+  s.exec->set_steps(static_cast<uint64_t>(step_));
   std::vector<Tensor> out = s.exec->run(feeds(s, images, targets, weights, {}), s.eval_fetches, {.training = false});
   return step_logs(s, out, targets, weights);
 }
@@ -375,6 +376,7 @@ Logs Model::test_on_batch(const Tensor& images, const Targets& targets, const Te
 
 std::vector<Tensor> Model::predict_on_batch(const Tensor& images) {
   StepGraph& s = graph_for(images.dim(0));
+  s.exec->set_steps(static_cast<uint64_t>(step_));
   const Tensor x = images.dtype() == options_.dtype ? images : images.to(options_.dtype);
   std::vector<Tensor> out = s.exec->run({{s.net.input, x}}, s.net.outputs, {.training = false});
   for (Tensor& t : out) t = host(t);

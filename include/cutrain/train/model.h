@@ -28,7 +28,9 @@
 // epoch) and is written into the update nodes' attrs (set_step_attrs).
 // Random ops draw from (graph seed, node id, global step): the executor's
 // step counter is set to the global step before each training run, so a
-// resumed run draws the same masks as an uninterrupted one.
+// resumed run draws the same masks as an uninterrupted one. Evaluation and
+// prediction run with the model's step count too, so random ops that sample
+// outside training (a VAE's eps) give the same values after a reload.
 //
 // Checkpoints (checkpoint.h) hold parameters, BN statistics, optimizer
 // slots, step, epoch, seed and the config JSON; load() restores them all, so
