@@ -18,6 +18,12 @@ struct LossRegistry {
                                                     const LossSpec& s) {
       return ops::softmax_cross_entropy(out, labels, s.label_smoothing);
     };
+    losses["binary_crossentropy"] = [](graph::Value out, graph::Value target, const LossSpec& s) {
+      return ops::sigmoid_binary_cross_entropy(out, target, s.label_smoothing);
+    };
+    losses["mean_squared_error"] = [](graph::Value out, graph::Value target, const LossSpec&) {
+      return ops::mean_squared_error(out, target);
+    };
   }
 };
 
@@ -27,6 +33,21 @@ LossRegistry& registry() {
 }
 
 }  // namespace
+
+std::string target_kind_name(TargetKind k) {
+  switch (k) {
+    case TargetKind::labels: return "labels";
+    case TargetKind::input: return "input";
+    case TargetKind::tensor: return "tensor";
+  }
+  return "labels";
+}
+
+TargetKind target_kind_from_name(const std::string& name) {
+  for (TargetKind k : {TargetKind::labels, TargetKind::input, TargetKind::tensor})
+    if (target_kind_name(k) == name) return k;
+  CUTRAIN_THROW("unknown loss target '", name, "' (labels, input, tensor)");
+}
 
 void register_loss(const std::string& name, LossFn fn) {
   CUTRAIN_CHECK(!name.empty(), "a loss needs a name");
@@ -40,7 +61,7 @@ bool has_loss(const std::string& name) {
   return registry().losses.count(name) != 0;
 }
 
-graph::Value per_sample_loss(const LossSpec& spec, graph::Value output, graph::Value labels) {
+graph::Value per_sample_loss(const LossSpec& spec, graph::Value output, graph::Value target) {
   LossFn fn;
   {
     std::lock_guard lock(registry().mu);
@@ -49,7 +70,7 @@ graph::Value per_sample_loss(const LossSpec& spec, graph::Value output, graph::V
                   "' (register custom losses with train::register_loss)");
     fn = it->second;
   }
-  graph::Value v = fn(output, labels, spec);
+  graph::Value v = fn(output, target, spec);
   CUTRAIN_CHECK(v.shape().rank() == 1 && v.shape()[0] == output.shape()[0], "loss '", spec.name,
                 "' must return one value per sample [", output.shape()[0], "], got ", v.shape().str());
   return v;

@@ -2,10 +2,9 @@
 
 #include <omp.h>
 
-#include <exception>
-#include <mutex>
+#include <algorithm>
+#include <cmath>
 #include <set>
-#include <nlohmann/json.hpp>
 
 #include "cutrain/core/error.h"
 #include "cutrain/graph/autodiff.h"
@@ -18,6 +17,7 @@
 #include "cutrain/ops/regularizers.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/metrics.h"
+#include "cutrain/train/model_config.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
 
@@ -32,10 +32,18 @@ void set_cpu_threads(int threads) {
 struct Model::StepGraph {
   std::unique_ptr<graph::Graph> g;
   Network net;
-  graph::Value labels, weights, loss;
+  struct Head {
+    graph::Value target;   // labels/tensor input, or the network input
+    graph::Value weights;  // per-sample weights [B]
+    graph::Value loss;     // sum_n l_n w_n / B, before the loss weight
+  };
+  std::vector<Head> heads;      // per compiled loss
+  graph::Value sample_weights;  // plain weights of the added per-sample losses
+  graph::Value loss;            // the total
   bool has_train = false;
   OptimizerGraph opt;
-  std::vector<graph::Value> train_fetches;  // loss, main output, tokens
+  // loss, head losses (two or more heads), metric output (with metrics); then tokens.
+  std::vector<graph::Value> eval_fetches, train_fetches;
   std::unique_ptr<graph::PlannedExecutor> exec;
   graph::FusionReport fusion;
 };
@@ -73,7 +81,6 @@ Model::Model(GraphNetworkBuilder builder, NetworkSpec input, std::string config_
 Model::~Model() = default;
 
 void Model::compile(CompileOptions options) {
-  CUTRAIN_CHECK(!options.losses.empty(), "compile: at least one loss is needed");
   CUTRAIN_CHECK(options.optimizer.learning_rate != nullptr, "compile: the optimizer has no learning rate");
   CUTRAIN_CHECK(options.dtype == DType::f32 || options.dtype == DType::f64,
                 "compile: dtype must be f32 or f64, got ", dtype_name(options.dtype));
@@ -83,12 +90,28 @@ void Model::compile(CompileOptions options) {
     CUTRAIN_CHECK(m == "accuracy" || m == "top_k" || m == "top5", "compile: unknown metric '", m,
                   "' (accuracy, top_k, top5)");
   for (const LossSpec& l : options.losses)
-    CUTRAIN_CHECK(has_loss(l.name), "compile: unknown loss '", l.name, "'");
+    CUTRAIN_CHECK(has_loss(l.name), "compile: unknown loss '", l.name,
+                  "' (register custom losses with train::register_loss)");
+  const bool has_labels = std::any_of(options.losses.begin(), options.losses.end(),
+                                      [](const LossSpec& l) { return l.target == TargetKind::labels; });
+  CUTRAIN_CHECK(options.metrics.empty() || has_labels, "compile: metrics (", options.metrics.front(),
+                ") need an output with a labels target; pass metrics = {}");
   CUTRAIN_CHECK(graphs_.empty(), "compile: the model was already compiled and used");
   options_ = std::move(options);
   spec_.dtype = options_.dtype;
   compiled_ = true;
+  // Without compiled losses the network must add its own: build now so a
+  // model with no loss at all fails here, not at its first step.
+  if (options_.losses.empty()) graph_for(spec_.batch_size);
 }
+
+namespace {
+int first_labels_head(const std::vector<LossSpec>& losses) {
+  for (size_t i = 0; i < losses.size(); ++i)
+    if (losses[i].target == TargetKind::labels) return static_cast<int>(i);
+  return -1;
+}
+}  // namespace
 
 void Model::share_leaves(graph::Graph& g) {
   for (int i = 0; i < g.size(); ++i) {
@@ -134,22 +157,59 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
   CUTRAIN_CHECK(in.rank() == 4 && in[0] == batch, "network input must be [", batch, ", H, W, C], got ",
                 in.str());
 
-  s->labels = g.input("labels", {Shape{batch}, DType::i32});
-  s->weights = g.input("sample_weights", {Shape{batch}, options_.dtype});
+  CUTRAIN_CHECK(!options_.losses.empty() || !net.losses.empty(),
+                "compile: no losses were given and the network adds none (Network::losses); "
+                "give CompileOptions::losses");
+  std::vector<std::string> names = net.output_names;
+  if (names.empty())
+    for (size_t i = 0; i < net.outputs.size(); ++i) names.push_back("output_" + std::to_string(i));
+  CUTRAIN_CHECK(names.size() == net.outputs.size(), "the network names ", names.size(), " of its ",
+                net.outputs.size(), " outputs");
+  CUTRAIN_CHECK(std::set<std::string>(names.begin(), names.end()).size() == names.size(),
+                "the network's output names are not unique");
+
   std::vector<graph::Value> terms;
   for (size_t i = 0; i < options_.losses.size(); ++i) {
     const LossSpec& l = options_.losses[i];
-    graph::Value r = ops::weighted_loss_reduce(per_sample_loss(l, net.outputs[i], s->labels), s->weights);
-    terms.push_back(l.weight == 1.0 ? r : ops::scale(r, l.weight));
+    const graph::Value out = net.outputs[i];
+    StepGraph::Head h;
+    if (l.target == TargetKind::labels)
+      h.target = g.input("labels", {Shape{batch}, DType::i32});
+    else if (l.target == TargetKind::input)
+      h.target = net.input;
+    else
+      h.target = g.input("targets", out.spec());
+    h.weights = g.input("sample_weights", {Shape{batch}, options_.dtype});
+    h.loss = ops::weighted_loss_reduce(per_sample_loss(l, out, h.target), h.weights);
+    terms.push_back(l.weight == 1.0 ? h.loss : ops::scale(h.loss, l.weight));
+    s->heads.push_back(h);
+  }
+  for (const graph::Value& v : net.losses) {
+    const Shape& sh = v.shape();
+    if (sh.rank() == 0) {
+      terms.push_back(v);
+      continue;
+    }
+    CUTRAIN_CHECK(sh.rank() == 1 && sh[0] == batch, "an added loss must be per sample [", batch,
+                  "] or a scalar, got ", sh.str(), " (", v.name(), ")");
+    if (!s->sample_weights.defined())
+      s->sample_weights = g.input("added_loss_weights", {Shape{batch}, options_.dtype});
+    terms.push_back(ops::weighted_loss_reduce(v, s->sample_weights));
   }
   if (options_.weight_decay > 0)
     for (const graph::Value& w : net.regularized) terms.push_back(ops::l2_loss(w, options_.weight_decay));
   s->loss = terms.size() == 1 ? terms[0] : graph::add_n(g, terms);
+  s->eval_fetches = {s->loss};
+  if (s->heads.size() >= 2)
+    for (const StepGraph::Head& h : s->heads) s->eval_fetches.push_back(h.loss);
+  const int mh = first_labels_head(options_.losses);
+  if (!options_.metrics.empty() && mh >= 0) s->eval_fetches.push_back(net.outputs[static_cast<size_t>(mh)]);
 
   if (graphs_.empty()) {
     for (const graph::Value& v : net.trainable) param_names_.push_back(g.node(v.node).name);
     for (const graph::Value& v : net.states) state_names_.push_back(g.node(v.node).name);
     for (const graph::Value& v : net.regularized) regularized_names_.push_back(g.node(v.node).name);
+    output_names_ = names;
   }
   share_leaves(g);
   s->exec = make_executor(g);
@@ -170,7 +230,7 @@ void Model::build_train_part(StepGraph& s) {
   if (slot_names_.empty())
     for (const graph::Value& v : s.opt.slots) slot_names_.push_back(g.node(v.node).name);
   share_leaves(g);
-  s.train_fetches = {s.loss, s.net.outputs[0]};
+  s.train_fetches = s.eval_fetches;
   for (const graph::Value& t : s.opt.tokens) s.train_fetches.push_back(t);
   s.has_train = true;
   if (options_.fusion) {
@@ -212,90 +272,142 @@ Tensor Model::make_weights(std::span<const double> w, int64_t n) const {
   return Tensor::from_vector({n}, v, options_.dtype);
 }
 
-Logs Model::train_on_batch(const Tensor& images, const Tensor& labels, const Tensor& weights) {
+std::vector<std::string> Model::output_names() {
+  if (output_names_.empty()) graph_for(spec_.batch_size);
+  return output_names_;
+}
+
+Targets Model::labels_for_all(const Tensor& labels) {
+  const std::vector<std::string> names = output_names();
+  Targets t;
+  for (size_t i = 0; i < options_.losses.size(); ++i) {
+    if (options_.losses[i].target == TargetKind::input) continue;
+    CUTRAIN_CHECK(options_.losses[i].target == TargetKind::labels, "output '", names[i],
+                  "' has a tensor target: pass targets by output name (Targets)");
+    CUTRAIN_CHECK(labels.defined(), "output '", names[i], "' needs labels");
+    t[names[i]] = labels;
+  }
+  return t;
+}
+
+std::vector<std::pair<graph::Value, Tensor>> Model::feeds(StepGraph& s, const Tensor& images,
+                                                          const Targets& targets, const Tensor& weights,
+                                                          const OutputClassWeights& cw) {
   const int64_t b = images.dim(0);
-  StepGraph& s = graph_for(b);
+  const std::vector<std::string>& names = output_names_;
+  for (const auto& [name, t] : targets)
+    CUTRAIN_CHECK(std::find(names.begin(), names.end(), name) != names.end(), "targets for '", name,
+                  "', but the model has no output of that name");
+  for (const auto& [name, w] : cw)
+    CUTRAIN_CHECK(std::find(names.begin(), names.end(), name) != names.end(), "class weights for '", name,
+                  "', but the model has no output of that name");
+  const Tensor w = weights.defined() ? weights.to(Device::cpu()).to(options_.dtype) : make_weights({}, b);
+  std::vector<std::pair<graph::Value, Tensor>> f{
+      {s.net.input, images.dtype() == options_.dtype ? images : images.to(options_.dtype)}};
+  for (size_t i = 0; i < s.heads.size(); ++i) {
+    const LossSpec& l = options_.losses[i];
+    const StepGraph::Head& h = s.heads[i];
+    Tensor target;
+    if (l.target != TargetKind::input) {
+      auto it = targets.find(names[i]);
+      CUTRAIN_CHECK(it != targets.end(), "no target for output '", names[i], "' (loss '", l.name, "', ",
+                    target_kind_name(l.target), " target)");
+      const DType dt = l.target == TargetKind::labels ? DType::i32 : options_.dtype;
+      target = it->second.dtype() == dt ? it->second : it->second.to(dt);
+      CUTRAIN_CHECK(target.shape() == h.target.shape(), "the target of output '", names[i], "' must be ",
+                    h.target.shape().str(), ", got ", target.shape().str());
+      f.emplace_back(h.target, target);
+    }
+    auto c = cw.find(names[i]);
+    if (c == cw.end() || c->second.empty()) {
+      f.emplace_back(h.weights, w);
+      continue;
+    }
+    CUTRAIN_CHECK(target.defined() && target.numel() == b, "class weights for output '", names[i],
+                  "' need a labels target or one target value per sample");
+    const Tensor ht = target.to(Device::cpu());
+    std::vector<double> wv = w.to_vector();
+    for (int64_t n = 0; n < b; ++n) {
+      auto cls = c->second.find(std::llround(ht.flat(n)));
+      if (cls != c->second.end()) wv[static_cast<size_t>(n)] *= cls->second;
+    }
+    f.emplace_back(h.weights, Tensor::from_vector({b}, wv, options_.dtype));
+  }
+  if (s.sample_weights.defined()) f.emplace_back(s.sample_weights, w);
+  return f;
+}
+
+Logs Model::step_logs(const StepGraph& s, const std::vector<Tensor>& out, const Targets& targets,
+                      const Tensor& weights) const {
+  Logs logs{{"loss", host(out[0]).item()}};
+  size_t k = 1;
+  if (s.heads.size() >= 2)
+    for (size_t i = 0; i < s.heads.size(); ++i) logs.set(output_names_[i] + "_loss", host(out[k++]).item());
+  const int mh = first_labels_head(options_.losses);
+  if (!options_.metrics.empty() && mh >= 0) {
+    const Tensor w = weights.defined() ? weights.to(Device::cpu()).to(options_.dtype)
+                                       : make_weights({}, out[k].dim(0));
+    const Tensor& labels = targets.at(output_names_[static_cast<size_t>(mh)]);
+    logs.update(metric_logs(host(out[k]), labels.dtype() == DType::i32 ? labels : labels.to(DType::i32), w));
+  }
+  return logs;
+}
+
+Logs Model::train_on_batch(const Tensor& images, const Tensor& labels, const Tensor& weights) {
+  graph_for(images.dim(0));
+  return train_on_batch(images, labels_for_all(labels), weights, {});
+}
+
+Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const Tensor& weights,
+                           const OutputClassWeights& class_weight) {
+  StepGraph& s = graph_for(images.dim(0));
   if (!s.has_train) build_train_part(s);
   set_step_attrs(*s.g, s.opt, learning_rate(), step_ + 1);
   s.exec->set_steps(static_cast<uint64_t>(step_));
-  const Tensor w = weights.defined() ? weights.to(options_.dtype) : make_weights({}, b);
-  const Tensor x = images.dtype() == options_.dtype ? images : images.to(options_.dtype);
-  std::vector<Tensor> out = s.exec->run({{s.net.input, x}, {s.labels, labels}, {s.weights, w}},
-                                        s.train_fetches, {.training = true});
+  std::vector<Tensor> out =
+      s.exec->run(feeds(s, images, targets, weights, class_weight), s.train_fetches, {.training = true});
   ++step_;
-  Logs logs{{"loss", host(out[0]).item()}};
-  logs.update(metric_logs(host(out[1]), labels, w));
-  return logs;
+  return step_logs(s, out, targets, weights);
 }
 
-Logs Model::run_eval(const Tensor& images, const Tensor& labels, const Tensor& weights) {
-  const int64_t b = images.dim(0);
-  StepGraph& s = graph_for(b);
-  const Tensor x = images.dtype() == options_.dtype ? images : images.to(options_.dtype);
-  std::vector<Tensor> out = s.exec->run({{s.net.input, x}, {s.labels, labels}, {s.weights, weights}},
-                                        {s.loss, s.net.outputs[0]}, {.training = false});
-  Logs logs{{"loss", host(out[0]).item()}};
-  logs.update(metric_logs(host(out[1]), labels, weights));
-  return logs;
+Logs Model::run_eval(const Tensor& images, const Targets& targets, const Tensor& weights) {
+  StepGraph& s = graph_for(images.dim(0));
+  s.exec->set_steps(static_cast<uint64_t>(step_));
+  std::vector<Tensor> out = s.exec->run(feeds(s, images, targets, weights, {}), s.eval_fetches, {.training = false});
+  return step_logs(s, out, targets, weights);
 }
 
 Logs Model::test_on_batch(const Tensor& images, const Tensor& labels, const Tensor& weights) {
-  return run_eval(images, labels,
-                  weights.defined() ? weights.to(options_.dtype) : make_weights({}, images.dim(0)));
+  graph_for(images.dim(0));
+  return run_eval(images, labels_for_all(labels), weights);
+}
+
+Logs Model::test_on_batch(const Tensor& images, const Targets& targets, const Tensor& weights) {
+  return run_eval(images, targets, weights);
 }
 
 std::vector<Tensor> Model::predict_on_batch(const Tensor& images) {
   StepGraph& s = graph_for(images.dim(0));
+  s.exec->set_steps(static_cast<uint64_t>(step_));
   const Tensor x = images.dtype() == options_.dtype ? images : images.to(options_.dtype);
   std::vector<Tensor> out = s.exec->run({{s.net.input, x}}, s.net.outputs, {.training = false});
   for (Tensor& t : out) t = host(t);
   return out;
 }
 
-std::pair<Tensor, Tensor> Model::make_batch(const ImageData& d, bool train,
-                                            std::span<const int64_t> indices) const {
-  const data::Transform& tf = train ? d.train_transform : d.eval_transform;
-  CUTRAIN_CHECK(d.dataset != nullptr && tf.apply != nullptr, "the data source has no dataset or transform");
-  CUTRAIN_CHECK(tf.height == spec_.height && tf.width == spec_.width && tf.channels == spec_.channels,
-                "the transform makes ", tf.height, "x", tf.width, "x", tf.channels, " images, the model expects ",
-                spec_.height, "x", spec_.width, "x", spec_.channels);
-  const int64_t n = static_cast<int64_t>(indices.size());
-  Tensor images = Tensor::empty({n, tf.height, tf.width, tf.channels}, DType::f32);
-  Tensor labels = Tensor::empty({n}, DType::i32);
-  const int64_t per = int64_t{tf.height} * tf.width * tf.channels;
-  float* px = images.data<float>();
-  int32_t* lb = labels.data<int32_t>();
-  std::exception_ptr error;
-  std::mutex mu;
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t k = 0; k < n; ++k) {
-    try {
-      const int64_t idx = indices[static_cast<size_t>(k)];
-      const data::Sample smp = d.dataset->get(idx);
-      data::SampleRng rng(options_.seed, static_cast<uint64_t>(epoch_), static_cast<uint64_t>(idx));
-      tf.apply(smp.image, rng, px + k * per);
-      lb[k] = smp.label;
-    } catch (...) {
-      std::lock_guard lock(mu);
-      if (!error) error = std::current_exception();
-    }
-  }
-  if (error) std::rethrow_exception(error);
-  return {images, labels};
-}
-
 Logs Model::train_batch(std::span<const int64_t> indices, std::span<const double> weights) {
   CUTRAIN_CHECK(train_data_.has_value(), "train_batch: no training data (use fit)");
-  auto [x, y] = make_batch(*train_data_, true, indices);
-  return train_on_batch(x, y, make_weights(weights, static_cast<int64_t>(indices.size())));
+  Batch b = make_batch(*train_data_, true, indices, true);
+  return train_on_batch(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())),
+                        fit_class_weight_);
 }
 
 Logs Model::evaluate_batch(DataSource source, std::span<const int64_t> indices,
                            std::span<const double> weights) {
   const std::optional<ImageData>& d = source == DataSource::main ? train_data_ : val_data_;
   CUTRAIN_CHECK(d.has_value(), "evaluate_batch: no data for this source");
-  auto [x, y] = make_batch(*d, false, indices);
-  return run_eval(x, y, make_weights(weights, static_cast<int64_t>(indices.size())));
+  Batch b = make_batch(*d, false, indices, true);
+  return run_eval(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())));
 }
 
 int64_t Model::num_samples() const { return train_data_ ? train_data_->dataset->size() : 0; }
@@ -310,9 +422,17 @@ History Model::fit(const ImageData& train, FitOptions options, std::vector<std::
   train_data_ = train;
   val_data_ = std::move(validation);
   options.validation_data = val_data_.has_value();
+  const std::vector<std::string> names = output_names();
+  for (const auto& [name, cw] : options.output_class_weight)
+    CUTRAIN_CHECK(std::find(names.begin(), names.end(), name) != names.end(), "fit: class weights for '", name,
+                  "', but the model has no output of that name");
+  fit_class_weight_ = options.output_class_weight;
   callbacks.insert(callbacks.begin(), std::make_shared<EpochTracker>(*this));
-  History h = train::fit(*this, options, std::move(callbacks));
-  return h;
+  struct ClearOnExit {
+    OutputClassWeights& m;
+    ~ClearOnExit() { m.clear(); }
+  } guard{fit_class_weight_};
+  return train::fit(*this, options, std::move(callbacks));
 }
 
 Logs Model::evaluate(const ImageData& data, EvaluateOptions options,
@@ -329,8 +449,7 @@ Tensor Model::predict(const ImageData& data, PredictOptions options) {
   train::predict(
       *this, n,
       [&](std::span<const int64_t> idx) {
-        auto [x, y] = make_batch(data, false, idx);
-        Tensor logits = predict_on_batch(x).at(0);
+        Tensor logits = predict_on_batch(make_batch(data, false, idx, false).images).at(0);
         if (!result.defined()) result = Tensor::empty({n, logits.dim(1)}, logits.dtype());
         result.slice(0, row, row + logits.dim(0)).copy_from(logits);
         row += logits.dim(0);
@@ -389,52 +508,9 @@ double Model::l2_term() const {
   return options_.weight_decay * total / 2;
 }
 
-std::string Model::config_json() const {
-  nlohmann::json j;
-  j["network"] = nlohmann::json::parse(config_json_, nullptr, false);
-  if (j["network"].is_discarded()) j["network"] = config_json_;
-  j["input"] = {{"height", spec_.height}, {"width", spec_.width}, {"channels", spec_.channels},
-                {"num_classes", spec_.num_classes}, {"batch_size", spec_.batch_size}};
-  const OptimizerConfig& o = options_.optimizer;
-  j["optimizer"] = {{"name", optimizer_name(o.kind)}, {"initial_lr", o.initial_lr()}, {"momentum", o.momentum},
-                    {"nesterov", o.nesterov}, {"rho", o.rho}, {"epsilon", o.epsilon},
-                    {"beta1", o.beta1}, {"beta2", o.beta2}, {"weight_decay", o.weight_decay}};
-  nlohmann::json losses = nlohmann::json::array();
-  for (const LossSpec& l : options_.losses)
-    losses.push_back({{"name", l.name}, {"weight", l.weight}, {"label_smoothing", l.label_smoothing}});
-  j["losses"] = losses;
-  j["metrics"] = options_.metrics;
-  j["weight_decay"] = options_.weight_decay;
-  j["clip_global_norm"] = options_.clip_global_norm;
-  j["dtype"] = std::string(dtype_name(options_.dtype));
-  j["seed"] = options_.seed;
-  return j.dump();
-}
-
-void Model::save(const std::string& path, bool weights_only) {
-  CUTRAIN_CHECK(!leaves_.empty(), "save: the model has not been built yet (train or evaluate first)");
-  CheckpointState st;
-  auto put = [&](io::TensorMap& m, const std::string& graph_name, const std::string& prefix) {
-    const std::string key = prefix + checkpoint_name(graph_name);
-    CUTRAIN_CHECK(m.emplace(key, leaves_.at(graph_name).to(Device::cpu())).second, "two leaves map to '",
-                  key, "' (", graph_name, ")");
-  };
-  for (const auto* names : {&param_names_, &state_names_})
-    for (const std::string& n : *names) put(st.weights, n, "");
-  if (!weights_only)
-    for (const std::string& n : slot_names_) put(st.optimizer, n, "optimizer.");
-  st.step = step_;
-  st.epoch = last_epoch_;
-  st.seed = options_.seed;
-  st.weights_only = weights_only;
-  st.lr_override = lr_override_;
-  st.optimizer_name = optimizer_name(options_.optimizer.kind);
-  st.config_json = config_json();
-  save_checkpoint(path, st);
-}
-
 void Model::load(const std::string& path, bool weights_only) {
   CheckpointState st = load_checkpoint(path);
+  check_config_losses_registered(st.config_json, path);
   if (weights_only) st.weights_only = true;
   StepGraph& s = graph_for(spec_.batch_size);
   if (!st.weights_only && !s.has_train) build_train_part(s);

@@ -17,6 +17,7 @@
 #include "cutrain/train/schedules.h"
 #include "model_setup.h"
 #include "sngan.h"
+#include "vae.h"
 
 namespace cutrain::cli {
 
@@ -120,8 +121,31 @@ int run_sngan(const TrainArgs& a) {
   return run_sngan_training(o);
 }
 
+// `--model vae`: a VAE on Fashion-MNIST (vae.h) through Model::fit; as for
+// sngan, --max-steps caps the steps of an epoch.
+int run_vae(const TrainArgs& a) {
+  if (a.dataset != "fashion-mnist") {
+    std::cerr << "cutrain train: --model vae trains on --dataset fashion-mnist only (got '" << a.dataset << "')\n";
+    return 2;
+  }
+  if (a.threads > 0) train::set_cpu_threads(a.threads);
+  VaeCliOptions o;
+  if (!a.data_dir.empty()) o.data_dir = a.data_dir;
+  o.epochs = a.epochs;
+  o.steps_per_epoch = a.max_steps;
+  o.batch_size = a.net.batch_size;
+  if (a.lr_given) o.lr = a.lr;
+  o.seed = a.seed;
+  o.checkpoint_dir = a.checkpoint_dir;
+  o.device = a.device == "auto" ? (cuda_available() ? "cuda" : "cpu") : a.device;
+  o.verbose = a.verbose;
+  o.evaluate_test = a.evaluate_test;
+  return run_vae_training(o);
+}
+
 int run_train(const TrainArgs& args_in) {
   if (args_in.net.model == "sngan") return run_sngan(args_in);
+  if (args_in.net.model == "vae") return run_vae(args_in);
   TrainArgs a = args_in;
   if (a.threads > 0) train::set_cpu_threads(a.threads);
   DataSets ds;
@@ -255,8 +279,8 @@ int run_train(const TrainArgs& args_in) {
 void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* c = app.add_subcommand("train", "train a model on a data set");
-  c->add_option("--model", args->net.model, "inception_v3 | small_cnn | sngan")
-      ->check(CLI::IsMember({"inception_v3", "small_cnn", "sngan"}))
+  c->add_option("--model", args->net.model, "inception_v3 | small_cnn | sngan | vae")
+      ->check(CLI::IsMember({"inception_v3", "small_cnn", "sngan", "vae"}))
       ->capture_default_str();
   c->add_option("--dataset", args->dataset, "fashion-mnist | cifar10 | folder:PATH | synthetic")->capture_default_str();
   c->add_option("--data-dir", args->data_dir, "folder of the fashion-mnist or cifar10 files (default: the standard place)");

@@ -44,6 +44,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "cutrain/train/callback.h"
@@ -80,6 +81,10 @@ struct FitOptions {
   bool validation_data = false;  // validate on the Trainable's validation set
   bool shuffle = true;
   std::map<int64_t, double> class_weight;
+  // Class weights per output name, for Trainables with several outputs
+  // (Model): the Trainable applies them to that output's loss in training
+  // steps (validation never gets class weights); the loop passes them on.
+  std::map<std::string, std::map<int64_t, double>> output_class_weight;
   std::vector<double> sample_weight;             // per main sample; empty: all 1
   std::vector<double> validation_sample_weight;  // per validation sample; empty: all 1
   int64_t initial_epoch = 0;

@@ -28,12 +28,36 @@
 // epoch) and is written into the update nodes' attrs (set_step_attrs).
 // Random ops draw from (graph seed, node id, global step): the executor's
 // step counter is set to the global step before each training run, so a
-// resumed run draws the same masks as an uninterrupted one.
+// resumed run draws the same masks as an uninterrupted one. Evaluation and
+// prediction run with the model's step count too, so random ops that sample
+// outside training (a VAE's eps) give the same values after a reload.
 //
 // Checkpoints (checkpoint.h) hold parameters, BN statistics, optimizer
 // slots, step, epoch, seed and the config JSON; load() restores them all, so
 // fit() with initial_epoch = epoch() + 1 continues bit for bit on the same
-// backend (the data order depends only on seed and epoch).
+// backend (the data order depends only on seed and epoch). The config holds
+// the compile options (losses by name with weights and targets, metrics,
+// optimizer); load_model (model_config.h) recompiles from it.
+//
+// Several outputs (Keras' multi-output models). Outputs have names
+// (Network::output_names, default "output_<i>"); each compiled loss i has
+// its own target (LossSpec::target) and sample-weight input. Targets come
+// by output name: ImageData::targets in fit/evaluate, the Targets map of
+// train_on_batch/test_on_batch. Class weights per output (FitOptions::
+// output_class_weight, train_on_batch's map) multiply that output's sample
+// weights by class_weight[class of the sample's target]: the label for a
+// labels target, the rounded value of a one-element tensor target (0/1 of a
+// real/fake head). The logs hold "loss" = sum_i weight_i * output_loss_i
+// (+ added losses + L2) and, with two or more compiled losses,
+// "<output>_loss" = output_loss_i = sum_n l_in w_in / N, unweighted (Keras).
+// Metrics use the first output whose target is labels, with plain names
+// ("accuracy").
+//
+// Added losses (Keras' add_loss): Network::losses are terms the network
+// contributes itself (a VAE's KL, a regularizer). A per-sample term [N] is
+// reduced like a compiled loss with the plain sample weights (no class
+// weights): sum_n l_n w_n / N; a scalar is added as it is. A model whose
+// network adds losses may be compiled with no losses at all.
 #pragma once
 
 #include <cstdint>
@@ -68,10 +92,12 @@ struct NetworkSpec {
 
 struct Network {
   graph::Value input;                     // [batch, H, W, C] images
-  std::vector<graph::Value> outputs;      // logits [batch, classes] per head
+  std::vector<graph::Value> outputs;      // per head: logits [batch, classes] or any [batch, ...]
+  std::vector<std::string> output_names;  // empty: "output_<i>"
   std::vector<graph::Value> trainable;    // parameters the optimizer updates
   std::vector<graph::Value> regularized;  // weights with L2 decay (subset of trainable)
   std::vector<graph::Value> states;       // BN running statistics and other state
+  std::vector<graph::Value> losses;       // added losses: [batch] per sample, or scalars
 };
 
 // Appends the network to the Model's graph (created with the compile seed).
@@ -86,8 +112,11 @@ using GraphNetworkBuilder = std::function<OwnedNetwork(const NetworkSpec&)>;
 
 struct CompileOptions {
   OptimizerConfig optimizer;
-  std::vector<LossSpec> losses{LossSpec{}};  // per output; outputs beyond are ignored
-  // "accuracy", "top_k" (k = top_k), "top5"; computed on output 0.
+  // Per output (outputs beyond have no loss); may be empty when the network
+  // adds its own losses (Network::losses).
+  std::vector<LossSpec> losses{LossSpec{}};
+  // "accuracy", "top_k" (k = top_k), "top5"; computed on the first output
+  // with a labels target.
   std::vector<std::string> metrics{"accuracy"};
   int top_k = 5;
   double weight_decay = 0.0;      // L2 on Network::regularized, wd * sum(w^2) / 2
@@ -106,7 +135,17 @@ struct ImageData {
   std::shared_ptr<const data::Dataset> dataset;
   data::Transform train_transform;
   data::Transform eval_transform;
+  // Per-output targets by output name, row i for sample i ([N, ...] shaped
+  // like the output's rows for tensor targets, i32/i64 [N] to replace the
+  // data set's labels of a labels target).
+  std::map<std::string, Tensor> targets;
 };
+
+// Targets of one batch by output name (labels i32 [B] or tensors [B, ...]).
+using Targets = std::map<std::string, Tensor>;
+using ClassWeights = std::map<int64_t, double>;
+// Class weights per output name.
+using OutputClassWeights = std::map<std::string, ClassWeights>;
 
 class Model : public Trainable {
  public:
@@ -132,10 +171,19 @@ class Model : public Trainable {
   Tensor predict(const ImageData& data, PredictOptions options = {});
 
   // One step on explicit tensors: images [B, H, W, C] (any float dtype,
-  // converted), labels i32 [B], weights [B] (undefined: all 1).
+  // converted), labels i32 [B] (for every labels target; undefined when no
+  // loss needs labels), weights [B] (undefined: all 1).
   Logs train_on_batch(const Tensor& images, const Tensor& labels, const Tensor& weights = {});
   Logs test_on_batch(const Tensor& images, const Tensor& labels, const Tensor& weights = {});
+  // Several outputs: targets by output name, sample weights [B] for every
+  // output, class weights per output name (training only, as in Keras).
+  Logs train_on_batch(const Tensor& images, const Targets& targets, const Tensor& weights = {},
+                      const OutputClassWeights& class_weight = {});
+  Logs test_on_batch(const Tensor& images, const Targets& targets, const Tensor& weights = {});
   std::vector<Tensor> predict_on_batch(const Tensor& images);  // every head's output
+
+  // Output names (builds the graph of the model's batch size if needed).
+  std::vector<std::string> output_names();
 
   // Trainable (fit_loop.h).
   int64_t num_samples() const override;
@@ -179,11 +227,23 @@ class Model : public Trainable {
   void build_train_part(StepGraph& s);
   void share_leaves(graph::Graph& g);
   std::unique_ptr<graph::PlannedExecutor> make_executor(graph::Graph& g) const;
-  // Images and labels of `indices`, transformed (augmentation keyed by seed, epoch, index).
-  std::pair<Tensor, Tensor> make_batch(const ImageData& d, bool train,
-                                       std::span<const int64_t> indices) const;
+  struct Batch {
+    Tensor images;
+    Targets targets;  // by output name: every compiled loss's target except input targets
+  };
+  // Images (and with `with_targets` every compiled loss's target) of
+  // `indices`, transformed (augmentation keyed by seed, epoch, index).
+  Batch make_batch(const ImageData& d, bool train, std::span<const int64_t> indices, bool with_targets);
   Tensor make_weights(std::span<const double> w, int64_t n) const;
-  Logs run_eval(const Tensor& images, const Tensor& labels, const Tensor& weights);
+  // One labels tensor for every labels target.
+  Targets labels_for_all(const Tensor& labels);
+  // The feeds of a step: images, targets, per-output weights (sample weights
+  // times the output's class weights).
+  std::vector<std::pair<graph::Value, Tensor>> feeds(StepGraph& s, const Tensor& images, const Targets& targets,
+                                                     const Tensor& weights, const OutputClassWeights& cw);
+  Logs step_logs(const StepGraph& s, const std::vector<Tensor>& out, const Targets& targets,
+                 const Tensor& weights) const;
+  Logs run_eval(const Tensor& images, const Targets& targets, const Tensor& weights);
   Logs metric_logs(const Tensor& logits, const Tensor& labels, const Tensor& weights) const;
 
   NetworkBuilder builder_;
@@ -196,10 +256,12 @@ class Model : public Trainable {
   std::map<std::string, Tensor> leaves_;
   std::vector<std::string> param_names_, state_names_, slot_names_;
   std::vector<std::string> regularized_names_;
+  std::vector<std::string> output_names_;
   int64_t step_ = 0;
   int64_t epoch_ = 0;
   int64_t last_epoch_ = -1;
   std::optional<ImageData> train_data_, val_data_;
+  OutputClassWeights fit_class_weight_;  // per output, during fit
   double lr_override_ = -1;  // >= 0 after set_learning_rate
 };
 
