@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.h"
@@ -50,6 +51,7 @@ struct TrainArgs {
   int threads = 0;
   bool flip = true;
   bool evaluate_test = true;
+  bool validate_on_test = false;
   bool lr_given = false;  // --lr was on the command line (models keep their own default otherwise)
 };
 
@@ -251,7 +253,16 @@ int run_train(const TrainArgs& args_in) {
   const auto t0 = std::chrono::steady_clock::now();
   train::History h;
   try {
-    h = model.fit(train_data, fo, callbacks);
+    std::optional<train::ImageData> validation;
+    if (a.validate_on_test) {
+      if (!ds.test) {
+        std::cerr << "cutrain train: --validate-on-test: dataset '" << a.dataset << "' has no test split\n";
+        return 2;
+      }
+      validation = train::resize_image_data(ds.test, a.net.image_size, a.net.channels, false);
+      fo.validation_data = true;
+    }
+    h = model.fit(train_data, fo, callbacks, validation);
   } catch (const Error& e) {
     // Damaged images surface while batches are built.
     return file_error(e);
@@ -327,6 +338,8 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::NonNegativeNumber);
   c->add_flag("--flip,!--no-flip", args->flip, "random horizontal flips while training")->capture_default_str();
   c->add_flag("--test,!--no-test", args->evaluate_test, "evaluate on the test split after training")->capture_default_str();
+  c->add_flag("--validate-on-test", args->validate_on_test,
+              "validate on the test split after every epoch (val_ logs: learning curves against held-out data)");
   commands.push_back({c, [args, lr_option] {
                         args->lr_given = lr_option->count() > 0;
                         return run_train(*args);
