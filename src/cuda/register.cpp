@@ -17,6 +17,7 @@ void register_pool_kernels(ops::OpRegistry& r);         // src/cuda/pool.cpp
 void register_spectral_norm_kernels(ops::OpRegistry& r);  // src/cuda/spectral_norm.cpp
 void register_inception_concat_kernels(ops::OpRegistry& r);  // src/cuda/inception_concat.cpp
 void register_conv2d_kernels(ops::OpRegistry& r);       // src/cuda/conv2d.cpp
+void register_regularizer_kernels(ops::OpRegistry& r);  // src/cuda/regularizers.cpp
 
 void register_cuda_kernels(ops::OpRegistry& r) {
   register_elementwise_kernels(r);
@@ -32,6 +33,7 @@ void register_cuda_kernels(ops::OpRegistry& r) {
   register_spectral_norm_kernels(r);
   register_inception_concat_kernels(r);
   register_conv2d_kernels(r);
+  register_regularizer_kernels(r);
 }
 
 }  // namespace cutrain::cuda
