@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "batch_norm.cuh"
-#include "kernel_bench_util.h"
+#include "kernel_bench.h"
 
 namespace {
 

@@ -25,7 +25,7 @@
 
 #include "batch_norm.cuh"
 #include "inception_concat.cuh"
-#include "kernel_bench_util.h"
+#include "kernel_bench.h"
 
 namespace {
 

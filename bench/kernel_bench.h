@@ -1,13 +1,18 @@
-// Shared by the kernel benchmarks: each benchmark body runs on the emulated
-// backend (a smoke test with tiny sizes, on every machine) and, in a CUDA
-// build with a device, on the GPU with CUDA-event timing. Counters:
-// bytes_per_second (bytes each launch must move at least, per second) and
-// roofline = that rate / 3.0 TB/s, the device-to-device copy ceiling measured
-// on our H100 (bench/results).
+// Shared by the kernel benchmarks. Two styles:
+//  - CUTRAIN_KERNEL_BENCH bodies run on the emulated backend (a smoke test
+//    with tiny sizes, on every machine) and, in a CUDA build with a device,
+//    on the GPU with CUDA-event timing (time_launches). Counters:
+//    bytes_per_second (bytes each launch must move at least, per second) and
+//    roofline = that rate / the copy ceiling.
+//  - CUDA-only benchmarks time a launch sequence with time_ms (median of
+//    event-timed runs) on DeviceArray memory and report GB/s and the fraction
+//    of the copy ceiling with report_bytes.
+// The ceilings are measured on our H100 (bench/results).
 #pragma once
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -18,11 +23,65 @@
 
 #if CUTRAIN_WITH_CUDA
 #include <cuda_runtime.h>
+
+#include "cutrain/cuda/check.h"
 #endif
 
 namespace cutrain::bench {
 
+// Device-to-device copy and fp32 SGEMM on our H100.
 constexpr double kCopyCeilingBytesPerSecond = 3.0e12;
+constexpr double kSgemmFlopsPerSecond = 52e12;
+
+inline void report_bytes(benchmark::State& state, double bytes, double seconds) {
+  state.counters["GB/s"] = bytes / seconds / 1e9;
+  state.counters["frac_of_copy_roofline"] = bytes / seconds / kCopyCeilingBytesPerSecond;
+}
+
+#if CUTRAIN_WITH_CUDA
+// Milliseconds between events recorded around f() on stream s.
+template <typename F>
+double event_ms(cudaStream_t s, F&& f) {
+  cudaEvent_t start, stop;
+  CUDA_CHECK(cudaEventCreate(&start));
+  CUDA_CHECK(cudaEventCreate(&stop));
+  CUDA_CHECK(cudaEventRecord(start, s));
+  f();
+  CUDA_CHECK(cudaEventRecord(stop, s));
+  CUDA_CHECK(cudaEventSynchronize(stop));
+  float ms = 0;
+  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return static_cast<double>(ms);
+}
+
+// Median milliseconds of `reps` event-timed runs of f (after one warm-up run).
+template <typename F>
+double time_ms(cudaStream_t s, F&& f, int reps = 20) {
+  f();
+  std::vector<double> ms;
+  for (int r = 0; r < reps; ++r) ms.push_back(event_ms(s, f));
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+// A device array filled with a non-trivial pattern.
+template <typename T>
+struct DeviceArray {
+  T* p = nullptr;
+  int64_t n = 0;
+  explicit DeviceArray(int64_t count, float value = 0.5f) : n(count) {
+    CUDA_CHECK(cudaMalloc(&p, static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(T)));
+    std::vector<T> h(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) h[static_cast<size_t>(i)] = static_cast<T>(value * static_cast<float>((i * 7919) % 17 - 8));
+    CUDA_CHECK(cudaMemcpy(p, h.data(), static_cast<size_t>(n) * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  ~DeviceArray() { cudaFree(p); }
+  DeviceArray(const DeviceArray&) = delete;
+  DeviceArray& operator=(const DeviceArray&) = delete;
+};
+#endif
 
 // Device memory and a stream for one backend.
 struct BenchDevice {
@@ -80,21 +139,8 @@ inline bool cuda_device_present() {
 inline void time_launches(benchmark::State& state, BenchDevice& dev, double bytes, const std::function<void()>& launch) {
 #if CUTRAIN_WITH_CUDA
   if (dev.cuda) {
-    cudaEvent_t start, stop;
-    cudaEventCreate(&start);
-    cudaEventCreate(&stop);
     launch();  // warm-up
-    for (auto _ : state) {
-      cudaEventRecord(start, dev.stream);
-      launch();
-      cudaEventRecord(stop, dev.stream);
-      cudaEventSynchronize(stop);
-      float ms = 0;
-      cudaEventElapsedTime(&ms, start, stop);
-      state.SetIterationTime(static_cast<double>(ms) / 1e3);
-    }
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
+    for (auto _ : state) state.SetIterationTime(event_ms(dev.stream, launch) / 1e3);
     const cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess) state.SkipWithError(cudaGetErrorString(e));
   }

@@ -3,7 +3,8 @@
 // (kernel_bench.h). The parameter list is built from the convolution list
 // (bench/inception_convs.h): per convolution an OHWI weight and batch-norm
 // gamma and beta, plus the auxiliary head and both classifiers. Bytes per
-// element: read w, g, m, v and write w, m, v (28 for f32). Emulated runs
+// element: read w, g, m, v and write w, m, v (28 for f32). The parameter EMA
+// over the same list reads shadow and w and writes shadow (12). Emulated runs
 // divide every size by the argument (a smoke test).
 #include <algorithm>
 
@@ -79,6 +80,19 @@ CUTRAIN_KERNEL_BENCH(adam_multi, "AdamInceptionV3MultiTensor",
                      [](benchmark::State& s, BenchDevice& d) { adam_body(s, d, true); }, 1000, 1);
 CUTRAIN_KERNEL_BENCH(adam_each, "AdamInceptionV3PerTensor",
                      [](benchmark::State& s, BenchDevice& d) { adam_body(s, d, false); }, 1000, 1);
+
+// Parameter EMA after each step: read shadow and weight, write shadow (12 bytes per f32 element).
+void ema_body(benchmark::State& state, BenchDevice& dev) {
+  Params p(dev, dev.cuda ? 1 : state.range(0));
+  std::vector<k::ParamSlots<float>> ema;
+  for (const auto& s : p.slots) ema.push_back({s.state0, s.param, nullptr, nullptr, s.n});
+  const k::EmaHyper h{0.9999};
+  cutrain::bench::time_launches(state, dev, 12.0 * p.elements(), [&] {
+    CUTRAIN_BENCH_CALL(dev, ema_update, h, ema.data(), static_cast<int>(ema.size()), dev.stream);
+  });
+  state.counters["tensors"] = static_cast<double>(ema.size());
+}
+CUTRAIN_KERNEL_BENCH(ema, "EmaInceptionV3MultiTensor", ema_body, 1000, 1);
 
 void norm_body(benchmark::State& state, BenchDevice& dev) {
   Params p(dev, dev.cuda ? 1 : state.range(0));

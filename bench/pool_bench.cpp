@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel_bench_util.h"
+#include "kernel_bench.h"
 #include "pool.cuh"
 
 namespace {

@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "kernel_bench_util.h"
+#include "kernel_bench.h"
 #include "spectral_norm.cuh"
 
 namespace {

@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kBlock = 256;
 
-enum class Update : int { sgd, rmsprop, adam, scale };
+enum class Update : int { sgd, rmsprop, adam, ema, scale };
 
 template <typename T>
 struct TensorPack {
@@ -92,6 +92,9 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
       s0[i] = b1 * s0[i] + one_minus_b1 * d;
       s1[i] = b2 * s1[i] + one_minus_b2 * d * d;
       w[i] -= static_cast<T>(h.adam_step_size) * s0[i] / (dev::sqrt_(s1[i]) / static_cast<T>(h.adam_bc2_sqrt) + eps);
+    } else if constexpr (U == Update::ema) {
+      // shadow −= (1 − decay)·(shadow − value); 1 − decay formed in double.
+      w[i] -= static_cast<T>(1.0 - h.decay) * (w[i] - g[i]);
     } else {
       w[i] = g[i] * clip_scale;
     }
@@ -186,6 +189,12 @@ Hyper from(const AdamHyper& s) {
   return h;
 }
 
+Hyper from(const EmaHyper& s) {
+  Hyper h{};
+  h.decay = s.decay;
+  return h;
+}
+
 template <typename T>
 void launch_global_norm(const T* const* grads, const int64_t* sizes, int count, double* workspace, T* out,
                         cudaStream_t stream) {
@@ -239,6 +248,12 @@ void adam_update(const AdamHyper& h, const ParamSlots<float>* tensors, int count
 }
 void adam_update(const AdamHyper& h, const ParamSlots<double>* tensors, int count, cudaStream_t stream) {
   launch_updates<Update::adam, double>(from(h), tensors, count, nullptr, stream);
+}
+void ema_update(const EmaHyper& h, const ParamSlots<float>* tensors, int count, cudaStream_t stream) {
+  launch_updates<Update::ema, float>(from(h), tensors, count, nullptr, stream);
+}
+void ema_update(const EmaHyper& h, const ParamSlots<double>* tensors, int count, cudaStream_t stream) {
+  launch_updates<Update::ema, double>(from(h), tensors, count, nullptr, stream);
 }
 void global_norm(const float* const* grads, const int64_t* sizes, int count, double* workspace, float* out,
                  cudaStream_t stream) {

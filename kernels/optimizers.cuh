@@ -14,6 +14,8 @@
 //   adam/adamw:    d = g (+ wd·w unless decoupled; decoupled: w *= 1 − lr·wd);
 //                  m = β1·m + (1 − β1)·d; v = β2·v + (1 − β2)·d²;
 //                  w −= lr/(1 − β1^t) · m / (sqrt(v)/sqrt(1 − β2^t) + ε)
+//   ema:           shadow −= (1 − decay)·(shadow − value)  (param = shadow,
+//                  grad = value; no state)
 // global_norm: per-chunk partial sums of g² in double into a workspace, then
 //   one block adds them in chunk order: out = sqrt(Σ) (deterministic).
 // clip_by_global_norm: out_k = g_k · s, s = clip / max(norm, clip) read from
@@ -46,6 +48,9 @@ struct SgdHyper {
 struct RmsPropHyper {
   double lr = 0.001, decay = 0.9, momentum = 0.0, epsilon = 1e-10;
 };
+struct EmaHyper {
+  double decay = 0.999;
+};
 struct AdamHyper {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weight_decay = 0.0;
   int64_t step = 1;
@@ -59,6 +64,8 @@ CUTRAIN_KERNEL_LAUNCHERS(
     void rmsprop_update(const RmsPropHyper& h, const ParamSlots<double>* tensors, int count, cudaStream_t stream);
     void adam_update(const AdamHyper& h, const ParamSlots<float>* tensors, int count, cudaStream_t stream);
     void adam_update(const AdamHyper& h, const ParamSlots<double>* tensors, int count, cudaStream_t stream);
+    void ema_update(const EmaHyper& h, const ParamSlots<float>* tensors, int count, cudaStream_t stream);
+    void ema_update(const EmaHyper& h, const ParamSlots<double>* tensors, int count, cudaStream_t stream);
     // out[0] = sqrt(Σ_k Σ_i g_k[i]²); workspace: global_norm_workspace doubles.
     void global_norm(const float* const* grads, const int64_t* sizes, int count, double* workspace, float* out,
                      cudaStream_t stream);

@@ -11,7 +11,6 @@
 namespace cutrain::cuda {
 
 using namespace glue;
-using Tensors = std::vector<Tensor>;
 
 namespace {
 
@@ -42,8 +41,8 @@ template <typename T>
 Tensor padded_input(const ops::OpContext& ctx, const Tensor& x, const ConvGeometry& g) {
   const ConvGeometry p = unpadded(g);
   Tensor xp = Tensor::empty(Shape{g.n, p.h, p.w, g.c}, x.dtype(), ctx.device, ctx.stream);
-  kernels::cuda::pad_nhwc(in<T>(x), g.n, g.h, g.w, g.c, g.pad_top, g.pad_bottom, g.pad_left, g.pad_right,
-                          out<T>(xp), native(ctx));
+  kernels::cuda::pad_nhwc(in_ptr<T>(x), g.n, g.h, g.w, g.c, g.pad_top, g.pad_bottom, g.pad_left, g.pad_right,
+                          out_ptr<T>(xp), native(ctx));
   return xp;
 }
 
@@ -60,7 +59,7 @@ void register_conv2d_kernels(ops::OpRegistry& r) {
         conv2d_forward(padded_input<T>(ctx, i[0], g), i[1], o[0], unpadded(g), ctx.stream);
       }
       if (i.size() == 3)
-        kernels::cuda::bias_add(out<T>(o[0]), in<T>(i[2]), o[0].numel() / g.o, g.o, native(ctx));
+        kernels::cuda::bias_add(out_ptr<T>(o[0]), in_ptr<T>(i[2]), o[0].numel() / g.o, g.o, native(ctx));
     });
   });
   // (dy, w) -> dx; attr input_shape
@@ -75,8 +74,8 @@ void register_conv2d_kernels(ops::OpRegistry& r) {
                    const ConvGeometry p = unpadded(g);
                    const Tensor dxp = Tensor::empty(Shape{g.n, p.h, p.w, g.c}, o[0].dtype(), ctx.device, ctx.stream);
                    conv2d_backward_data(i[0], i[1], dxp, p, ctx.stream);
-                   kernels::cuda::crop_nhwc(in<T>(dxp), g.n, g.h, g.w, g.c, g.pad_top, g.pad_bottom, g.pad_left,
-                                            g.pad_right, out<T>(o[0]), native(ctx));
+                   kernels::cuda::crop_nhwc(in_ptr<T>(dxp), g.n, g.h, g.w, g.c, g.pad_top, g.pad_bottom, g.pad_left,
+                                            g.pad_right, out_ptr<T>(o[0]), native(ctx));
                  });
                });
   // (dy, x) -> dw; attr filter_shape
@@ -96,7 +95,7 @@ void register_conv2d_kernels(ops::OpRegistry& r) {
     by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
       const int64_t c = i[0].dim(-1), m = c > 0 ? i[0].numel() / c : 0;
       const Tensor ws = scratch(ctx, kernels::cuda::channel_sum_workspace(m > 0 ? m : 1, c), i[0].dtype());
-      kernels::cuda::channel_sum(in<T>(i[0]), m, c, out<T>(o[0]), out<T>(ws), native(ctx));
+      kernels::cuda::channel_sum(in_ptr<T>(i[0]), m, c, out_ptr<T>(o[0]), out_ptr<T>(ws), native(ctx));
     });
   });
 }

@@ -1,7 +1,7 @@
 // CUDA kernels of dropout and dropout_grad (kernels/dropout.cu): the same
 // Philox mask as the CPU reference for the same (seed, step).
 #include "dropout.cuh"
-#include "kernel_glue.h"
+#include "glue.h"
 
 namespace cutrain::cuda {
 

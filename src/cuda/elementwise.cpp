@@ -1,7 +1,7 @@
 // CUDA kernels of the elementwise family (kernels/elementwise.cu, sum_to via
 // the axis reduction of kernels/reduce.cu).
 #include "elementwise.cuh"
-#include "kernel_glue.h"
+#include "glue.h"
 #include "reduce.cuh"
 
 namespace cutrain::cuda {

@@ -1,8 +1,10 @@
 // Shared by the CUDA op glue files: the native stream of an op context, a
-// float/double switch and stream-ordered scratch memory.
+// float/double switch, typed pointers and stream-ordered scratch memory.
 #pragma once
 
 #include <cuda_runtime.h>
+
+#include <vector>
 
 #include "cutrain/core/error.h"
 #include "cutrain/core/tensor.h"
@@ -10,10 +12,13 @@
 
 namespace cutrain::cuda::glue {
 
+using Tensors = std::vector<Tensor>;
+
 inline cudaStream_t native(const ops::OpContext& ctx) {
   return static_cast<cudaStream_t>(ctx.stream.native_handle());
 }
 
+// Calls f(T{}) with T = float or double for t; other dtypes are an error naming the op.
 template <typename F>
 void by_dtype(const ops::OpContext& ctx, DType t, F&& f) {
   if (t == DType::f32) return f(float{});
@@ -29,12 +34,17 @@ inline Tensor scratch(const ops::OpContext& ctx, int64_t n, DType t) {
 }
 
 template <typename T>
-const T* in(const Tensor& t) {
+const T* in_ptr(const Tensor& t) {
   return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
 }
 template <typename T>
-T* out(const Tensor& t) {
+T* out_ptr(const Tensor& t) {
   return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
 }
+
+inline std::vector<int64_t> dims(const Tensor& t) { return t.shape().dims(); }
+
+// Per-sample feature count: everything after the batch dimension.
+inline int64_t per_sample(const Tensor& t) { return t.rank() <= 1 ? 1 : t.numel() / t.dim(0); }
 
 }  // namespace cutrain::cuda::glue

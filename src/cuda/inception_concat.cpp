@@ -6,7 +6,6 @@
 namespace cutrain::cuda {
 
 using namespace glue;
-using Tensors = std::vector<Tensor>;
 
 void register_inception_concat_kernels(ops::OpRegistry& r) {
   // (x_0..x_{k-1} [, a_0..a_{k-1}, b_0..b_{k-1} [, m_0..m_{k-1}]]) -> y
@@ -21,16 +20,16 @@ void register_inception_concat_kernels(ops::OpRegistry& r) {
                    const T* m[kernels::kMaxConcatBranches] = {};
                    int64_t channels[kernels::kMaxConcatBranches] = {};
                    for (int j = 0; j < k; ++j) {
-                     x[j] = in<T>(i[static_cast<size_t>(j)]);
+                     x[j] = in_ptr<T>(i[static_cast<size_t>(j)]);
                      channels[j] = i[static_cast<size_t>(j)].dim(-1);
-                     if (affine) a[j] = in<T>(i[static_cast<size_t>(k + j)]), b[j] = in<T>(i[static_cast<size_t>(2 * k + j)]);
-                     if (center) m[j] = in<T>(i[static_cast<size_t>(3 * k + j)]);
+                     if (affine) a[j] = in_ptr<T>(i[static_cast<size_t>(k + j)]), b[j] = in_ptr<T>(i[static_cast<size_t>(2 * k + j)]);
+                     if (center) m[j] = in_ptr<T>(i[static_cast<size_t>(3 * k + j)]);
                    }
                    const int64_t rows = o[0].numel() / o[0].dim(-1);
                    kernels::cuda::inception_concat_forward<T>(k, x, channels, affine ? a : nullptr,
                                                               affine ? b : nullptr, center ? m : nullptr, rows,
                                                               ctx.attrs.b("relu", false),
-                                                              out<T>(o[0]), native(ctx));
+                                                              out_ptr<T>(o[0]), native(ctx));
                  });
                });
   // (dy, [y], [a_0..a_{k-1}]) -> dx_0..dx_{k-1}
@@ -44,12 +43,12 @@ void register_inception_concat_kernels(ops::OpRegistry& r) {
                    T* dx[kernels::kMaxConcatBranches] = {};
                    int64_t channels[kernels::kMaxConcatBranches] = {};
                    for (int j = 0; j < k; ++j) {
-                     dx[j] = out<T>(o[static_cast<size_t>(j)]);
+                     dx[j] = out_ptr<T>(o[static_cast<size_t>(j)]);
                      channels[j] = o[static_cast<size_t>(j)].dim(-1);
-                     if (affine) a[j] = in<T>(i[first_scale + static_cast<size_t>(j)]);
+                     if (affine) a[j] = in_ptr<T>(i[first_scale + static_cast<size_t>(j)]);
                    }
                    const int64_t rows = i[0].numel() / i[0].dim(-1);
-                   kernels::cuda::inception_concat_backward<T>(k, channels, in<T>(i[0]), relu ? in<T>(i[1]) : nullptr,
+                   kernels::cuda::inception_concat_backward<T>(k, channels, in_ptr<T>(i[0]), relu ? in_ptr<T>(i[1]) : nullptr,
                                                                relu, affine ? a : nullptr, rows, dx, native(ctx));
                  });
                });

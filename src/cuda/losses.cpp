@@ -1,5 +1,5 @@
 // CUDA kernels of the loss family (kernels/losses.cu).
-#include "kernel_glue.h"
+#include "glue.h"
 #include "losses.cuh"
 
 namespace cutrain::cuda {

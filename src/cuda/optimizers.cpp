@@ -4,7 +4,7 @@
 // of kernels/optimizers.cuh directly with all of them.
 #include "cutrain/core/tensor.h"
 #include "cutrain/cuda/check.h"
-#include "kernel_glue.h"
+#include "glue.h"
 #include "optimizers.cuh"
 
 namespace cutrain::cuda {
@@ -71,6 +71,16 @@ void register_optimizer_kernels(ops::OpRegistry& r) {
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       const kernels::ParamSlots<T> s = slots<T>(in, 2, 3);
       kernels::cuda::adam_update(h, &s, 1, native(c));
+    });
+    write_token(c, out[0]);
+  });
+  // (shadow, value) -> token
+  r.add_kernel("ema_update", DeviceType::cuda, [](const ops::OpContext& c, const Tensors& in, const Tensors& out) {
+    kernels::EmaHyper h;
+    h.decay = c.attrs.f("decay");
+    by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
+      const kernels::ParamSlots<T> s = slots<T>(in, -1, -1);
+      kernels::cuda::ema_update(h, &s, 1, native(c));
     });
     write_token(c, out[0]);
   });

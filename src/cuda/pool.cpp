@@ -9,7 +9,6 @@
 namespace cutrain::cuda {
 
 using namespace glue;
-using Tensors = std::vector<Tensor>;
 
 namespace {
 
@@ -29,21 +28,21 @@ kernels::PoolGeometry geometry(const ops::Attrs& a, const Shape& x, const Shape&
 void register_pool_kernels(ops::OpRegistry& r) {
   r.add_kernel("max_pool", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
     by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::max_pool_forward(geometry(ctx.attrs, i[0].shape(), o[0].shape()), in<T>(i[0]), out<T>(o[0]),
+      kernels::cuda::max_pool_forward(geometry(ctx.attrs, i[0].shape(), o[0].shape()), in_ptr<T>(i[0]), out_ptr<T>(o[0]),
                                       native(ctx));
     });
   });
   // (dy, x) -> dx
   r.add_kernel("max_pool_grad", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
     by_dtype(ctx, i[1].dtype(), [&]<typename T>(T) {
-      kernels::cuda::max_pool_backward(geometry(ctx.attrs, i[1].shape(), i[0].shape()), in<T>(i[0]), in<T>(i[1]),
-                                       out<T>(o[0]), native(ctx));
+      kernels::cuda::max_pool_backward(geometry(ctx.attrs, i[1].shape(), i[0].shape()), in_ptr<T>(i[0]), in_ptr<T>(i[1]),
+                                       out_ptr<T>(o[0]), native(ctx));
     });
   });
   r.add_kernel("avg_pool", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
     by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
       kernels::cuda::avg_pool_forward(geometry(ctx.attrs, i[0].shape(), o[0].shape()),
-                                      ctx.attrs.b("count_include_pad", false), in<T>(i[0]), out<T>(o[0]),
+                                      ctx.attrs.b("count_include_pad", false), in_ptr<T>(i[0]), out_ptr<T>(o[0]),
                                       native(ctx));
     });
   });
@@ -51,7 +50,7 @@ void register_pool_kernels(ops::OpRegistry& r) {
   r.add_kernel("avg_pool_grad", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
     by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
       kernels::cuda::avg_pool_backward(geometry(ctx.attrs, o[0].shape(), i[0].shape()),
-                                       ctx.attrs.b("count_include_pad", false), in<T>(i[0]), out<T>(o[0]),
+                                       ctx.attrs.b("count_include_pad", false), in_ptr<T>(i[0]), out_ptr<T>(o[0]),
                                        native(ctx));
     });
   });
@@ -59,7 +58,7 @@ void register_pool_kernels(ops::OpRegistry& r) {
                [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
                  by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
                    const Shape& x = i[0].shape();
-                   kernels::cuda::global_avg_pool_forward(in<T>(i[0]), x[0], x[1] * x[2], x[3], out<T>(o[0]),
+                   kernels::cuda::global_avg_pool_forward(in_ptr<T>(i[0]), x[0], x[1] * x[2], x[3], out_ptr<T>(o[0]),
                                                           native(ctx));
                  });
                });
@@ -67,7 +66,7 @@ void register_pool_kernels(ops::OpRegistry& r) {
                [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
                  by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
                    const Shape& x = o[0].shape();
-                   kernels::cuda::global_avg_pool_backward(in<T>(i[0]), x[0], x[1] * x[2], x[3], out<T>(o[0]),
+                   kernels::cuda::global_avg_pool_backward(in_ptr<T>(i[0]), x[0], x[1] * x[2], x[3], out_ptr<T>(o[0]),
                                                            native(ctx));
                  });
                });

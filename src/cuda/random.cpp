@@ -1,6 +1,6 @@
 // CUDA kernel of random_normal (kernels/random.cu): the CPU's Philox rule for
 // the same (seed, step).
-#include "kernel_glue.h"
+#include "glue.h"
 #include "random.cuh"
 
 namespace cutrain::cuda {

@@ -1,6 +1,6 @@
 // CUDA kernels of the reduction family (kernels/reduce.cu): sum, mean over
 // attr axes (all when empty), broadcast_to.
-#include "kernel_glue.h"
+#include "glue.h"
 #include "reduce.cuh"
 
 namespace cutrain::cuda {

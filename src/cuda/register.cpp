@@ -18,6 +18,7 @@ void register_spectral_norm_kernels(ops::OpRegistry& r);  // src/cuda/spectral_n
 void register_inception_concat_kernels(ops::OpRegistry& r);  // src/cuda/inception_concat.cpp
 void register_conv2d_kernels(ops::OpRegistry& r);       // src/cuda/conv2d.cpp
 void register_random_kernels(ops::OpRegistry& r);       // src/cuda/random.cpp
+void register_regularizer_kernels(ops::OpRegistry& r);  // src/cuda/regularizers.cpp
 
 void register_cuda_kernels(ops::OpRegistry& r) {
   register_elementwise_kernels(r);
@@ -34,6 +35,7 @@ void register_cuda_kernels(ops::OpRegistry& r) {
   register_inception_concat_kernels(r);
   register_conv2d_kernels(r);
   register_random_kernels(r);
+  register_regularizer_kernels(r);
 }
 
 }  // namespace cutrain::cuda

@@ -2,7 +2,7 @@
 // copy; transpose, concat and split use kernels/copy.cu. Any dtype.
 #include "copy.cuh"
 #include "cutrain/cuda/check.h"
-#include "kernel_glue.h"
+#include "glue.h"
 
 namespace cutrain::cuda {
 

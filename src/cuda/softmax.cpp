@@ -1,5 +1,5 @@
 // CUDA kernels of softmax / log_softmax and their gradients (kernels/softmax.cu).
-#include "kernel_glue.h"
+#include "glue.h"
 #include "softmax.cuh"
 
 namespace cutrain::cuda {

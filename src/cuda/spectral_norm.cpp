@@ -6,7 +6,6 @@
 namespace cutrain::cuda {
 
 using namespace glue;
-using Tensors = std::vector<Tensor>;
 
 namespace {
 
@@ -29,9 +28,9 @@ void register_spectral_norm_kernels(ops::OpRegistry& r) {
       const View m = view(ctx.attrs, i[0].shape());
       const int64_t iterations = ctx.training ? ctx.attrs.i("n_power_iterations", 1) : 0;
       const Tensor ws = scratch(ctx, kernels::cuda::spectral_norm_workspace(m.rows, m.cols), DType::f64);
-      kernels::cuda::spectral_norm_forward(in<T>(i[0]), m.rows, m.cols, m.inner, iterations,
-                                           ctx.attrs.f("eps", 1e-12), out<T>(i[1]), out<T>(i[2]), out<T>(o[0]),
-                                           out<T>(o[1]), out<double>(ws), native(ctx));
+      kernels::cuda::spectral_norm_forward(in_ptr<T>(i[0]), m.rows, m.cols, m.inner, iterations,
+                                           ctx.attrs.f("eps", 1e-12), out_ptr<T>(i[1]), out_ptr<T>(i[2]), out_ptr<T>(o[0]),
+                                           out_ptr<T>(o[1]), out_ptr<double>(ws), native(ctx));
     });
   });
   // (G, w_sn, u, v, sigma [, dsigma]) -> dW
@@ -41,9 +40,9 @@ void register_spectral_norm_kernels(ops::OpRegistry& r) {
                    const View m = view(ctx.attrs, i[1].shape());
                    const Tensor ws =
                        scratch(ctx, kernels::cuda::spectral_norm_grad_workspace(i[1].numel()), DType::f64);
-                   kernels::cuda::spectral_norm_backward(in<T>(i[0]), in<T>(i[1]), in<T>(i[2]), in<T>(i[3]),
-                                                         in<T>(i[4]), i.size() > 5 ? in<T>(i[5]) : nullptr, m.rows,
-                                                         m.cols, m.inner, out<T>(o[0]), out<double>(ws),
+                   kernels::cuda::spectral_norm_backward(in_ptr<T>(i[0]), in_ptr<T>(i[1]), in_ptr<T>(i[2]), in_ptr<T>(i[3]),
+                                                         in_ptr<T>(i[4]), i.size() > 5 ? in_ptr<T>(i[5]) : nullptr, m.rows,
+                                                         m.cols, m.inner, out_ptr<T>(o[0]), out_ptr<double>(ws),
                                                          native(ctx));
                  });
                });

@@ -119,6 +119,27 @@ void add_adam(OpRegistry& r) {
   r.add(std::move(s));
 }
 
+void add_ema(OpRegistry& r) {
+  OpSchema s;
+  s.name = "ema_update";
+  s.num_inputs = 2;
+  s.mutated_inputs = {0};
+  s.nondifferentiable_inputs = {0, 1};
+  s.doc = "(shadow, value) -> token []; shadow -= (1 - decay) (shadow - value); attr decay";
+  s.infer = [](const Attrs& a, const Specs& in) {
+    const std::string op = "ema_update";
+    require_like_param(op, in, {"shadow", "value"});
+    const double decay = a.f("decay");
+    CUTRAIN_OP_CHECK(op, decay >= 0 && decay <= 1, "decay must be in [0, 1], got ", decay);
+    return token(in[0]);
+  };
+  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cpu::ema_update(c.op_name, c.attrs.f("decay"), in[0], in[1]);
+    write_token(out[0]);
+  });
+  r.add(std::move(s));
+}
+
 void require_same_dtype(const std::string& op, const Specs& in) {
   for (const TensorSpec& t : in)
     CUTRAIN_OP_CHECK(op, is_floating(t.dtype) && t.dtype == in[0].dtype,
@@ -217,6 +238,14 @@ std::vector<Value> adam_update(const std::vector<Value>& params, const std::vect
   return tokens;
 }
 
+std::vector<Value> ema_update(const std::vector<Value>& shadows, const std::vector<Value>& values, double decay) {
+  require_counts("ema_update", shadows.size(), values.size(), "values");
+  std::vector<Value> tokens;
+  for (size_t i = 0; i < shadows.size(); ++i)
+    tokens.push_back(shadows[i].graph->apply1("ema_update", {shadows[i], values[i]}, {{"decay", decay}}));
+  return tokens;
+}
+
 Value global_norm(const std::vector<Value>& grads) {
   CUTRAIN_CHECK(!grads.empty(), "global_norm of no gradients");
   return grads[0].graph->apply1("global_norm", grads);
@@ -233,6 +262,7 @@ void register_optimizer_ops(OpRegistry& r) {
   add_sgd(r);
   add_rmsprop(r);
   add_adam(r);
+  add_ema(r);
   add_clipping(r);
 }
 

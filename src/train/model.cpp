@@ -42,6 +42,7 @@ struct Model::StepGraph {
   graph::Value loss;            // the total
   bool has_train = false;
   OptimizerGraph opt;
+  EmaGraph ema;  // empty when EMA is off
   // loss, head losses (two or more heads), metric output (with metrics); then tokens.
   std::vector<graph::Value> eval_fetches, train_fetches;
   std::unique_ptr<graph::PlannedExecutor> exec;
@@ -60,6 +61,17 @@ class EpochTracker final : public Callback {
 
  private:
   Model& m_;
+};
+
+// Evaluates fit's validation passes on the averaged weights (ema.h).
+class EmaValidation final : public Callback {
+ public:
+  explicit EmaValidation(EmaSwap& s) : s_(s) {}
+  void on_test_begin(Logs&) override { s_.enter(); }
+  void on_test_end(Logs&) override { s_.exit(); }
+
+ private:
+  EmaSwap& s_;
 };
 
 Tensor host(const Tensor& t) { return t.device().is_cpu() ? t : t.to(Device::cpu()); }
@@ -86,6 +98,8 @@ void Model::compile(CompileOptions options) {
                 "compile: dtype must be f32 or f64, got ", dtype_name(options.dtype));
   CUTRAIN_CHECK(options.weight_decay >= 0 && options.clip_global_norm >= 0,
                 "compile: weight_decay and clip_global_norm must be >= 0");
+  CUTRAIN_CHECK(options.ema_decay >= 0 && options.ema_decay <= 1, "compile: ema_decay must be in [0, 1], got ",
+                options.ema_decay);
   for (const std::string& m : options.metrics)
     CUTRAIN_CHECK(m == "accuracy" || m == "top_k" || m == "top5", "compile: unknown metric '", m,
                   "' (accuracy, top_k, top5)");
@@ -229,9 +243,20 @@ void Model::build_train_part(StepGraph& s) {
   s.opt = build_optimizer(g, options_.optimizer, s.net.trainable, grads);
   if (slot_names_.empty())
     for (const graph::Value& v : s.opt.slots) slot_names_.push_back(g.node(v.node).name);
+  // After the updates in graph order, so each average reads the updated weights.
+  if (options_.ema_decay > 0) s.ema = build_ema(g, s.net.trainable, options_.ema_decay);
   share_leaves(g);
+  if (options_.ema_decay > 0 && ema_names_.empty()) {
+    std::vector<std::pair<Tensor, Tensor>> pairs;
+    for (size_t i = 0; i < s.ema.shadows.size(); ++i) {
+      ema_names_.push_back(g.node(s.ema.shadows[i].node).name);
+      pairs.emplace_back(leaves_.at(param_names_.at(i)), leaves_.at(ema_names_.back()));
+    }
+    ema_swap_.set_pairs(std::move(pairs));
+  }
   s.train_fetches = s.eval_fetches;
   for (const graph::Value& t : s.opt.tokens) s.train_fetches.push_back(t);
+  for (const graph::Value& t : s.ema.tokens) s.train_fetches.push_back(t);
   s.has_train = true;
   if (options_.fusion) {
     // After autodiff, which needs the unfused ReLUs; the rewritten nodes
@@ -362,7 +387,10 @@ Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const T
                            const OutputClassWeights& class_weight) {
   StepGraph& s = graph_for(images.dim(0));
   if (!s.has_train) build_train_part(s);
+  CUTRAIN_CHECK(!ema_swap_.swapped(), "train_on_batch: the averaged weights are swapped in (evaluation running)");
   set_step_attrs(*s.g, s.opt, learning_rate(), step_ + 1);
+  if (options_.ema_decay > 0)
+    set_ema_decay(*s.g, s.ema, ema_decay_at(options_.ema_decay, options_.ema_warmup, step_ + 1));
   s.exec->set_steps(static_cast<uint64_t>(step_));
   std::vector<Tensor> out =
       s.exec->run(feeds(s, images, targets, weights, class_weight), s.train_fetches, {.training = true});
@@ -372,6 +400,7 @@ Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const T
 
 Logs Model::run_eval(const Tensor& images, const Targets& targets, const Tensor& weights) {
   StepGraph& s = graph_for(images.dim(0));
+  EmaSwap::Scope averaged(ema_swap_);
   s.exec->set_steps(static_cast<uint64_t>(step_));
   std::vector<Tensor> out = s.exec->run(feeds(s, images, targets, weights, {}), s.eval_fetches, {.training = false});
   return step_logs(s, out, targets, weights);
@@ -388,6 +417,7 @@ Logs Model::test_on_batch(const Tensor& images, const Targets& targets, const Te
 
 std::vector<Tensor> Model::predict_on_batch(const Tensor& images) {
   StepGraph& s = graph_for(images.dim(0));
+  EmaSwap::Scope averaged(ema_swap_);
   s.exec->set_steps(static_cast<uint64_t>(step_));
   const Tensor x = images.dtype() == options_.dtype ? images : images.to(options_.dtype);
   std::vector<Tensor> out = s.exec->run({{s.net.input, x}}, s.net.outputs, {.training = false});
@@ -432,13 +462,20 @@ History Model::fit(const ImageData& train, FitOptions options, std::vector<std::
     OutputClassWeights& m;
     ~ClearOnExit() { m.clear(); }
   } guard{fit_class_weight_};
-  return train::fit(*this, options, std::move(callbacks));
+  callbacks.insert(callbacks.begin() + 1, std::make_shared<EmaValidation>(ema_swap_));
+  try {
+    return train::fit(*this, options, std::move(callbacks));
+  } catch (...) {
+    ema_swap_.reset();  // an exception inside validation skips on_test_end
+    throw;
+  }
 }
 
 Logs Model::evaluate(const ImageData& data, EvaluateOptions options,
                      std::vector<std::shared_ptr<Callback>> callbacks) {
   val_data_ = data;
   options.source = DataSource::validation;
+  EmaSwap::Scope averaged(ema_swap_);  // one swap for the whole pass
   return train::evaluate(*this, options, std::move(callbacks));
 }
 
@@ -446,6 +483,7 @@ Tensor Model::predict(const ImageData& data, PredictOptions options) {
   const int64_t n = data.dataset->size();
   Tensor result;
   int64_t row = 0;
+  EmaSwap::Scope averaged(ema_swap_);
   train::predict(
       *this, n,
       [&](std::span<const int64_t> idx) {
@@ -487,7 +525,16 @@ WeightSnapshot Model::get_weights() const {
   return out;
 }
 
+WeightSnapshot Model::averaged_weights() const {
+  WeightSnapshot out;
+  for (size_t i = 0; i < param_names_.size(); ++i)
+    out.push_back(leaves_.at(ema_names_.empty() ? param_names_[i] : ema_names_[i]).to(Device::cpu()));
+  for (const std::string& n : state_names_) out.push_back(leaves_.at(n).to(Device::cpu()));
+  return out;
+}
+
 void Model::set_weights(const WeightSnapshot& weights) {
+  CUTRAIN_CHECK(!ema_swap_.swapped(), "set_weights: the averaged weights are swapped in (evaluation running)");
   CUTRAIN_CHECK(weights.size() == param_names_.size() + state_names_.size(), "set_weights: got ",
                 weights.size(), " tensors, the model has ", param_names_.size() + state_names_.size());
   size_t i = 0;
@@ -512,8 +559,10 @@ void Model::load(const std::string& path, bool weights_only) {
   CheckpointState st = load_checkpoint(path);
   check_config_losses_registered(st.config_json, path);
   if (weights_only) st.weights_only = true;
+  CUTRAIN_CHECK(!ema_swap_.swapped(), "load: the averaged weights are swapped in (evaluation running)");
   StepGraph& s = graph_for(spec_.batch_size);
-  if (!st.weights_only && !s.has_train) build_train_part(s);
+  // The EMA shadows live in the training part: build it to restore them.
+  if ((!st.weights_only || options_.ema_decay > 0) && !s.has_train) build_train_part(s);
   auto restore = [&](const io::TensorMap& m, const std::string& graph_name, const std::string& prefix) {
     const std::string key = prefix + checkpoint_name(graph_name);
     auto it = m.find(key);
@@ -526,6 +575,12 @@ void Model::load(const std::string& path, bool weights_only) {
   };
   for (const auto* names : {&param_names_, &state_names_})
     for (const std::string& n : *names) restore(st.weights, n, "");
+  // A checkpoint without averages starts them at its weights.
+  for (size_t i = 0; i < ema_names_.size(); ++i)
+    if (st.weights.count(checkpoint_name(ema_names_[i])))
+      restore(st.weights, ema_names_[i], "");
+    else
+      leaves_.at(ema_names_[i]).copy_from(leaves_.at(param_names_[i]));
   if (st.weights_only) return;
   if (!st.optimizer_name.empty())
     CUTRAIN_CHECK(st.optimizer_name == optimizer_name(options_.optimizer.kind), "checkpoint '", path,

@@ -65,6 +65,8 @@ CompileOptions compile_options_from_config(const std::string& config_json, const
     o.top_k = j.value("top_k", 5);
     o.weight_decay = j.at("weight_decay").get<double>();
     o.clip_global_norm = j.at("clip_global_norm").get<double>();
+    o.ema_decay = j.value("ema_decay", 0.0);
+    o.ema_warmup = j.value("ema_warmup", true);
     o.dtype = dtype_from_name(j.at("dtype").get<std::string>());
     o.seed = j.at("seed").get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
@@ -146,6 +148,8 @@ std::string Model::config_json() const {
   j["top_k"] = options_.top_k;
   j["weight_decay"] = options_.weight_decay;
   j["clip_global_norm"] = options_.clip_global_norm;
+  j["ema_decay"] = options_.ema_decay;
+  j["ema_warmup"] = options_.ema_warmup;
   j["dtype"] = std::string(dtype_name(options_.dtype));
   j["seed"] = options_.seed;
   return j.dump();
@@ -153,13 +157,14 @@ std::string Model::config_json() const {
 
 void Model::save(const std::string& path, bool weights_only) {
   CUTRAIN_CHECK(!leaves_.empty(), "save: the model has not been built yet (train or evaluate first)");
+  CUTRAIN_CHECK(!ema_swap_.swapped(), "save: the averaged weights are swapped in (evaluation running)");
   CheckpointState st;
   auto put = [&](io::TensorMap& m, const std::string& graph_name, const std::string& prefix) {
     const std::string key = prefix + checkpoint_name(graph_name);
     CUTRAIN_CHECK(m.emplace(key, leaves_.at(graph_name).to(Device::cpu())).second, "two leaves map to '",
                   key, "' (", graph_name, ")");
   };
-  for (const auto* names : {&param_names_, &state_names_})
+  for (const auto* names : {&param_names_, &state_names_, &ema_names_})
     for (const std::string& n : *names) put(st.weights, n, "");
   if (!weights_only)
     for (const std::string& n : slot_names_) put(st.optimizer, n, "optimizer.");

@@ -2,8 +2,7 @@
 // CPU reference through ops::call (training and eval; running statistics
 // compared after the op).
 #include "cutrain/ops/op.h"
-#include "gpu_compare.h"
-#include "gpu_test_util.h"
+#include "op_compare.h"
 
 using namespace cutrain;
 using namespace cutrain::testing;
@@ -15,8 +14,8 @@ TEST(CudaBatchNormOps, ForwardMatchesCpu) {
       for (bool gamma : {true, false}) {
         SCOPED_TRACE(s.str() + (training ? " training" : " eval") + (gamma ? " gamma" : ""));
         const int64_t c = s[-1];
-        std::vector<Tensor> in{random_tensor(s, 1, 1.0, 3.0), random_tensor({c}, 2), random_tensor({c}, 3),
-                               random_tensor({c}, 4, 0.5, 2.0)};
+        std::vector<Tensor> in{random_tensor(s, 1, DType::f32, 1.0, 3.0), random_tensor({c}, 2), random_tensor({c}, 3),
+                               random_tensor({c}, 4, DType::f32, 0.5, 2.0)};
         if (gamma) in.push_back(random_tensor({c}, 5));
         expect_op_matches_cpu("batch_norm", in, {{"epsilon", 1e-3}, {"decay", 0.9}, {"has_gamma", gamma}}, 1e-5,
                               1e-4, training);
@@ -31,7 +30,7 @@ TEST(CudaBatchNormOps, GradsMatchCpu) {
         SCOPED_TRACE(s.str() + (training ? " training" : " eval") + (gamma ? " gamma" : ""));
         const int64_t c = s[-1];
         std::vector<Tensor> in{random_tensor(s, 1), random_tensor(s, 2), random_tensor({c}, 3),
-                               random_tensor({c}, 4, 0.5, 2.0)};
+                               random_tensor({c}, 4, DType::f32, 0.5, 2.0)};
         if (gamma) in.push_back(random_tensor({c}, 5));
         expect_op_matches_cpu("batch_norm_grad", in, {{"has_gamma", gamma}}, 1e-6 * static_cast<double>(s.numel() / c),
                               1e-4, training);
@@ -44,8 +43,8 @@ TEST(CudaBatchNormOps, GradsMatchCpu) {
 TEST(CudaBatchNormOps, DoubleMatchesCpu) {
   CUTRAIN_REQUIRE_GPU();
   const Shape s{4, 6, 6, 33};
-  std::vector<Tensor> in{random_tensor(s, 1, -1, 1, DType::f64), random_tensor({33}, 2, -1, 1, DType::f64),
-                         random_tensor({33}, 3, -1, 1, DType::f64), random_tensor({33}, 4, 0.5, 2, DType::f64),
-                         random_tensor({33}, 5, -1, 1, DType::f64)};
+  std::vector<Tensor> in{random_tensor(s, 1, DType::f64, -1, 1), random_tensor({33}, 2, DType::f64, -1, 1),
+                         random_tensor({33}, 3, DType::f64, -1, 1), random_tensor({33}, 4, DType::f64, 0.5, 2),
+                         random_tensor({33}, 5, DType::f64, -1, 1)};
   expect_op_matches_cpu("batch_norm", in, {{"has_gamma", true}}, 1e-12, 1e-10);
 }

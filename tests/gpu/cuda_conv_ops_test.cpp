@@ -3,8 +3,7 @@
 // symmetric and asymmetric (TF SAME, stride 2, even input) padding, explicit
 // pads, dilation, bias, f32 and f64.
 #include "cutrain/ops/op.h"
-#include "gpu_compare.h"
-#include "gpu_test_util.h"
+#include "op_compare.h"
 
 using namespace cutrain;
 using namespace cutrain::testing;
@@ -42,12 +41,12 @@ TEST(CudaConvOps, ForwardAndBackwardMatchCpu) {
     for (DType t : {DType::f32, DType::f64}) {
       SCOPED_TRACE(c.x.str() + " * " + c.w.str() + " " + c.padding + " " + std::string(dtype_name(t)));
       const double atol = t == DType::f32 ? 1e-4 : 1e-10, rtol = t == DType::f32 ? 1e-4 : 1e-10;
-      const Tensor x = random_tensor(c.x, 1, -1, 1, t), w = random_tensor(c.w, 2, -1, 1, t);
-      const Tensor b = random_tensor({c.w[0]}, 3, -1, 1, t);
+      const Tensor x = random_tensor(c.x, 1, t, -1, 1), w = random_tensor(c.w, 2, t, -1, 1);
+      const Tensor b = random_tensor({c.w[0]}, 3, t, -1, 1);
       expect_op_matches_cpu("conv2d", {x, w}, c.attrs(), atol, rtol);
       expect_op_matches_cpu("conv2d", {x, w, b}, c.attrs(), atol, rtol);
       const Tensor y = ops::call("conv2d", {x, w}, c.attrs())[0];
-      const Tensor dy = random_tensor(y.shape(), 4, -1, 1, t);
+      const Tensor dy = random_tensor(y.shape(), 4, t, -1, 1);
       ops::Attrs bi = c.attrs();
       bi.set("input_shape", c.x.dims());
       expect_op_matches_cpu("conv2d_backward_input", {dy, w}, bi, atol, rtol);

@@ -1,8 +1,7 @@
 // inception_concat and inception_concat_grad on CUDA against the CPU
 // reference through ops::call, at Inception V3's block shapes (small batch).
 #include "cutrain/ops/op.h"
-#include "gpu_compare.h"
-#include "gpu_test_util.h"
+#include "op_compare.h"
 
 using namespace cutrain;
 using namespace cutrain::testing;
@@ -21,7 +20,7 @@ TEST(CudaInceptionConcatOps, MatchesCpu) {
         std::vector<Tensor> in;
         for (size_t i = 0; i < b.channels.size(); ++i) in.push_back(random_tensor({4, b.hw, b.hw, b.channels[i]}, i));
         if (affine) {
-          for (size_t i = 0; i < b.channels.size(); ++i) in.push_back(random_tensor({b.channels[i]}, 10 + i, -2, 2));
+          for (size_t i = 0; i < b.channels.size(); ++i) in.push_back(random_tensor({b.channels[i]}, 10 + i, DType::f32, -2, 2));
           for (size_t i = 0; i < b.channels.size(); ++i) in.push_back(random_tensor({b.channels[i]}, 20 + i));
         }
         const ops::Attrs a{{"relu", relu}, {"affine", affine}};

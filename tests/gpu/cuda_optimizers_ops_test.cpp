@@ -12,7 +12,7 @@ void compare_update(const std::string& op, const std::vector<Tensor>& in, const 
   std::vector<Tensor> cpu;
   for (const Tensor& t : in) cpu.push_back(t.to(Device::cpu()));
   ops::call(op, cpu, attrs);
-  const cutrain::testing::GpuRun got = cutrain::testing::run_on_gpu(op, in, attrs);
+  const cutrain::testing::OpRun got = cutrain::testing::run_on_gpu(op, in, attrs);
   for (size_t i = 0; i < in.size(); ++i) expect_close(got.inputs[i], cpu[i], 1e-7, rtol, op + " input " + std::to_string(i));
   expect_close(got.outputs[0], Tensor::zeros({}, in[0].dtype()), 0, 0, op + " token");
 }
@@ -32,6 +32,17 @@ TEST(CudaOptimizerOps, UpdatesMatchCpu) {
       for (bool decoupled : {false, true})
         compare_update("adam_update", {w, g, s0, s1},
                        {{"lr", 1e-2}, {"step", int64_t{5}}, {"weight_decay", 0.05}, {"decoupled", decoupled}}, rtol);
+    }
+  }
+}
+
+TEST(CudaOptimizerOps, EmaUpdateMatchesCpu) {
+  CUTRAIN_REQUIRE_GPU();
+  for (DType t : {DType::f32, DType::f64}) {
+    const double rtol = t == DType::f32 ? 1e-5 : 1e-12;
+    for (int64_t n : {1, 8193, 100003}) {
+      const Tensor shadow = random_tensor({n}, 5, t), value = random_tensor({n}, 6, t);
+      for (double decay : {0.0, 0.9999, 1.0}) compare_update("ema_update", {shadow, value}, {{"decay", decay}}, rtol);
     }
   }
 }

@@ -1,8 +1,7 @@
 // Pooling ops on CUDA against the CPU reference through ops::call: TF SAME
 // (asymmetric), VALID, explicit pads, both average divisors, global pooling.
 #include "cutrain/ops/op.h"
-#include "gpu_compare.h"
-#include "gpu_test_util.h"
+#include "op_compare.h"
 
 using namespace cutrain;
 using namespace cutrain::testing;
@@ -50,7 +49,7 @@ TEST(CudaPoolOps, GlobalAvgPoolMatchesCpu) {
   expect_op_matches_cpu("global_avg_pool", {x}, {{"keepdims", true}}, 1e-6, 1e-4);
   expect_op_matches_cpu("global_avg_pool_grad", {random_tensor({16, 2048}, 2)},
                         {{"input_shape", std::vector<int64_t>{16, 8, 8, 2048}}}, 0, 1e-6);
-  const Tensor x64 = random_tensor({2, 3, 5, 7}, 3, -1, 1, DType::f64);
+  const Tensor x64 = random_tensor({2, 3, 5, 7}, 3, DType::f64, -1, 1);
   expect_op_matches_cpu("global_avg_pool", {x64}, {}, 1e-12, 1e-10);
   expect_op_matches_cpu("max_pool", {x64}, pool_attrs(3, 1, "SAME"), 0, 0);
 }

@@ -2,8 +2,7 @@
 // through ops::call; u and v compared after the op (training updates them).
 #include "cutrain/ops/op.h"
 #include "cutrain/ops/spectral_norm.h"
-#include "gpu_compare.h"
-#include "gpu_test_util.h"
+#include "op_compare.h"
 
 using namespace cutrain;
 using namespace cutrain::testing;
@@ -27,7 +26,7 @@ TEST(CudaSpectralNormOps, GradMatchesCpu) {
   CUTRAIN_REQUIRE_GPU();
   const Shape s{192, 3, 3, 160};
   const std::vector<Tensor> in{random_tensor(s, 1), random_tensor(s, 2), random_tensor({192}, 3),
-                               random_tensor({s.numel() / 192}, 4), random_tensor(Shape{}, 5, 0.5, 2)};
+                               random_tensor({s.numel() / 192}, 4), random_tensor(Shape{}, 5, DType::f32, 0.5, 2)};
   expect_op_matches_cpu("spectral_norm_grad", in, {}, 1e-7, 1e-5);
   std::vector<Tensor> with_ds = in;
   with_ds.push_back(random_tensor(Shape{}, 6));

@@ -1,5 +1,6 @@
 // GPU op tests: run one op through ops::call on the GPU and on the CPU
-// reference with the same inputs and compare every output.
+// reference with the same inputs (mutated inputs come back too) and compare
+// elementwise.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cutrain/core/stream.h"
+#include "cutrain/core/tensor.h"
 #include "cutrain/ops/op.h"
 #include "gpu_test_util.h"
 
@@ -30,32 +33,48 @@ inline void expect_close(const Tensor& got, const Tensor& ref, double atol, doub
   }
 }
 
-// The op's outputs on the GPU, copied back, and the inputs after the op (for
-// ops that update inputs in place).
-struct GpuRun {
+// The op's outputs and its inputs after the op (for ops that update inputs
+// in place), copied back to the CPU.
+struct OpRun {
   std::vector<Tensor> outputs, inputs;
 };
 
-inline GpuRun run_on_gpu(const std::string& op, const std::vector<Tensor>& in, const ops::Attrs& attrs = {},
-                         bool training = true, uint64_t seed = 0, uint64_t step = 0) {
-  const Stream s = Stream::default_stream(Device::cuda(0));
+// Runs `op` on copies of `in` on `device`.
+inline OpRun run_op(const std::string& op, const std::vector<Tensor>& in, const ops::Attrs& attrs, Device device,
+                    bool training = true, uint64_t seed = 0, uint64_t step = 0) {
+  const Stream s = Stream::default_stream(device);
   std::vector<Tensor> d;
-  for (const Tensor& t : in) d.push_back(t.to(Device::cuda(0), s));
-  GpuRun r;
+  for (const Tensor& t : in) d.push_back(device.is_cuda() ? t.to(device, s) : t.clone());
+  OpRun r;
   for (const Tensor& t : ops::call(op, d, attrs, training, seed, step)) r.outputs.push_back(t.to(Device::cpu(), s));
   for (const Tensor& t : d) r.inputs.push_back(t.to(Device::cpu(), s));
+  s.synchronize();
   return r;
 }
 
-// Runs `op` on both devices (CPU on copies of the inputs) and compares every output.
+inline OpRun run_on_gpu(const std::string& op, const std::vector<Tensor>& in, const ops::Attrs& attrs = {},
+                        bool training = true, uint64_t seed = 0, uint64_t step = 0) {
+  return run_op(op, in, attrs, Device::cuda(0), training, seed, step);
+}
+
+// Runs `op` on both devices and compares every output, and with
+// `compare_inputs` every input after the op.
 inline void compare_op(const std::string& op, const std::vector<Tensor>& in, const ops::Attrs& attrs, double atol,
-                       double rtol) {
-  std::vector<Tensor> cpu_in;
-  for (const Tensor& t : in) cpu_in.push_back(t.to(Device::cpu()));
-  const std::vector<Tensor> ref = ops::call(op, cpu_in, attrs);
-  const GpuRun got = run_on_gpu(op, in, attrs);
-  ASSERT_EQ(got.outputs.size(), ref.size()) << op;
-  for (size_t i = 0; i < ref.size(); ++i) expect_close(got.outputs[i], ref[i], atol, rtol, op + " output " + std::to_string(i));
+                       double rtol, bool training = true, bool compare_inputs = false) {
+  const OpRun gpu = run_op(op, in, attrs, Device::cuda(0), training);
+  const OpRun cpu = run_op(op, in, attrs, Device::cpu(), training);
+  ASSERT_EQ(gpu.outputs.size(), cpu.outputs.size()) << op;
+  for (size_t i = 0; i < cpu.outputs.size(); ++i)
+    expect_close(gpu.outputs[i], cpu.outputs[i], atol, rtol, op + " output " + std::to_string(i));
+  if (!compare_inputs) return;
+  for (size_t i = 0; i < cpu.inputs.size(); ++i)
+    expect_close(gpu.inputs[i], cpu.inputs[i], atol, rtol, op + " input " + std::to_string(i) + " after the op");
+}
+
+// compare_op of the outputs and of every input after the op.
+inline void expect_op_matches_cpu(const std::string& op, const std::vector<Tensor>& in, const ops::Attrs& attrs,
+                                  double atol, double rtol, bool training = true) {
+  compare_op(op, in, attrs, atol, rtol, training, /*compare_inputs=*/true);
 }
 
 }  // namespace cutrain::testing

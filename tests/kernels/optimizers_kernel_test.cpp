@@ -94,6 +94,33 @@ void check_all_updates(cutrain::testing::KernelBackend& be) {
   }
 }
 
+// Parameter EMA: param = shadow (mutated), grad = the parameter's value.
+// 0.9999 is where a 1 - decay formed in float would be off by 1.7e-4.
+template <typename T>
+void check_ema(cutrain::testing::KernelBackend& be) {
+  const cudaStream_t st = be.stream();
+  for (double decay : {0.0, 0.5, 0.9999, 1.0}) {
+    const k::EmaHyper h{decay};
+    check_update<T>(be, "ema_update", {{"decay", decay}}, 0, [&](const k::ParamSlots<T>* s, int c) {
+      CUTRAIN_KERNEL_CALL(be, ema_update, h, s, c, st);
+    });
+  }
+}
+
+CUTRAIN_KERNEL_TEST(MultiTensorEmaKernel) {
+  for_each_order([&] {
+    check_ema<float>(backend());
+    check_ema<double>(backend());
+  });
+  // Far apart so that 1 - decay formed in float (1.7e-4 too large) would show:
+  // about -2.7e-4 instead of -1.0e-4.
+  DeviceBuffer<float> shadow(backend(), std::vector<float>{1.0f}), value(backend(), std::vector<float>{-10000.0f});
+  const k::ParamSlots<float> s{shadow.get(), value.get(), nullptr, nullptr, 1};
+  CUTRAIN_KERNEL_CALL(backend(), ema_update, k::EmaHyper{0.9999}, &s, 1, backend().stream());
+  const float one_minus = static_cast<float>(1.0 - 0.9999);
+  EXPECT_NEAR(shadow.download()[0], 1.0f - one_minus * 10001.0f, 1e-7);
+}
+
 CUTRAIN_KERNEL_TEST(MultiTensorUpdateKernels) {
   for_each_order([&] {
     check_all_updates<float>(backend());

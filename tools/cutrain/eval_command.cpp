@@ -67,6 +67,9 @@ int load_model_and_data(const EvalArgs& a, Loaded& out) {
   const nlohmann::json cfg = nlohmann::json::parse(st.config_json, nullptr, false);
   if (cfg.is_object() && cfg.contains("weight_decay") && cfg["weight_decay"].is_number())
     co.weight_decay = cfg["weight_decay"].get<double>();
+  // A run trained with an EMA is evaluated on its averages ("ema.*" tensors).
+  if (cfg.is_object() && cfg.contains("ema_decay") && cfg["ema_decay"].is_number())
+    co.ema_decay = cfg["ema_decay"].get<double>();
   co.losses = {train::LossSpec{}};
   co.device = parse_device(a.device);
   out.model->compile(co);

@@ -38,6 +38,7 @@ struct TrainArgs {
   double weight_decay = 4e-5;
   double clip_norm = 0;
   bool no_fusion = false;
+  double ema_decay = 0;
   double validation_split = 0;
   std::string class_weight;
   std::string checkpoint_dir;
@@ -207,6 +208,7 @@ int run_train(const TrainArgs& args_in) {
   co.weight_decay = a.weight_decay;
   co.clip_global_norm = a.clip_norm;
   co.fusion = !a.no_fusion;
+  co.ema_decay = a.ema_decay;
   co.device = device;
   co.seed = a.seed;
   model.compile(co);
@@ -321,6 +323,10 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--clip-norm", args->clip_norm, "clip gradients by global norm (0: off)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   c->add_flag("--no-fusion", args->no_fusion, "do not fuse batch norm + ReLU + concat in Inception blocks");
+  c->add_option("--ema-decay", args->ema_decay,
+                "evaluate with a moving average of the weights of this decay, e.g. 0.9999, with TF's warm-up "
+                "min(decay, (1 + step) / (10 + step)); checkpoints also store the averages (0: off)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   c->add_option("--validation-split", args->validation_split, "fraction of the training data held out (the last samples)")
       ->check(CLI::Range(0.0, 0.99))->capture_default_str();
   c->add_option("--class-weight", args->class_weight, "per-class loss weights, e.g. 0:1.0,3:2.5");

@@ -32,6 +32,10 @@ struct AdamParams {
 void adam_update(const std::string& op, const AdamParams& p, const Tensor& param, const Tensor& grad,
                  const Tensor& m, const Tensor& v);
 
+// shadow -= (1 - decay) * (shadow - value), in the tensor's dtype with
+// 1 - decay formed in double.
+void ema_update(const std::string& op, double decay, const Tensor& shadow, const Tensor& value);
+
 // out[] = sqrt(sum over every tensor of sum(g^2)).
 void global_norm(const std::string& op, const std::vector<Tensor>& grads, const Tensor& out);
 // out_k = g_k * clip_norm / max(norm, clip_norm).

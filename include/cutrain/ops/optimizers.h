@@ -23,6 +23,12 @@
 //   (false). PyTorch semantics: Adam adds wd w to g; AdamW (decoupled) first
 //   scales w by (1 - lr wd). m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 //   w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). m, v start at 0.
+// ema_update(shadow, value) attr decay (in [0, 1]) -> token: the exponential
+//   moving average of a parameter (TF ExponentialMovingAverage):
+//   shadow -= (1 - decay) (shadow - value), in the tensor's dtype with 1 - decay
+//   formed in double (in float, 1 - float(0.9999) is off by 1.7e-4 relative).
+//   Only the shadow is mutated. A step puts it after the parameter's update
+//   in graph order, so it averages the updated value.
 // global_norm(g_1, ..., g_k) -> [] = sqrt(sum_k sum(g_k^2)).
 // clip_by_global_norm(g_1, ..., g_k, norm []) attr clip_norm -> k outputs
 //   g_i * clip_norm / max(norm, clip_norm) (TF's clip_by_global_norm: unchanged
@@ -74,6 +80,9 @@ std::vector<Value> rmsprop_update(const std::vector<Value>& params, const std::v
 std::vector<Value> adam_update(const std::vector<Value>& params, const std::vector<Value>& grads,
                                const std::vector<Value>& m, const std::vector<Value>& v,
                                const AdamOptions& options);
+
+// One ema_update per (shadow, value) pair; returns the tokens.
+std::vector<Value> ema_update(const std::vector<Value>& shadows, const std::vector<Value>& values, double decay);
 
 Value global_norm(const std::vector<Value>& grads);
 // Clips by `norm` when given, else by the global norm of `grads`.

@@ -32,6 +32,10 @@
 // prediction run with the model's step count too, so random ops that sample
 // outside training (a VAE's eps) give the same values after a reload.
 //
+// With CompileOptions::ema_decay > 0 the step also averages the parameters
+// and evaluation runs on the averages (ema.h); checkpoints (weights-only ones
+// too) store the averages as "ema.<parameter>".
+//
 // Checkpoints (checkpoint.h) hold parameters, BN statistics, optimizer
 // slots, step, epoch, seed and the config JSON; load() restores them all, so
 // fit() with initial_epoch = epoch() + 1 continues bit for bit on the same
@@ -72,6 +76,7 @@
 #include "cutrain/data/dataset.h"
 #include "cutrain/data/transforms.h"
 #include "cutrain/graph/graph.h"
+#include "cutrain/train/ema.h"
 #include "cutrain/train/fit_loop.h"
 #include "cutrain/train/losses_api.h"
 #include "cutrain/train/optimizer.h"
@@ -124,6 +129,11 @@ struct CompileOptions {
   // Fuse each Inception block's batch norm + ReLU + concat, forward and
   // backward, in training graphs (graph/fusion.h; bitwise neutral on the CPU).
   bool fusion = true;
+  // > 0: keep an exponential moving average of the trainable parameters and
+  // evaluate with it (ema.h); ema_warmup: TF's num_updates warm-up
+  // min(decay, (1 + t) / (10 + t)).
+  double ema_decay = 0.0;
+  bool ema_warmup = true;
   Device device = Device::cpu();
   DType dtype = DType::f32;
   uint64_t seed = 0;  // graph seed (dropout) and default initialisation seed
@@ -198,6 +208,9 @@ class Model : public Trainable {
   // Replaces the schedule by this constant rate from now on (checkpointed).
   void set_learning_rate(double lr) override;
   WeightSnapshot get_weights() const override;  // parameters then states (no slots)
+  // The weights evaluation uses, in get_weights' order: the parameters'
+  // moving averages (the raw parameters while there are none) then states.
+  WeightSnapshot averaged_weights() const;
   void set_weights(const WeightSnapshot& weights) override;
   void save(const std::string& path, bool weights_only = false) override;
 
@@ -257,6 +270,8 @@ class Model : public Trainable {
   std::vector<std::string> param_names_, state_names_, slot_names_;
   std::vector<std::string> regularized_names_;
   std::vector<std::string> output_names_;
+  std::vector<std::string> ema_names_;  // shadow leaves, one per parameter (EMA on)
+  EmaSwap ema_swap_;
   int64_t step_ = 0;
   int64_t epoch_ = 0;
   int64_t last_epoch_ = -1;
