@@ -39,4 +39,4 @@ time "$build/cutrain" train \
   --optimizer adam --lr "${LR:-0.006}" --lr-schedule cosine --bn-decay 0.99 \
   --weight-decay 4e-5 \
   --device auto --threads "$threads" --seed 0 -v 2 \
-  --checkpoint-dir "$out/checkpoints" --csv "$out/history.csv" --logdir "$out/logs"
+  --checkpoint-dir "$out/checkpoints" --csv "$out/history.csv" --logdir "$out/logs" --plot "$out/curves.png"

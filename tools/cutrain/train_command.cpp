@@ -10,6 +10,7 @@
 #include "cutrain/core/error.h"
 #include "cutrain/io/tensorboard.h"
 #include "cutrain/train/callbacks/csv_logger.h"
+#include "cutrain/train/callbacks/history_plot.h"
 #include "cutrain/train/callbacks/model_checkpoint.h"
 #include "cutrain/train/callbacks/tensorboard.h"
 #include "cutrain/train/checkpoint.h"
@@ -53,6 +54,7 @@ struct TrainArgs {
   bool flip = true;
   bool evaluate_test = true;
   bool validate_on_test = false;
+  std::string plot;
   bool lr_given = false;  // --lr was on the command line (models keep their own default otherwise)
 };
 
@@ -231,6 +233,7 @@ int run_train(const TrainArgs& args_in) {
     callbacks.push_back(std::make_shared<train::ModelCheckpoint>(mo, &std::cout));
   }
   if (!a.csv.empty()) callbacks.push_back(std::make_shared<train::CSVLogger>(a.csv, ',', !a.resume.empty()));
+  if (!a.plot.empty()) callbacks.push_back(std::make_shared<train::HistoryPlot>(a.plot));
   if (!a.logdir.empty()) {
     train::TensorBoardOptions to;
     to.log_dir = a.logdir;
@@ -344,6 +347,7 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::NonNegativeNumber);
   c->add_flag("--flip,!--no-flip", args->flip, "random horizontal flips while training")->capture_default_str();
   c->add_flag("--test,!--no-test", args->evaluate_test, "evaluate on the test split after training")->capture_default_str();
+  c->add_option("--plot", args->plot, "PNG of the training curves (loss and metrics per epoch), rewritten every epoch");
   c->add_flag("--validate-on-test", args->validate_on_test,
               "validate on the test split after every epoch (val_ logs: learning curves against held-out data)");
   commands.push_back({c, [args, lr_option] {
