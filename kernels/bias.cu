@@ -21,10 +21,7 @@ RowSplit row_split(int64_t m, int64_t c) {
   return {per, (m + per - 1) / per};
 }
 
-unsigned grid_for(int64_t n) {
-  const int64_t b = (n + kBlock - 1) / kBlock;
-  return static_cast<unsigned>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
-}
+unsigned grid_for(int64_t n) { return grid_stride_blocks(n, kBlock, kMaxBlocks); }
 
 template <typename T>
 __global__ void __launch_bounds__(kBlock) bias_add_kernel(T* __restrict__ y, const T* __restrict__ b, int64_t m,

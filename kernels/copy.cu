@@ -9,10 +9,7 @@ namespace {
 constexpr int kBlock = 256;
 constexpr int64_t kMaxBlocks = 4096;
 
-unsigned grid_for(int64_t work) {
-  const int64_t b = (work + kBlock - 1) / kBlock;
-  return static_cast<unsigned>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
-}
+unsigned grid_for(int64_t work) { return grid_stride_blocks(work, kBlock, kMaxBlocks); }
 
 // y's flat index j -> its multi-index (last axis fastest) -> x's offset.
 template <typename W>

@@ -130,10 +130,7 @@ Branches<T> branches(int k, const int64_t* channels) {
   return p;
 }
 
-unsigned grid_for(int64_t units) {
-  const int64_t b = (units + kBlock - 1) / kBlock;
-  return static_cast<unsigned>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
-}
+unsigned grid_for(int64_t units) { return grid_stride_blocks(units, kBlock, kMaxBlocks); }
 
 bool fits32(int64_t units) { return units < (int64_t{1} << 32) - kBlock * kMaxBlocks; }
 

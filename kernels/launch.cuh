@@ -62,6 +62,15 @@
 
 #endif
 
+namespace cutrain::kernels {
+// Blocks for a grid-stride loop over `work` items, `per_block` per block per
+// pass: at least one, at most `max_blocks` (the loop covers the rest).
+inline unsigned grid_stride_blocks(int64_t work, int64_t per_block, int64_t max_blocks) {
+  const int64_t b = (work + per_block - 1) / per_block;
+  return static_cast<unsigned>(b < 1 ? 1 : (b > max_blocks ? max_blocks : b));
+}
+}  // namespace cutrain::kernels
+
 #define CUTRAIN_KERNEL_LAUNCHERS(...) \
   namespace emu {                     \
   __VA_ARGS__                         \

@@ -11,10 +11,7 @@ constexpr int kBlock = 256;
 constexpr int64_t kMaxBlocks = 8192;
 constexpr int kTx = 32, kTy = 8;
 
-unsigned grid_for(int64_t work) {
-  const int64_t b = (work + kBlock - 1) / kBlock;
-  return static_cast<unsigned>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
-}
+unsigned grid_for(int64_t work) { return grid_stride_blocks(work, kBlock, kMaxBlocks); }
 
 __device__ __forceinline__ int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
 __device__ __forceinline__ int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }

@@ -54,10 +54,7 @@ __global__ void __launch_bounds__(kBlock) softmax_backward_kernel(const T* __res
   }
 }
 
-unsigned grid_for(int64_t rows) {
-  const int64_t b = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
-  return static_cast<unsigned>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
-}
+unsigned grid_for(int64_t rows) { return grid_stride_blocks(rows, kRowsPerBlock, kMaxBlocks); }
 
 template <typename T>
 void launch_forward(bool log, const T* x, T* y, int64_t rows, int64_t cols, cudaStream_t stream) {

@@ -17,26 +17,12 @@
 namespace cutrain::train {
 namespace {
 
+using testing::small_cnn_spec;
 using testing::synthetic;
-
-std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("cutrain_ema_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
-}
-
-NetworkSpec cnn_spec() {
-  NetworkSpec s;
-  s.batch_size = 16;
-  s.height = s.width = 10;
-  s.channels = 1;
-  s.num_classes = 3;
-  s.seed = 2;
-  return s;
-}
+using testing::temp_path;
 
 std::unique_ptr<Model> make_cnn(double ema_decay, OptimizerConfig opt = sgd(constant_schedule(0.05), 0.9)) {
-  auto m = std::make_unique<Model>(small_cnn_builder({{6, 8}, 0.9}), cnn_spec(), R"({"model":"test"})");
+  auto m = std::make_unique<Model>(small_cnn_builder({{6, 8}, 0.9}), small_cnn_spec(), R"({"model":"test"})");
   CompileOptions co;
   co.optimizer = std::move(opt);
   co.weight_decay = 1e-3;
@@ -207,7 +193,7 @@ TEST(Ema, CheckpointRoundTripAndWeightsOnly) {
   const ImageData d = resize_image_data(data, 10, 1, true);
   auto a = make_cnn(0.9);
   a->fit(d, quiet_fit(1));
-  const std::string path = temp_path("ema.safetensors");
+  const std::string path = temp_path("ema", "ema.safetensors");
   a->save(path);
   const io::SafetensorsContents c = io::load_safetensors(path);
   EXPECT_TRUE(c.tensors.count("ema.Logits.weight"));
@@ -218,7 +204,7 @@ TEST(Ema, CheckpointRoundTripAndWeightsOnly) {
   b->load(path);
   expect_same_leaves(*a, *b);
 
-  const std::string wpath = temp_path("ema_weights.safetensors");
+  const std::string wpath = temp_path("ema", "ema_weights.safetensors");
   a->save(wpath, true);
   auto w = make_cnn(0.9);
   w->load(wpath);
@@ -227,7 +213,7 @@ TEST(Ema, CheckpointRoundTripAndWeightsOnly) {
   // A checkpoint without averages starts them at its weights.
   auto plain = make_cnn(0.0);
   plain->fit(d, quiet_fit(1));
-  const std::string ppath = temp_path("plain.safetensors");
+  const std::string ppath = temp_path("ema", "plain.safetensors");
   plain->save(ppath);
   auto e = make_cnn(0.9);
   e->load(ppath);
@@ -243,7 +229,7 @@ TEST(Ema, ResumeEqualsUninterruptedRunBitForBit) {
 
   auto first = make_cnn(0.95, opt());
   first->fit(d, quiet_fit(1));
-  const std::string path = temp_path("resume.safetensors");
+  const std::string path = temp_path("ema", "resume.safetensors");
   first->save(path);
   auto resumed = make_cnn(0.95, opt());
   resumed->load(path);

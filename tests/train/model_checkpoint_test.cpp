@@ -13,26 +13,12 @@
 namespace cutrain::train {
 namespace {
 
+using testing::small_cnn_spec;
 using testing::synthetic;
-
-std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("cutrain_model_ckpt_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
-}
-
-NetworkSpec spec() {
-  NetworkSpec s;
-  s.batch_size = 16;
-  s.height = s.width = 10;
-  s.channels = 1;
-  s.num_classes = 3;
-  s.seed = 2;
-  return s;
-}
+using testing::temp_path;
 
 std::unique_ptr<Model> make_model(OptimizerConfig opt) {
-  auto m = std::make_unique<Model>(small_cnn_builder({{6, 8}}), spec(), R"({"model":"test"})");
+  auto m = std::make_unique<Model>(small_cnn_builder({{6, 8}}), small_cnn_spec(), R"({"model":"test"})");
   CompileOptions co;
   co.optimizer = std::move(opt);
   co.weight_decay = 1e-3;
@@ -68,7 +54,7 @@ TEST(ModelCheckpoint, RoundTripRestoresWeightsStatsSlotsAndStep) {
   fo.epochs = 1;
   fo.verbose = 0;
   a->fit(d, fo);
-  const std::string path = temp_path("roundtrip.safetensors");
+  const std::string path = temp_path("model_ckpt", "roundtrip.safetensors");
   a->save(path);
 
   const io::SafetensorsContents c = io::load_safetensors(path);
@@ -107,7 +93,7 @@ TEST(ModelCheckpoint, ResumeEqualsUninterruptedRunBitForBit) {
   auto first = make_model(opt());
   fo.epochs = 1;
   first->fit(d, fo);
-  const std::string path = temp_path("resume.safetensors");
+  const std::string path = temp_path("model_ckpt", "resume.safetensors");
   first->save(path);
 
   auto resumed = make_model(opt());
@@ -126,7 +112,7 @@ TEST(ModelCheckpoint, DamagedFileErrorNamesTheFile) {
   auto m = make_model(sgd(constant_schedule(0.1)));
   Tensor x = Tensor::zeros({16, 10, 10, 1}, DType::f32);
   m->train_on_batch(x, Tensor::zeros({16}, DType::i32));
-  const std::string path = temp_path("damaged.safetensors");
+  const std::string path = temp_path("model_ckpt", "damaged.safetensors");
   m->save(path);
   std::string bytes;
   {
@@ -143,7 +129,7 @@ TEST(ModelCheckpoint, DamagedFileErrorNamesTheFile) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
-  const std::string missing = temp_path("missing.safetensors");
+  const std::string missing = temp_path("model_ckpt", "missing.safetensors");
   try {
     m->load(missing);
     FAIL() << "loading a missing checkpoint must throw";
@@ -156,9 +142,9 @@ TEST(ModelCheckpoint, WrongShapesAreRejected) {
   auto a = make_model(sgd(constant_schedule(0.1)));
   Tensor x = Tensor::zeros({16, 10, 10, 1}, DType::f32);
   a->train_on_batch(x, Tensor::zeros({16}, DType::i32));
-  const std::string path = temp_path("shapes.safetensors");
+  const std::string path = temp_path("model_ckpt", "shapes.safetensors");
   a->save(path);
-  Model other(small_cnn_builder({{6, 12}}), spec());
+  Model other(small_cnn_builder({{6, 12}}), small_cnn_spec());
   CompileOptions co;
   co.optimizer = sgd(constant_schedule(0.1));
   other.compile(co);

@@ -2,7 +2,11 @@
 // computations) and small synthetic data.
 #pragma once
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <memory>
+#include <string>
 
 #include "cutrain/data/dataset.h"
 #include "cutrain/ops/matmul.h"
@@ -40,6 +44,25 @@ inline std::shared_ptr<const data::Dataset> synthetic(int64_t size, int hw, int 
   o.seed = seed;
   o.noise = noise;
   return std::make_shared<data::SyntheticDataset>(o);
+}
+
+// A file in a per-process temporary folder named after `tag`.
+inline std::string temp_path(const std::string& tag, const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("cutrain_" + tag + "_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+// The small CNN's input in the checkpoint and EMA tests: 16 images of
+// 10x10x1, 3 classes.
+inline NetworkSpec small_cnn_spec() {
+  NetworkSpec s;
+  s.batch_size = 16;
+  s.height = s.width = 10;
+  s.channels = 1;
+  s.num_classes = 3;
+  s.seed = 2;
+  return s;
 }
 
 }  // namespace cutrain::train::testing
