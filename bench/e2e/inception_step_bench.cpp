@@ -1,7 +1,8 @@
 // One Inception V3 training step (forward, softmax cross-entropy with the
 // 0.4-weighted aux head, backward, SGD-momentum update of every parameter),
 // in images per second, run three ways: the reference executor, the planned
-// executor on one stream, and on four streams. Device, batch and image size
+// executor on one stream, on four streams, and on four streams with the
+// fusion pass (graph/fusion.h) applied to the step. Device, batch and image size
 // come from the environment so the same binary serves the CPU here and an
 // H100 (bench/e2e/torch_inception_step.py measures PyTorch alongside):
 //   CUTRAIN_E2E_DEVICE=cpu|cuda  CUTRAIN_E2E_BATCH=N  CUTRAIN_E2E_SIZE=S  CUTRAIN_E2E_TF32=0|1
@@ -13,6 +14,7 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/fusion.h"
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/nn/inception_v3.h"
 #include "cutrain/ops/elementwise.h"
@@ -62,7 +64,7 @@ std::unique_ptr<Step> build_step(int64_t batch, int64_t size) {
   return s;
 }
 
-enum class Mode { reference, planned_one_stream, planned_four_streams };
+enum class Mode { reference, planned_one_stream, planned_four_streams, planned_four_streams_fused };
 
 void BM_InceptionV3TrainingStep(benchmark::State& state) {
   const Device device = Device::parse(std::getenv("CUTRAIN_E2E_DEVICE") ? std::getenv("CUTRAIN_E2E_DEVICE") : "cpu");
@@ -88,7 +90,8 @@ void BM_InceptionV3TrainingStep(benchmark::State& state) {
     ref = std::make_unique<graph::Executor>(g, device);
   } else {
     graph::PlannedExecutorOptions po;
-    po.streams = mode == Mode::planned_four_streams;
+    po.streams = mode != Mode::planned_one_stream;
+    if (mode == Mode::planned_four_streams_fused) graph::fuse_inception_concats(g);
     planned = std::make_unique<graph::PlannedExecutor>(g, device, po);
   }
   const Tensor d_images = images.to(device), d_labels = labels.to(device);
@@ -112,6 +115,7 @@ BENCHMARK(BM_InceptionV3TrainingStep)
     ->Arg(static_cast<int>(Mode::reference))
     ->Arg(static_cast<int>(Mode::planned_one_stream))
     ->Arg(static_cast<int>(Mode::planned_four_streams))
+    ->Arg(static_cast<int>(Mode::planned_four_streams_fused))
     ->ArgName("mode")
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
