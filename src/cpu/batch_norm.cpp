@@ -5,6 +5,7 @@
 
 #include "cutrain/cpu/dispatch.h"
 #include "cutrain/cpu/kernel.h"
+#include "cutrain/cpu/parallel.h"
 
 namespace cutrain::cpu {
 
@@ -24,15 +25,19 @@ void batch_norm(const std::string& op, bool training, double epsilon, double dec
     T* si = saved_invstd.data<T>();
     if (training) {
       std::vector<double> mean(static_cast<size_t>(c), 0.0), var(static_cast<size_t>(c), 0.0);
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t ci = 0; ci < c; ++ci) mean[static_cast<size_t>(ci)] += px[r * c + ci];
-      for (double& v : mean) v /= static_cast<double>(m);
-      // Two passes: the centred sum of squares does not cancel catastrophically.
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t ci = 0; ci < c; ++ci) {
-          const double d = px[r * c + ci] - mean[static_cast<size_t>(ci)];
-          var[static_cast<size_t>(ci)] += d * d;
-        }
+      double* pm = mean.data();
+      double* pv = var.data();
+      for_channel_ranges(c, m * c, [&](int64_t c0, int64_t c1) {
+        for (int64_t r = 0; r < m; ++r)
+          for (int64_t ci = c0; ci < c1; ++ci) pm[ci] += px[r * c + ci];
+        for (int64_t ci = c0; ci < c1; ++ci) pm[ci] /= static_cast<double>(m);
+        // Two passes: the centred sum of squares does not cancel catastrophically.
+        for (int64_t r = 0; r < m; ++r)
+          for (int64_t ci = c0; ci < c1; ++ci) {
+            const double d = px[r * c + ci] - pm[ci];
+            pv[ci] += d * d;
+          }
+      });
       const double bessel = m > 1 ? static_cast<double>(m) / static_cast<double>(m - 1) : 1.0;
       for (int64_t ci = 0; ci < c; ++ci) {
         const size_t i = static_cast<size_t>(ci);
@@ -75,12 +80,16 @@ void batch_norm_grad(const std::string& op, bool training, const Tensor& dy, con
     const T* pg = gamma.defined() ? gamma.data<T>() : nullptr;
     // sum(dy) and sum(dy * xhat), xhat = (x - mean) * invstd.
     std::vector<double> sum_dy(static_cast<size_t>(c), 0.0), sum_dy_xhat(static_cast<size_t>(c), 0.0);
-    for (int64_t r = 0; r < m; ++r)
-      for (int64_t ci = 0; ci < c; ++ci) {
-        const double g = pdy[r * c + ci];
-        sum_dy[static_cast<size_t>(ci)] += g;
-        sum_dy_xhat[static_cast<size_t>(ci)] += g * (static_cast<double>(px[r * c + ci]) - sm[ci]) * si[ci];
-      }
+    double* psd = sum_dy.data();
+    double* psdx = sum_dy_xhat.data();
+    for_channel_ranges(c, m * c, [&](int64_t c0, int64_t c1) {
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t ci = c0; ci < c1; ++ci) {
+          const double g = pdy[r * c + ci];
+          psd[ci] += g;
+          psdx[ci] += g * (static_cast<double>(px[r * c + ci]) - sm[ci]) * si[ci];
+        }
+    });
     T* pdb = dbeta.data<T>();
     T* pdg = dgamma.defined() ? dgamma.data<T>() : nullptr;
     for (int64_t ci = 0; ci < c; ++ci) {

@@ -9,6 +9,7 @@
 
 #include "cutrain/cpu/dispatch.h"
 #include "cutrain/cpu/kernel.h"
+#include "cutrain/cpu/parallel.h"
 
 namespace cutrain::cpu {
 
@@ -227,8 +228,11 @@ void reduce_nhw_sum(const std::string& op, const Tensor& x, const Tensor& out) {
     const T* px = x.data<T>();
     // Double accumulators: f32 sums over a whole batch of feature maps.
     std::vector<double> acc(static_cast<size_t>(c), 0.0);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t ci = 0; ci < c; ++ci) acc[static_cast<size_t>(ci)] += px[r * c + ci];
+    double* pacc = acc.data();
+    for_channel_ranges(c, rows * c, [&](int64_t c0, int64_t c1) {
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t ci = c0; ci < c1; ++ci) pacc[ci] += px[r * c + ci];
+    });
     T* po = out.data<T>();
     for (int64_t ci = 0; ci < c; ++ci) po[ci] = static_cast<T>(acc[static_cast<size_t>(ci)]);
   });

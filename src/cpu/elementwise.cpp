@@ -4,6 +4,7 @@
 
 #include "cutrain/cpu/dispatch.h"
 #include "cutrain/cpu/kernel.h"
+#include "cutrain/cpu/parallel.h"
 
 namespace cutrain::cpu {
 
@@ -26,6 +27,7 @@ void unary(const std::string& op, Unary kind, double alpha, const Tensor& x, con
     // One loop per kind: a switch inside the loop keeps it from vectorising,
     // and these loops (ReLU after every conv) were a sixth of a CPU step.
     const auto run = [&](auto fn) {
+#pragma omp parallel for schedule(static) if (n >= kParallelGrain)
       for (int64_t i = 0; i < n; ++i) out[i] = fn(in[i]);
     };
     switch (kind) {
@@ -54,6 +56,7 @@ void unary_grad(const std::string& op, UnaryGrad kind, double alpha, const Tenso
     const T a = static_cast<T>(alpha);
     const int64_t n = dy.numel();
     const auto run = [&](auto fn) {
+#pragma omp parallel for schedule(static) if (n >= kParallelGrain)
       for (int64_t i = 0; i < n; ++i) out[i] = fn(g[i], s[i]);
     };
     switch (kind) {
@@ -112,11 +115,14 @@ void binary(const std::string& op, Binary kind, const Tensor& a, const Tensor& b
     const int64_t na = a.numel(), nb = b.numel();
     const auto run = [&](auto fn) {
       if (same) {
+#pragma omp parallel for schedule(static) if (n >= kParallelGrain)
         for (int64_t i = 0; i < n; ++i) po[i] = fn(pa[i], pb[i]);
       } else if (b_trailing && na == n) {
         // [..., C] op [C] (a bias per channel): row by row, no index arithmetic.
-        for (int64_t r = 0; r < n; r += nb)
-          for (int64_t j = 0; j < nb; ++j) po[r + j] = fn(pa[r + j], pb[j]);
+        const int64_t rows = nb == 0 ? 0 : n / nb;
+#pragma omp parallel for schedule(static) if (n >= kParallelGrain)
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t j = 0; j < nb; ++j) po[r * nb + j] = fn(pa[r * nb + j], pb[j]);
       } else {
         for (int64_t i = 0; i < n; ++i) {
           const T x = a_trailing ? pa[i % na] : pa[offset_of(i, out.shape(), sa)];
