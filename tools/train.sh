@@ -9,8 +9,10 @@
 # the build leaves the CUDA backend out (its nvcc compile alone would take
 # minutes) and builds only the CLI, in build-cpu/. Three epochs of Adam with
 # a cosine decay; batch-norm statistics decay 0.99 (slim's 0.9997 needs tens
-# of thousands of steps before evaluation can use them). Threads: every core
-# (THREADS=1 on a machine shared with other work).
+# of thousands of steps before evaluation can use them). Threads: one by
+# default — on the 2-vCPU machine this was measured on, idle, 70 steps took
+# 11.7 s with 1 thread, 14.0 s with 2 (OpenMP and OpenBLAS), 14.0 s with 2
+# for OpenBLAS only and 15.9 s with 2 for OpenMP only; THREADS=N overrides.
 #
 # Knobs (environment): CUTRAIN_BUILD_DIR, MODEL (inception_v3 | small_cnn),
 # EPOCHS, STEPS, BATCH, LR, DEPTH_MULTIPLIER, IMAGE_SIZE, THREADS, OUT (run folder).
@@ -32,9 +34,9 @@ cmake --build "$build" -j "$(nproc)" --target cutrain_cli
 
 out=${OUT:-runs/fashion-mnist}
 mkdir -p "$out"
-threads=${THREADS:-$(nproc)}
-# Idle OpenMP workers sleep instead of spinning: spinning on a shared 2-core
-# machine made steps several times slower.
+threads=${THREADS:-1}
+# Idle OpenMP workers sleep instead of spinning: spinning made steps 2.8x
+# slower there (33.1 s for the 70 steps).
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
 time "$build/cutrain" train \
   --model "${MODEL:-inception_v3}" \
