@@ -30,6 +30,7 @@
 
 #include "cutrain/core/tensor.h"
 #include "cutrain/io/safetensors.h"
+#include "cutrain/nn/inception_v3.h"
 
 namespace golden {
 
@@ -200,6 +201,24 @@ inline void expect_close(const Case& c, const std::string& what, DType dt, const
 inline void expect_close(const Case& c, const std::string& what, DType dt, const Tensor& actual,
                          const std::string& ref_key, double tol) {
   expect_close(c, what, dt, actual, c.get(ref_key), tol);
+}
+
+// nn::inception_v3 as torchvision builds it (gamma in batch norm, include-pad
+// 3x3 average pools, dropout off), sized by the fixture's input, every value
+// left for the fixture's converted weights.
+inline cutrain::nn::InceptionV3Options torchvision_inception_options(const Case& c, const cutrain::Tensor& input,
+                                                                     bool aux, cutrain::DType dt) {
+  cutrain::nn::InceptionV3Options o;
+  o.num_classes = c.i("classes");
+  o.image_size = input.dim(1);
+  o.batch_size = input.dim(0);
+  o.create_aux_logits = aux;
+  o.dropout_keep_prob = 1.0;
+  o.bn_gamma = true;
+  o.torchvision_pools = true;
+  o.initialize = false;
+  o.dtype = dt;
+  return o;
 }
 
 }  // namespace golden

@@ -36,17 +36,7 @@ namespace {
 
 void check_training_step_with_aux(const golden::Case& c, DType dt) {
   const Tensor input = c.get("train/input", dt);
-  nn::InceptionV3Options o;
-  o.num_classes = c.i("classes");
-  o.image_size = input.dim(1);
-  o.batch_size = input.dim(0);
-  o.create_aux_logits = true;
-  o.dropout_keep_prob = 1.0;
-  o.bn_gamma = true;
-  o.torchvision_pools = true;
-  o.initialize = false;  // every value comes from the fixture
-  o.dtype = dt;
-  nn::Model model = nn::inception_v3(o);
+  nn::Model model = nn::inception_v3(golden::torchvision_inception_options(c, input, true, dt));
   ASSERT_TRUE(model.aux_logits.defined());
   graph::Graph& g = *model.graph;
 

@@ -260,17 +260,7 @@ TEST(GoldenInceptionV3, NnModelFromConvertedTorchvisionWeights) {
   GOLDEN_CASE(c, "inception_v3");
   for (DType dt : {DType::f64, DType::f32}) {
     const Tensor input = c.get("input", dt);
-    nn::InceptionV3Options o;
-    o.num_classes = c.i("classes");
-    o.image_size = input.dim(1);
-    o.batch_size = input.dim(0);
-    o.create_aux_logits = false;
-    o.dropout_keep_prob = 1.0;
-    o.bn_gamma = true;
-    o.torchvision_pools = true;
-    o.initialize = false;  // every value comes from the fixture
-    o.dtype = dt;
-    nn::Model model = nn::inception_v3(o);
+    nn::Model model = nn::inception_v3(golden::torchvision_inception_options(c, input, false, dt));
     graph::Graph& g = *model.graph;
     std::vector<Value> leaves = model.params;
     leaves.insert(leaves.end(), model.states.begin(), model.states.end());
