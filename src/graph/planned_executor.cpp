@@ -185,10 +185,19 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
       }
       const ops::OpContext ctx{n.attrs, device_, st, options.training, node_seed(g_.seed(), n.id),
                                step_, n.op};
+      StepProfiler::Slot* timed = profiler_ ? &profiler_->slot(n.id, n.op, n.name) : nullptr;
+      if (timed) st.enqueue([timed] { timed->start = std::chrono::steady_clock::now(); });
       try {
         ops::run_kernel(n.op, ctx, ins, outs);
       } catch (const Error& e) {
         throw Error(std::string(e.what()) + " (in node '" + n.name + "')");
+      }
+      if (timed) {
+        st.enqueue([timed] {
+          const std::chrono::duration<double> d = std::chrono::steady_clock::now() - timed->start;
+          timed->entry.seconds += d.count();
+          ++timed->entry.calls;
+        });
       }
       enqueued = static_cast<int>(si);
       if (sa.records[si]) pr.events[si].record(st);
@@ -207,6 +216,7 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
       main.wait(pr.ends[static_cast<size_t>(s)]);
     }
     // ---- the capturable region ends ----------------------------------------
+    if (profiler_) profiler_->end_step();
   } catch (...) {
     // Release every stream that may be blocked on an event that will now
     // never be recorded by the step, then let the error through.

@@ -392,8 +392,10 @@ Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const T
   if (options_.ema_decay > 0)
     set_ema_decay(*s.g, s.ema, ema_decay_at(options_.ema_decay, options_.ema_warmup, step_ + 1));
   s.exec->set_steps(static_cast<uint64_t>(step_));
+  s.exec->set_profiler(profiler_);
   std::vector<Tensor> out =
       s.exec->run(feeds(s, images, targets, weights, class_weight), s.train_fetches, {.training = true});
+  s.exec->set_profiler(nullptr);
   ++step_;
   return step_logs(s, out, targets, weights);
 }

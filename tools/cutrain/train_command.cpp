@@ -12,6 +12,7 @@
 #include "cutrain/train/callbacks/csv_logger.h"
 #include "cutrain/train/callbacks/history_plot.h"
 #include "cutrain/train/callbacks/model_checkpoint.h"
+#include "cutrain/train/callbacks/step_profile.h"
 #include "cutrain/train/callbacks/tensorboard.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/image_data.h"
@@ -50,6 +51,7 @@ struct TrainArgs {
   uint64_t seed = 0;
   int verbose = 1;
   int64_t max_steps = 0;
+  int64_t profile_steps = 0;
   int threads = 0;
   bool flip = true;
   bool evaluate_test = true;
@@ -225,6 +227,7 @@ int run_train(const TrainArgs& args_in) {
 
   std::vector<std::shared_ptr<train::Callback>> callbacks;
   if (a.max_steps > 0) callbacks.push_back(std::make_shared<MaxSteps>(model, a.max_steps));
+  if (a.profile_steps > 0) callbacks.push_back(std::make_shared<train::StepProfile>(model, a.profile_steps, &std::cout));
   if (!a.checkpoint_dir.empty()) {
     std::filesystem::create_directories(a.checkpoint_dir);
     train::ModelCheckpointOptions mo;
@@ -342,6 +345,10 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("-v,--verbose", args->verbose, "0 quiet, 1 progress bar, 2 one line per epoch")
       ->check(CLI::Range(0, 2))->capture_default_str();
   c->add_option("--max-steps", args->max_steps, "stop after this many optimizer steps (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--profile-steps", args->profile_steps,
+                "time every kernel of this many training steps (after the first) and print the ops and nodes "
+                "that take longest")
       ->check(CLI::NonNegativeNumber);
   c->add_option("--threads", args->threads, "CPU threads for OpenMP and OpenBLAS (0: library default)")
       ->check(CLI::NonNegativeNumber);

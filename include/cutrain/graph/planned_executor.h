@@ -29,6 +29,7 @@
 
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/plan.h"
+#include "cutrain/graph/profiler.h"
 
 namespace cutrain::graph {
 
@@ -67,6 +68,9 @@ class PlannedExecutor {
   Tensor& leaf(Value v) { return leaves_.leaf(v); }
   void sync_leaves_from_graph() { leaves_.sync_leaves_from_graph(); }
   void sync_leaves_to_graph() { leaves_.sync_leaves_to_graph(); }
+  // Times every kernel of later steps into `p` (profiler.h); nullptr stops.
+  // The profiler must outlive the steps it times.
+  void set_profiler(StepProfiler* p) { profiler_ = p; }
 
   struct Prepared;
 
@@ -82,6 +86,7 @@ class PlannedExecutor {
   std::vector<Stream> streams_;
   std::map<std::vector<int>, std::unique_ptr<Prepared>> plans_;
   uint64_t step_ = 0;
+  StepProfiler* profiler_ = nullptr;
 };
 
 }  // namespace cutrain::graph

@@ -83,6 +83,7 @@
 
 namespace cutrain::graph {
 class PlannedExecutor;
+class StepProfiler;
 }
 
 namespace cutrain::train {
@@ -233,6 +234,9 @@ class Model : public Trainable {
   std::vector<std::string> ops_without_kernel(DeviceType device);
   // The L2 term wd * sum(w^2) / 2 at the current weights (host).
   double l2_term() const;
+  // Times the kernels of later training steps (not evaluation) into `p`
+  // (graph/profiler.h); nullptr stops. train/callbacks/step_profile.h wraps it as a callback.
+  void set_profiler(graph::StepProfiler* p) { profiler_ = p; }
 
  private:
   struct StepGraph;
@@ -277,6 +281,7 @@ class Model : public Trainable {
   int64_t last_epoch_ = -1;
   std::optional<ImageData> train_data_, val_data_;
   OutputClassWeights fit_class_weight_;  // per output, during fit
+  graph::StepProfiler* profiler_ = nullptr;
   double lr_override_ = -1;  // >= 0 after set_learning_rate
 };
 
