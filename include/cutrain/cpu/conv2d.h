@@ -1,10 +1,10 @@
 // CPU reference kernels for 2-D convolution (NHWC activations, OHWI
 // weights), float and double: im2col + GEMM through OpenBLAS.
 //
-// The batch is processed in chunks whose column buffer stays under a fixed
-// budget; im2col/col2im run with OpenMP over the images of a chunk and one
-// GEMM covers the whole chunk, so BLAS threads get large matrices. The
-// column buffer (at most 64 MiB) is kept per calling thread and reused.
+// The batch is processed in chunks of whole images whose column buffer stays
+// near 1 MiB per thread (cache-sized: the GEMM reads what im2col just wrote);
+// im2col/col2im run with OpenMP over the images of a chunk and one GEMM
+// covers the whole chunk. The column buffer is kept per calling thread and reused.
 #pragma once
 
 #include <string>
