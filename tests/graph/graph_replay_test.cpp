@@ -71,8 +71,8 @@ Net build_net(DType dt, int64_t batch) {
   n.params = {w1, w2, beta, gamma, wd, bd};
   n.states = {mean, var};
   const std::vector<Value> grads = graph::gradients(g, n.loss, n.params);
-  n.opt = train::build_optimizer(g, train::adam(train::exponential_decay(0.05, 0.5, 2, train::ScheduleUnit::steps, false)),
-                                 n.params, grads);
+  const auto lr = train::exponential_decay(0.05, 0.5, 2, train::ScheduleUnit::steps, false);
+  n.opt = train::build_optimizer(g, train::adam(lr), n.params, grads);
   n.ema = train::build_ema(g, n.params, 0.9);
   n.train_fetches = {n.loss};
   for (const Value& t : n.opt.tokens) n.train_fetches.push_back(t);
