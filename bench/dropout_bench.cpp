@@ -13,7 +13,7 @@ void dropout_body(benchmark::State& state, BenchDevice& dev) {
   uint8_t* m = static_cast<uint8_t*>(dev.alloc(static_cast<std::size_t>(n)));
   uint64_t step = 0;
   cutrain::bench::time_launches(state, dev, 9.0 * static_cast<double>(n), [&] {
-    CUTRAIN_BENCH_CALL(dev, dropout_forward, x, y, m, n, 0.2, true, 7, step++, dev.stream);
+    CUTRAIN_BENCH_CALL(dev, dropout_forward, x, y, m, n, 0.2, true, 7, step++, nullptr, dev.stream);
   });
   dev.free(x);
   dev.free(y);

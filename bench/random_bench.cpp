@@ -12,7 +12,7 @@ void random_normal_body(benchmark::State& state, BenchDevice& dev) {
   float* out = static_cast<float*>(dev.alloc(static_cast<std::size_t>(n) * 4));
   uint64_t step = 0;
   cutrain::bench::time_launches(state, dev, 4.0 * static_cast<double>(n), [&] {
-    CUTRAIN_BENCH_CALL(dev, random_normal, out, n, 0.0, 1.0, 7, step++, dev.stream);
+    CUTRAIN_BENCH_CALL(dev, random_normal, out, n, 0.0, 1.0, 7, step++, nullptr, dev.stream);
   });
   dev.free(out);
 }

@@ -17,7 +17,9 @@ template <typename T>
 __global__ void __launch_bounds__(kBlock) dropout_train_kernel(const T* __restrict__ x, T* __restrict__ y,
                                                                uint8_t* __restrict__ mask, int64_t n,
                                                                uint32_t threshold, T inv_keep, uint64_t seed,
-                                                               uint64_t step) {
+                                                               uint64_t step_arg, const double* step_in_memory) {
+  // The step from device memory when given (a replayed step reads its own).
+  const uint64_t step = step_in_memory != nullptr ? static_cast<uint64_t>(*step_in_memory) : step_arg;
   const int64_t groups = (n + 3) / 4;
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t q = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; q < groups; q += stride) {
@@ -54,7 +56,7 @@ __global__ void __launch_bounds__(kBlock) dropout_backward_kernel(const T* __res
 
 template <typename T>
 void launch_forward(const T* x, T* y, uint8_t* mask, int64_t n, double rate, bool training, uint64_t seed,
-                    uint64_t step, cudaStream_t stream) {
+                    uint64_t step, const double* step_in_memory, cudaStream_t stream) {
   if (n <= 0) return;
   if (!training) {
     CUTRAIN_LAUNCH(dropout_eval_kernel<T>, grid_for(n), kBlock, 0, stream, x, y, mask, n);
@@ -63,7 +65,7 @@ void launch_forward(const T* x, T* y, uint8_t* mask, int64_t n, double rate, boo
   const uint32_t threshold = cpu::dropout_keep_threshold(rate);
   const T inv_keep = static_cast<T>(1.0 / (1.0 - rate));
   CUTRAIN_LAUNCH(dropout_train_kernel<T>, grid_for((n + 3) / 4), kBlock, 0, stream, x, y, mask, n, threshold,
-                 inv_keep, seed, step);
+                 inv_keep, seed, step, step_in_memory);
 }
 
 template <typename T>
@@ -77,12 +79,12 @@ void launch_backward(const T* dy, const uint8_t* mask, T* dx, int64_t n, double 
 }  // namespace
 
 void dropout_forward(const float* x, float* y, uint8_t* mask, int64_t n, double rate, bool training, uint64_t seed,
-                     uint64_t step, cudaStream_t stream) {
-  launch_forward(x, y, mask, n, rate, training, seed, step, stream);
+                     uint64_t step, const double* step_in_memory, cudaStream_t stream) {
+  launch_forward(x, y, mask, n, rate, training, seed, step, step_in_memory, stream);
 }
 void dropout_forward(const double* x, double* y, uint8_t* mask, int64_t n, double rate, bool training, uint64_t seed,
-                     uint64_t step, cudaStream_t stream) {
-  launch_forward(x, y, mask, n, rate, training, seed, step, stream);
+                     uint64_t step, const double* step_in_memory, cudaStream_t stream) {
+  launch_forward(x, y, mask, n, rate, training, seed, step, step_in_memory, stream);
 }
 void dropout_backward(const float* dy, const uint8_t* mask, float* dx, int64_t n, double rate, bool training,
                       cudaStream_t stream) {

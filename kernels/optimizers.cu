@@ -29,10 +29,17 @@ struct TensorPack {
 
 // Every hyperparameter any update needs, already in the form the formulas
 // use (adam's bias corrections computed in double on the host, like the CPU).
+// `dyn` slots override lr, decay and Adam's step from device memory (then
+// the bias corrections are formed on the device, per thread, in double).
 struct Hyper {
-  double lr, momentum, weight_decay, decay, epsilon, beta1, beta2, adam_step_size, adam_bc2_sqrt, clip_norm;
+  double lr, momentum, weight_decay, decay, epsilon, beta1, beta2, adam_step_size, adam_bc2_sqrt, adam_t, clip_norm;
   bool nesterov, decoupled;
+  StepScalarsRef dyn;
 };
+
+__device__ __forceinline__ double dyn_or(const StepScalarsRef& d, int slot, double fallback) {
+  return d.scalars != nullptr && slot >= 0 ? d.scalars[slot] : fallback;
+}
 
 // The tensor whose chunk range holds block b.
 template <typename T>
@@ -54,7 +61,18 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
   const T* g = pack.grad[k];
   T* s0 = pack.state0[k];
   T* s1 = pack.state1[k];
-  const T lr = static_cast<T>(h.lr), mu = static_cast<T>(h.momentum), wd = static_cast<T>(h.weight_decay);
+  const double lr_d = dyn_or(h.dyn, h.dyn.lr_slot, h.lr);
+  const double decay_d = dyn_or(h.dyn, h.dyn.decay_slot, h.decay);
+  double adam_step_size = h.adam_step_size, adam_bc2_sqrt = h.adam_bc2_sqrt;
+  if constexpr (U == Update::adam) {
+    if (h.dyn.scalars != nullptr && (h.dyn.lr_slot >= 0 || h.dyn.step_slot >= 0)) {
+      // The host's arrangement (from(AdamHyper)), with this step's lr and t.
+      const double t = dyn_or(h.dyn, h.dyn.step_slot, h.adam_t);
+      adam_step_size = lr_d / (1.0 - pow(h.beta1, t));
+      adam_bc2_sqrt = sqrt(1.0 - pow(h.beta2, t));
+    }
+  }
+  const T lr = static_cast<T>(lr_d), mu = static_cast<T>(h.momentum), wd = static_cast<T>(h.weight_decay);
   T clip_scale = T(0);
   if constexpr (U == Update::scale) {
     // s = clip / max(norm, clip); NaN for a NaN or infinite norm (finite
@@ -76,7 +94,7 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
       // ms = ρ·ms + (1 − ρ)·g²; mom = μ·mom + lr·g / sqrt(ms + ε); w −= mom
       // 1 − ρ, 1 − β and 1 − lr·wd are formed in double, as the CPU reference
       // (in float, 1 − float(0.999) is off by 1.3e-5 relative).
-      const T rho = static_cast<T>(h.decay), one_minus_rho = static_cast<T>(1.0 - h.decay),
+      const T rho = static_cast<T>(decay_d), one_minus_rho = static_cast<T>(1.0 - decay_d),
               eps = static_cast<T>(h.epsilon);
       s0[i] = rho * s0[i] + one_minus_rho * g[i] * g[i];
       s1[i] = mu * s1[i] + lr * g[i] / dev::sqrt_(s0[i] + eps);
@@ -86,15 +104,15 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
       const T one_minus_b1 = static_cast<T>(1.0 - h.beta1), one_minus_b2 = static_cast<T>(1.0 - h.beta2);
       T d = g[i];
       if (h.decoupled)
-        w[i] *= static_cast<T>(1.0 - h.lr * h.weight_decay);  // AdamW: decay the weight itself
+        w[i] *= static_cast<T>(1.0 - lr_d * h.weight_decay);  // AdamW: decay the weight itself
       else
         d += wd * w[i];  // Adam: L2 term in the gradient
       s0[i] = b1 * s0[i] + one_minus_b1 * d;
       s1[i] = b2 * s1[i] + one_minus_b2 * d * d;
-      w[i] -= static_cast<T>(h.adam_step_size) * s0[i] / (dev::sqrt_(s1[i]) / static_cast<T>(h.adam_bc2_sqrt) + eps);
+      w[i] -= static_cast<T>(adam_step_size) * s0[i] / (dev::sqrt_(s1[i]) / static_cast<T>(adam_bc2_sqrt) + eps);
     } else if constexpr (U == Update::ema) {
       // shadow −= (1 − decay)·(shadow − value); 1 − decay formed in double.
-      w[i] -= static_cast<T>(1.0 - h.decay) * (w[i] - g[i]);
+      w[i] -= static_cast<T>(1.0 - decay_d) * (w[i] - g[i]);
     } else {
       w[i] = g[i] * clip_scale;
     }
@@ -164,6 +182,8 @@ Hyper from(const SgdHyper& s) {
   h.momentum = s.momentum;
   h.weight_decay = s.weight_decay;
   h.nesterov = s.nesterov;
+  h.dyn = s.dyn;
+  h.dyn.step_slot = h.dyn.decay_slot = -1;
   return h;
 }
 Hyper from(const RmsPropHyper& s) {
@@ -172,6 +192,8 @@ Hyper from(const RmsPropHyper& s) {
   h.momentum = s.momentum;
   h.decay = s.decay;
   h.epsilon = s.epsilon;
+  h.dyn = s.dyn;
+  h.dyn.step_slot = h.dyn.decay_slot = -1;
   return h;
 }
 Hyper from(const AdamHyper& s) {
@@ -182,8 +204,11 @@ Hyper from(const AdamHyper& s) {
   h.beta2 = s.beta2;
   h.epsilon = s.epsilon;
   h.decoupled = s.decoupled;
+  h.dyn = s.dyn;
+  h.dyn.decay_slot = -1;
   // PyTorch's arrangement: step size lr / (1 − β1^t), denominator sqrt(v) / sqrt(1 − β2^t) + ε.
   const double t = static_cast<double>(s.step);
+  h.adam_t = t;
   h.adam_step_size = s.lr / (1.0 - std::pow(s.beta1, t));
   h.adam_bc2_sqrt = std::sqrt(1.0 - std::pow(s.beta2, t));
   return h;
@@ -192,6 +217,8 @@ Hyper from(const AdamHyper& s) {
 Hyper from(const EmaHyper& s) {
   Hyper h{};
   h.decay = s.decay;
+  h.dyn = s.dyn;
+  h.dyn.lr_slot = h.dyn.step_slot = -1;
   return h;
 }
 

@@ -41,20 +41,33 @@ struct ParamSlots {
   int64_t n = 0;
 };
 
+// Per-step values (lr, Adam's step, the EMA decay) may instead be read by
+// the kernels from device memory when they run: `scalars` points to the
+// executor's per-step scalars (f64, see cutrain/ops/step_scalars.h) and a
+// slot >= 0 selects the value there, so a captured launch sees each step's
+// value. With no pointer or slot -1 the field above is used.
+struct StepScalarsRef {
+  const double* scalars = nullptr;
+  int lr_slot = -1, step_slot = -1, decay_slot = -1;
+};
 struct SgdHyper {
   double lr = 0.01, momentum = 0.0, weight_decay = 0.0;
   bool nesterov = false;
+  StepScalarsRef dyn;
 };
 struct RmsPropHyper {
   double lr = 0.001, decay = 0.9, momentum = 0.0, epsilon = 1e-10;
+  StepScalarsRef dyn;
 };
 struct EmaHyper {
   double decay = 0.999;
+  StepScalarsRef dyn;
 };
 struct AdamHyper {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weight_decay = 0.0;
   int64_t step = 1;
   bool decoupled = false;
+  StepScalarsRef dyn;
 };
 
 CUTRAIN_KERNEL_LAUNCHERS(

@@ -2,7 +2,10 @@
 // 0.4-weighted aux head, backward, SGD-momentum update of every parameter),
 // in images per second, run three ways: the reference executor, the planned
 // executor on one stream, on four streams, and on four streams with the
-// fusion pass (graph/fusion.h) applied to the step. Device, batch and image size
+// fusion pass (graph/fusion.h) applied to the step. The planned modes replay
+// the recorded step (graph replay, CUDA graphs on a GPU); modes 4 and 5 are
+// four streams, unfused and fused, enqueuing every kernel of every step
+// instead, to measure what replay saves. Device, batch and image size
 // come from the environment so the same binary serves the CPU here and an
 // H100 (bench/e2e/torch_inception_step.py measures PyTorch alongside):
 //   CUTRAIN_E2E_DEVICE=cpu|cuda  CUTRAIN_E2E_BATCH=N  CUTRAIN_E2E_SIZE=S  CUTRAIN_E2E_TF32=0|1
@@ -64,7 +67,14 @@ std::unique_ptr<Step> build_step(int64_t batch, int64_t size) {
   return s;
 }
 
-enum class Mode { reference, planned_one_stream, planned_four_streams, planned_four_streams_fused };
+enum class Mode {
+  reference,
+  planned_one_stream,
+  planned_four_streams,
+  planned_four_streams_fused,
+  planned_four_streams_no_replay,
+  planned_four_streams_fused_no_replay,
+};
 
 void BM_InceptionV3TrainingStep(benchmark::State& state) {
   const Device device = Device::parse(std::getenv("CUTRAIN_E2E_DEVICE") ? std::getenv("CUTRAIN_E2E_DEVICE") : "cpu");
@@ -91,7 +101,9 @@ void BM_InceptionV3TrainingStep(benchmark::State& state) {
   } else {
     graph::PlannedExecutorOptions po;
     po.streams = mode != Mode::planned_one_stream;
-    if (mode == Mode::planned_four_streams_fused) graph::fuse_inception_concats(g);
+    po.graph_replay = mode != Mode::planned_four_streams_no_replay && mode != Mode::planned_four_streams_fused_no_replay;
+    if (mode == Mode::planned_four_streams_fused || mode == Mode::planned_four_streams_fused_no_replay)
+      graph::fuse_inception_concats(g);
     planned = std::make_unique<graph::PlannedExecutor>(g, device, po);
   }
   const Tensor d_images = images.to(device), d_labels = labels.to(device);
@@ -100,7 +112,7 @@ void BM_InceptionV3TrainingStep(benchmark::State& state) {
     auto out = ref ? ref->run(feeds, step->fetches) : planned->run(feeds, step->fetches);
     return out.back().to(Device::cpu()).item();  // waits for the step
   };
-  run();  // warm-up: planning, cuDNN algorithm choice, allocator growth
+  run();  // warm-up: planning, recording the step, cuDNN algorithm choice, allocator growth
   double loss = 0;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -116,6 +128,8 @@ BENCHMARK(BM_InceptionV3TrainingStep)
     ->Arg(static_cast<int>(Mode::planned_one_stream))
     ->Arg(static_cast<int>(Mode::planned_four_streams))
     ->Arg(static_cast<int>(Mode::planned_four_streams_fused))
+    ->Arg(static_cast<int>(Mode::planned_four_streams_no_replay))
+    ->Arg(static_cast<int>(Mode::planned_four_streams_fused_no_replay))
     ->ArgName("mode")
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)

@@ -11,7 +11,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "cutrain/core/error.h"
@@ -22,6 +24,7 @@ namespace {
 
 struct Block {
   uint64_t stream_id = 0;
+  int pool = 0;  // 0: the shared pools; else the capture pool that owns the segment
   Stream stream;  // allocation stream (kept alive while the block exists)
   std::size_t size = 0;
   std::uintptr_t ptr = 0;
@@ -80,6 +83,27 @@ struct CachingAllocator::Impl {
   std::vector<Block*> spare_blocks;
   std::vector<Pool::node_type> spare_pool_nodes;
 
+  // Capture pools (see the header): segments allocated while a thread
+  // captures belong to the pool; its free blocks are reused only by that
+  // capture, on the same stream; blocks freed during the capture while
+  // other streams used them are held (pending_events = 1) until the pool is
+  // released; shared-pool blocks freed then wait in `deferred` for their
+  // events until the capture ends.
+  struct CapturePool {
+    Pool small_free, large_free;
+    std::vector<Block*> held;
+    std::vector<Block*> deferred;
+  };
+  std::map<int, CapturePool> capture_pools;
+  std::unordered_map<std::thread::id, int> capturing;  // thread -> pool
+  int next_pool = 1;
+
+  int capture_pool_of_caller() const {
+    if (capturing.empty()) return 0;
+    auto it = capturing.find(std::this_thread::get_id());
+    return it == capturing.end() ? 0 : it->second;
+  }
+
   Block* new_block() {
     if (spare_blocks.empty()) return new Block;
     Block* b = spare_blocks.back();
@@ -105,7 +129,11 @@ struct CachingAllocator::Impl {
   void live_insert(Block* b) { live.emplace(b->ptr, b); }
   void live_erase(std::uintptr_t ptr) { live.erase(ptr); }
 
-  Pool& pool_of(const Block* b) { return b->small_pool ? small_free : large_free; }
+  Pool& pool_of(const Block* b) {
+    if (b->pool == 0) return b->small_pool ? small_free : large_free;
+    CapturePool& cp = capture_pools.at(b->pool);
+    return b->small_pool ? cp.small_free : cp.large_free;
+  }
 
   static std::size_t segment_size(std::size_t size) {
     if (size <= kSmallSize) return kSmallBuffer;
@@ -175,7 +203,7 @@ struct CachingAllocator::Impl {
 
   std::size_t reserved() const { return static_cast<std::size_t>(stats.reserved_bytes.current); }
 
-  Block* new_segment(std::size_t bytes, const Stream& stream, bool small) {
+  Block* new_segment(std::size_t bytes, const Stream& stream, bool small, int pool_id) {
     if (bytes > options.memory_cap || reserved() > options.memory_cap - bytes) return nullptr;
     void* p = raw->allocate(bytes);
     if (!p) return nullptr;
@@ -185,6 +213,7 @@ struct CachingAllocator::Impl {
     b->size = bytes;
     b->ptr = reinterpret_cast<std::uintptr_t>(p);
     b->small_pool = small;
+    b->pool = pool_id;
     segments.insert(b);
     ++stats.device_mallocs;
     add_stat(stats.reserved_bytes, static_cast<std::int64_t>(bytes));
@@ -236,21 +265,25 @@ struct CachingAllocator::Impl {
   void* allocate(std::size_t bytes, const Stream& stream) {
     CUTRAIN_CHECK(stream.valid(), "allocate: no stream given");
     std::lock_guard<std::mutex> lock(mu);
-    process_events();
+    // A capturing thread must not query events (illegal during capture).
+    const int cp = capture_pool_of_caller();
+    if (cp == 0) process_events();
     ++stats.requests;
     const std::size_t size = round_allocation_size(bytes);
     const bool small = size <= kSmallSize;
-    Pool& pool = small ? small_free : large_free;
+    Pool& pool = cp == 0 ? (small ? small_free : large_free)
+                         : (small ? capture_pools.at(cp).small_free : capture_pools.at(cp).large_free);
     Block* b = find_free(pool, stream.id(), size);
     if (b) {
       ++stats.cache_hits;
     } else {
       const std::size_t seg = segment_size(size);
-      b = new_segment(seg, stream, small);
-      if (!b) {
+      b = new_segment(seg, stream, small, cp);
+      // Freeing cached segments synchronizes (cudaFree): not during a capture.
+      if (!b && cp == 0) {
         ++stats.retries;
         release_cached();
-        b = new_segment(seg, stream, small);
+        b = new_segment(seg, stream, small, cp);
       }
       if (!b) throw_oom(bytes, size);
     }
@@ -259,6 +292,7 @@ struct CachingAllocator::Impl {
       rest->stream_id = b->stream_id;
       rest->stream = b->stream;
       rest->small_pool = b->small_pool;
+      rest->pool = b->pool;
       rest->ptr = b->ptr + size;
       rest->size = b->size - size;
       rest->prev = b;
@@ -292,13 +326,75 @@ struct CachingAllocator::Impl {
       return_block(b);
       return;
     }
+    if (const int cp = capture_pool_of_caller(); cp != 0) {
+      // No events may be recorded for the allocator inside a capture.
+      if (b->pool != 0) {
+        b->pending_events = 1;  // held: owned by the captured work until release
+        capture_pools.at(b->pool).held.push_back(b);
+      } else {
+        capture_pools.at(cp).deferred.push_back(b);
+      }
+      return;
+    }
+    free_after_streams(b);
+    process_events();
+  }
+
+  // b is free once every stream that used it passed the point reached now.
+  void free_after_streams(Block* b) {
     for (const Stream& s : b->used_on) {
       Event e = make_event();
       e.record(s);
       pending.emplace_back(std::move(e), b);
       ++b->pending_events;
     }
+  }
+
+  int begin_capture() {
+    const auto self = std::this_thread::get_id();
+    CUTRAIN_CHECK(!capturing.count(self), "CachingAllocator::begin_capture: this thread already captures");
+    const int id = next_pool++;
+    capture_pools[id];
+    capturing[self] = id;
+    return id;
+  }
+
+  void end_capture() {
+    auto it = capturing.find(std::this_thread::get_id());
+    CUTRAIN_CHECK(it != capturing.end(), "CachingAllocator::end_capture: this thread is not capturing");
+    CapturePool& cp = capture_pools.at(it->second);
+    capturing.erase(it);
+    for (Block* b : cp.deferred) free_after_streams(b);
+    cp.deferred.clear();
     process_events();
+  }
+
+  void release_pool(int id) {
+    for (const auto& [thread, pool] : capturing)
+      CUTRAIN_CHECK(pool != id, "CachingAllocator::release_pool: pool ", id, " is still capturing");
+    auto it = capture_pools.find(id);
+    CUTRAIN_CHECK(it != capture_pools.end(), "CachingAllocator::release_pool: no capture pool ", id);
+    CapturePool& cp = it->second;
+    // Every block of the pool's segments moves to the shared pools: free
+    // ones to the free lists, live ones when they are freed, held ones now
+    // (the captured work that used them is gone).
+    std::vector<Block*> free_blocks;
+    for (Block* head : segments) {
+      if (head->pool != id) continue;
+      for (Block* b = head; b; b = b->next) {
+        if (!b->allocated && b->pending_events == 0) {
+          pool_erase(b->small_pool ? cp.small_free : cp.large_free, b);
+          free_blocks.push_back(b);
+        }
+        b->pool = 0;
+      }
+    }
+    for (Block* b : free_blocks) pool_insert(pool_of(b), b);
+    for (Block* b : cp.held) {
+      b->pending_events = 0;
+      return_block(b);
+    }
+    capture_pools.erase(it);
   }
 
   void record_stream(void* p, const Stream& s) {
@@ -331,6 +427,19 @@ CachingAllocator::CachingAllocator(std::shared_ptr<RawAllocator> raw, std::funct
 }
 
 CachingAllocator::~CachingAllocator() = default;
+
+int CachingAllocator::begin_capture() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->begin_capture();
+}
+void CachingAllocator::end_capture() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->end_capture();
+}
+void CachingAllocator::release_pool(int pool) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->release_pool(pool);
+}
 
 void* CachingAllocator::allocate(std::size_t bytes, const Stream& stream) {
   return impl_->allocate(bytes, stream);

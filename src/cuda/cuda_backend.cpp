@@ -9,6 +9,7 @@
 
 #include "cutrain/core/backend.h"
 #include "cutrain/core/caching_allocator.h"
+#include "cutrain/core/stream_capture.h"
 #include "cutrain/cuda/check.h"
 
 namespace cutrain {
@@ -26,6 +27,35 @@ struct DeviceGuard {
     if (previous_ != index_) cudaSetDevice(previous_);
   }
   int previous_ = 0, index_ = 0;
+};
+
+// Host functions enqueued while this thread captures: a graph runs them at
+// every replay, so they stay alive with the graph instead of deleting
+// themselves after one call (captures are thread-local, see begin_capture).
+thread_local std::vector<std::shared_ptr<std::function<void()>>> t_captured_host_fns;
+
+// An instantiated CUDA graph: the recorded step, launched on its stream.
+class CudaGraphWork final : public CapturedWorkImpl {
+ public:
+  CudaGraphWork(int index, cudaGraph_t graph, cudaGraphExec_t exec, std::shared_ptr<StreamImpl> stream,
+                std::vector<std::shared_ptr<std::function<void()>>> host_fns)
+      : index_(index), graph_(graph), exec_(exec), stream_(std::move(stream)), host_fns_(std::move(host_fns)) {}
+  ~CudaGraphWork() override {
+    DeviceGuard g(index_);
+    cudaGraphExecDestroy(exec_);
+    cudaGraphDestroy(graph_);
+  }
+  void replay() override {
+    DeviceGuard g(index_);
+    CUDA_CHECK(cudaGraphLaunch(exec_, static_cast<cudaStream_t>(stream_->native_handle())));
+  }
+
+ private:
+  int index_;
+  cudaGraph_t graph_;
+  cudaGraphExec_t exec_;
+  std::shared_ptr<StreamImpl> stream_;
+  std::vector<std::shared_ptr<std::function<void()>>> host_fns_;
 };
 
 class CudaStream final : public StreamImpl {
@@ -47,6 +77,13 @@ class CudaStream final : public StreamImpl {
     CUDA_CHECK(cudaStreamWaitEvent(stream_, static_cast<cudaEvent_t>(e.native_handle()), 0));
   }
   void enqueue(std::function<void()> fn) override {
+    if (capturing()) {
+      auto kept = std::make_shared<std::function<void()>>(std::move(fn));
+      t_captured_host_fns.push_back(kept);
+      CUDA_CHECK(cudaLaunchHostFunc(
+          stream_, [](void* p) { (*static_cast<std::function<void()>*>(p))(); }, kept.get()));
+      return;
+    }
     auto* heap = new std::function<void()>(std::move(fn));
     CUDA_CHECK(cudaLaunchHostFunc(
         stream_,
@@ -57,6 +94,38 @@ class CudaStream final : public StreamImpl {
         heap));
   }
   void* native_handle() const override { return stream_; }
+
+  // Thread-local mode: only this thread's unsafe calls are refused during
+  // the capture; other threads (data loading) keep working.
+  void begin_capture() override {
+    DeviceGuard g(index_);
+    t_captured_host_fns.clear();
+    CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+  }
+  std::shared_ptr<CapturedWorkImpl> end_capture() override {
+    DeviceGuard g(index_);
+    cudaGraph_t graph = nullptr;
+    CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t e = cudaGraphInstantiate(&exec, graph, 0);
+    if (e != cudaSuccess) cudaGraphDestroy(graph);
+    CUDA_CHECK(e);
+    return std::make_shared<CudaGraphWork>(index_, graph, exec, shared_from_this(),
+                                           std::move(t_captured_host_fns));
+  }
+  void abort_capture() override {
+    DeviceGuard g(index_);
+    cudaGraph_t graph = nullptr;
+    const cudaError_t e = cudaStreamEndCapture(stream_, &graph);
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    if (e != cudaSuccess) cudaGetLastError();  // the capture was already invalidated
+    t_captured_host_fns.clear();
+  }
+  bool capturing() const override {
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    CUDA_CHECK(cudaStreamIsCapturing(stream_, &status));
+    return status != cudaStreamCaptureStatusNone;
+  }
 
  private:
   int index_;

@@ -1,6 +1,7 @@
 // CUDA kernels of dropout and dropout_grad (kernels/dropout.cu): the same
 // Philox mask as the CPU reference for the same (seed, step).
 #include "dropout.cuh"
+#include "cutrain/ops/step_scalars.h"
 #include "glue.h"
 
 namespace cutrain::cuda {
@@ -13,7 +14,8 @@ void register_dropout_kernels(ops::OpRegistry& r) {
     CUTRAIN_OP_CHECK(c.op_name, rate >= 0.0 && rate < 1.0, "rate ", rate, " must be in [0, 1)");
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       kernels::cuda::dropout_forward(in_ptr<T>(in[0]), out_ptr<T>(out[0]), out_ptr<uint8_t>(out[1]), in[0].numel(),
-                                     rate, c.training, c.seed, c.step, native(c));
+                                     rate, c.training, c.seed, c.step,
+                                     ops::step_scalars_data(c), native(c));
     });
   });
   // (dy, mask) -> dx

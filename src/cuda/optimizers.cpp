@@ -4,6 +4,7 @@
 // of kernels/optimizers.cuh directly with all of them.
 #include "cutrain/core/tensor.h"
 #include "cutrain/cuda/check.h"
+#include "cutrain/ops/step_scalars.h"
 #include "glue.h"
 #include "optimizers.cuh"
 
@@ -24,6 +25,16 @@ kernels::ParamSlots<T> slots(const Tensors& in, int state0, int state1) {
   return s;
 }
 
+// Where the kernels read this node's per-step values (ops/step_scalars.h).
+kernels::StepScalarsRef step_scalars_ref(const ops::OpContext& c) {
+  kernels::StepScalarsRef r;
+  r.scalars = ops::step_scalars_data(c);
+  r.lr_slot = ops::step_scalar_slot(c, "lr");
+  r.step_slot = ops::step_scalar_slot(c, "step");
+  r.decay_slot = ops::step_scalar_slot(c, "decay");
+  return r;
+}
+
 // The update ops' scalar token output: zero bytes are 0.0 in f32 and f64.
 void write_token(const ops::OpContext& ctx, const Tensor& t) {
   CUDA_CHECK(cudaMemsetAsync(t.raw_data(), 0, dtype_size(t.dtype()), native(ctx)));
@@ -39,6 +50,7 @@ void register_optimizer_kernels(ops::OpRegistry& r) {
     h.momentum = c.attrs.f("momentum", 0.0);
     h.nesterov = c.attrs.b("nesterov", false);
     h.weight_decay = c.attrs.f("weight_decay", 0.0);
+    h.dyn = step_scalars_ref(c);
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       const kernels::ParamSlots<T> s = slots<T>(in, 2, -1);
       kernels::cuda::sgd_update(h, &s, 1, native(c));
@@ -52,6 +64,7 @@ void register_optimizer_kernels(ops::OpRegistry& r) {
     h.decay = c.attrs.f("decay", 0.9);
     h.momentum = c.attrs.f("momentum", 0.0);
     h.epsilon = c.attrs.f("epsilon", 1e-10);
+    h.dyn = step_scalars_ref(c);
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       const kernels::ParamSlots<T> s = slots<T>(in, 2, 3);
       kernels::cuda::rmsprop_update(h, &s, 1, native(c));
@@ -68,6 +81,7 @@ void register_optimizer_kernels(ops::OpRegistry& r) {
     h.step = c.attrs.i("step");
     h.weight_decay = c.attrs.f("weight_decay", 0.0);
     h.decoupled = c.attrs.b("decoupled", false);
+    h.dyn = step_scalars_ref(c);
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       const kernels::ParamSlots<T> s = slots<T>(in, 2, 3);
       kernels::cuda::adam_update(h, &s, 1, native(c));
@@ -78,6 +92,7 @@ void register_optimizer_kernels(ops::OpRegistry& r) {
   r.add_kernel("ema_update", DeviceType::cuda, [](const ops::OpContext& c, const Tensors& in, const Tensors& out) {
     kernels::EmaHyper h;
     h.decay = c.attrs.f("decay");
+    h.dyn = step_scalars_ref(c);
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       const kernels::ParamSlots<T> s = slots<T>(in, -1, -1);
       kernels::cuda::ema_update(h, &s, 1, native(c));

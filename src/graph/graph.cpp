@@ -33,6 +33,13 @@ void Graph::pop_scope() {
   scopes_.pop_back();
 }
 
+int Graph::step_scalar(const std::string& name) {
+  for (size_t i = 0; i < step_scalars_.size(); ++i)
+    if (step_scalars_[i] == name) return static_cast<int>(i);
+  step_scalars_.push_back(name);
+  return static_cast<int>(step_scalars_.size() - 1);
+}
+
 std::string Graph::unique_name(const std::string& base) {
   const std::string full = scoped(base);
   if (!names_.count(full)) return full;

@@ -2,9 +2,30 @@
 
 #include <algorithm>
 
+#include "cutrain/core/backend.h"
+#include "cutrain/core/caching_allocator.h"
 #include "cutrain/core/error.h"
 
 namespace cutrain::graph {
+
+// One recorded step (graph replay) of a plan, for one RunOptions. Declared
+// before Prepared so that Prepared can own it; destroyed only after the
+// executor's streams finished its work.
+struct PlannedExecutor::Recording {
+  CapturedWork work;
+  std::vector<Tensor> outputs;   // the fetched values, written by every replay
+  std::vector<bool> copy_out;    // per fetch: return a copy (false: a parameter/state leaf)
+  std::vector<std::pair<int, const void*>> leaf_memory;  // leaves as recorded
+  uint64_t graph_version = 0;
+  CachingAllocator* allocator = nullptr;
+  int pool = 0;
+  ~Recording() {
+    // The recorded work holds (CPU) or points into (CUDA) the pool's memory.
+    work = CapturedWork();
+    outputs.clear();
+    if (allocator && pool) allocator->release_pool(pool);
+  }
+};
 
 // A plan plus the device resources that stay with it across steps.
 struct PlannedExecutor::Prepared {
@@ -16,6 +37,10 @@ struct PlannedExecutor::Prepared {
   std::vector<Event> ends;     // per stream (0 unused)
   // Per planned value: the distinct streams other than its producer's that read it.
   std::vector<std::vector<int>> foreign_streams;
+  // Graph replay: fixed buffers of the fed inputs, and a recording per
+  // RunOptions::training value.
+  std::map<int, Tensor> input_buffers;
+  std::unique_ptr<Recording> recordings[2];
 };
 
 PlannedExecutor::PlannedExecutor(Graph& g, Device device, PlannedExecutorOptions options)
@@ -27,13 +52,28 @@ PlannedExecutor::PlannedExecutor(Graph& g, Device device, PlannedExecutorOptions
 }
 
 PlannedExecutor::~PlannedExecutor() {
-  // Queued work references the arenas: let it finish before they go.
+  // Queued work references the arenas and the recordings' memory: let it
+  // finish before they go.
   for (const Stream& s : streams_) {
     try {
       s.synchronize();
     } catch (...) {
     }
   }
+}
+
+void PlannedExecutor::synchronize_all() {
+  for (const Stream& s : streams_) s.synchronize();
+}
+
+void PlannedExecutor::drop_recordings() {
+  bool any = false;
+  for (auto& [key, pr] : plans_)
+    for (auto& r : pr->recordings) any = any || r != nullptr;
+  if (!any) return;
+  synchronize_all();
+  for (auto& [key, pr] : plans_)
+    for (auto& r : pr->recordings) r.reset();
 }
 
 const Plan& PlannedExecutor::plan(const std::vector<Value>& fetches) { return prepare(fetches).plan; }
@@ -93,6 +133,36 @@ PlannedExecutor::Prepared& PlannedExecutor::prepare(const std::vector<Value>& fe
   return *plans_.emplace(std::move(key), std::move(pr)).first->second;
 }
 
+void PlannedExecutor::set_step_scalar(int slot, double value) {
+  CUTRAIN_CHECK(slot > 0 && slot < static_cast<int>(g_.step_scalars().size()), "set_step_scalar: slot ", slot,
+                " is not a named per-step scalar of the graph (", g_.step_scalars().size(), " slots, 0 is the step)");
+  if (static_cast<int>(scalar_values_.size()) <= slot) scalar_values_.resize(static_cast<size_t>(slot) + 1, 0.0);
+  scalar_values_[static_cast<size_t>(slot)] = value;
+}
+
+double PlannedExecutor::step_scalar(int slot) const {
+  if (slot == 0) return static_cast<double>(step_);
+  return slot < static_cast<int>(scalar_values_.size()) ? scalar_values_[static_cast<size_t>(slot)] : 0.0;
+}
+
+// Writes this step's scalars into the device tensor kernels read, on the
+// main stream before the step (like a fed input). Every stream of the
+// previous step joined the main stream, so no kernel still reads the old values.
+bool PlannedExecutor::write_step_scalars() {
+  const int64_t n = static_cast<int64_t>(g_.step_scalars().size());
+  bool reallocated = false;
+  if (!scalars_.defined() || scalars_.numel() != n) {
+    drop_recordings();
+    scalars_ = Tensor::empty(Shape({n}), DType::f64, device_, streams_[0]);
+    scalars_host_ = Tensor::empty(Shape({n}), DType::f64, Device::cpu());
+    reallocated = true;
+  }
+  double* h = scalars_host_.data<double>();
+  for (int64_t i = 0; i < n; ++i) h[i] = step_scalar(static_cast<int>(i));
+  scalars_.copy_from(scalars_host_, streams_[0]);
+  return reallocated;
+}
+
 std::vector<Tensor> PlannedExecutor::run(const std::vector<std::pair<Value, Tensor>>& feeds,
                                          const std::vector<Value>& fetches, const RunOptions& options) {
   std::map<int, Tensor> m;
@@ -104,7 +174,11 @@ std::vector<Tensor> PlannedExecutor::run(const std::map<int, Tensor>& feeds,
                                          const std::vector<Value>& fetches, const RunOptions& options) {
   Prepared& pr = prepare(fetches);
   std::vector<Tensor> out;
-  enqueue_step(pr, feeds, options, out);
+  write_step_scalars();
+  if (options_.graph_replay && !profiler_)
+    run_replayed(pr, feeds, options, out);
+  else
+    enqueue_step(pr, feeds, options, out);
   ++step_;
   if (device_.is_cpu()) {
     for (int s = 0; s < pr.plan.streams.num_streams; ++s) streams_[static_cast<size_t>(s)].synchronize();
@@ -112,8 +186,68 @@ std::vector<Tensor> PlannedExecutor::run(const std::map<int, Tensor>& feeds,
   return out;
 }
 
+bool PlannedExecutor::recording_valid(const Recording& r) {
+  if (r.graph_version != g_.version()) return false;
+  for (const auto& [id, mem] : r.leaf_memory)
+    if (leaves_.leaf(Value{&g_, id, 0}).raw_data() != mem) return false;
+  return true;
+}
+
+std::unique_ptr<PlannedExecutor::Recording> PlannedExecutor::record(Prepared& pr, const RunOptions& options) {
+  auto r = std::make_unique<Recording>();
+  r->graph_version = g_.version();
+  for (int id : pr.plan.leaves)
+    if (g_.node(id).kind != NodeKind::input)
+      r->leaf_memory.emplace_back(id, leaves_.leaf(Value{&g_, id, 0}).raw_data());
+  for (const Value& v : pr.plan.fetches)
+    r->copy_out.push_back(pr.plan.step_of[static_cast<size_t>(v.node)] >= 0 ||
+                          g_.node(v.node).kind == NodeKind::input);
+  // Allocations made while recording belong to the recording (a private pool).
+  r->allocator = &backend_for(device_).allocator(device_.index);
+  r->pool = r->allocator->begin_capture();
+  try {
+    enqueue_step(pr, pr.input_buffers, options, r->outputs, &r->work);
+  } catch (...) {
+    r->allocator->end_capture();
+    throw;  // ~Recording returns the pool: nothing recorded ever ran
+  }
+  r->allocator->end_capture();
+  ++captures_;
+  return r;
+}
+
+void PlannedExecutor::run_replayed(Prepared& pr, const std::map<int, Tensor>& feeds, const RunOptions& options,
+                                   std::vector<Tensor>& outputs) {
+  const Stream& main = streams_[0];
+  // The feeds go into the plan's fixed input buffers, in stream order before the step.
+  for (int id : pr.plan.leaves) {
+    const Node& n = g_.node(id);
+    if (n.kind != NodeKind::input) continue;
+    auto it = feeds.find(id);
+    CUTRAIN_CHECK(it != feeds.end(), "input '", n.name, "' ", n.outputs[0].str(), " was not fed");
+    const Tensor& t = it->second;
+    CUTRAIN_CHECK(t.shape() == n.outputs[0].shape && t.dtype() == n.outputs[0].dtype, "input '",
+                  n.name, "' expects ", n.outputs[0].str(), ", fed ", dtype_name(t.dtype()),
+                  t.shape().str());
+    Tensor& buf = pr.input_buffers[id];
+    if (!buf.defined()) buf = Tensor::empty(t.shape(), t.dtype(), device_, main);
+    buf.copy_from(t, main);
+  }
+  std::unique_ptr<Recording>& r = pr.recordings[options.training ? 1 : 0];
+  if (r && !recording_valid(*r)) {
+    synchronize_all();
+    r.reset();
+  }
+  if (!r) r = record(pr, options);
+  r->work.replay();
+  outputs.clear();
+  for (size_t k = 0; k < r->outputs.size(); ++k)
+    outputs.push_back(r->copy_out[k] ? r->outputs[k].clone(main) : r->outputs[k]);
+}
+
 void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& feeds,
-                                   const RunOptions& options, std::vector<Tensor>& outputs) {
+                                   const RunOptions& options, std::vector<Tensor>& outputs,
+                                   CapturedWork* capture) {
   const Plan& p = pr.plan;
   const StreamAssignment& sa = p.streams;
   const Stream& main = streams_[0];
@@ -148,6 +282,7 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
   int enqueued = -1;
   try {
     // ---- the capturable region begins: stream work only -------------------
+    if (capture) begin_capture(main);
     pr.start.record(main);
     for (int s = 1; s < sa.num_streams; ++s) streams_[static_cast<size_t>(s)].wait(pr.start);
 
@@ -184,8 +319,9 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
         outs.push_back(cur[vi]);
       }
       const ops::OpContext ctx{n.attrs, device_, st, options.training, node_seed(g_.seed(), n.id),
-                               step_, n.op};
-      StepProfiler::Slot* timed = profiler_ ? &profiler_->slot(n.id, n.op, n.name) : nullptr;
+                               step_, n.op, scalars_};
+      // Never inside a recording: run() does not replay profiled steps.
+      StepProfiler::Slot* timed = profiler_ && !capture ? &profiler_->slot(n.id, n.op, n.name) : nullptr;
       if (timed) st.enqueue([timed] { timed->start = std::chrono::steady_clock::now(); });
       try {
         ops::run_kernel(n.op, ctx, ins, outs);
@@ -215,9 +351,15 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
       pr.ends[static_cast<size_t>(s)].record(streams_[static_cast<size_t>(s)]);
       main.wait(pr.ends[static_cast<size_t>(s)]);
     }
+    if (capture) *capture = end_capture(main);
     // ---- the capturable region ends ----------------------------------------
-    if (profiler_) profiler_->end_step();
+    if (profiler_ && !capture) profiler_->end_step();
   } catch (...) {
+    if (capture) {
+      // Nothing recorded ran, and no stream waits on anything real.
+      abort_capture(main);
+      throw;
+    }
     // Release every stream that may be blocked on an event that will now
     // never be recorded by the step, then let the error through.
     for (size_t si = static_cast<size_t>(enqueued + 1); si < p.steps.size(); ++si)

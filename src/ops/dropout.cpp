@@ -3,6 +3,7 @@
 
 #include "cutrain/cpu/dropout.h"
 #include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/step_scalars.h"
 
 namespace cutrain::ops {
 
@@ -31,7 +32,7 @@ void register_dropout_ops(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = cpu::on_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::dropout(ctx.op_name, in[0], checked_rate(ctx.op_name, ctx.attrs), ctx.training, ctx.seed,
-                     ctx.step, out[0], out[1]);
+                     random_step(ctx), out[0], out[1]);
       });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     // The mask output carries no gradient; dys[1] is ignored.

@@ -5,6 +5,7 @@
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/kernel.h"
 #include "cutrain/cpu/optimizers.h"
+#include "cutrain/ops/step_scalars.h"
 
 namespace cutrain::ops {
 
@@ -49,7 +50,7 @@ void add_sgd(OpRegistry& r) {
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::SgdParams p;
-    p.lr = c.attrs.f("lr", 0.01);
+    p.lr = step_scalar_or_attr(c, "lr", 0.01);
     p.momentum = c.attrs.f("momentum", 0.0);
     p.nesterov = c.attrs.b("nesterov", false);
     p.weight_decay = c.attrs.f("weight_decay", 0.0);
@@ -77,7 +78,7 @@ void add_rmsprop(OpRegistry& r) {
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::RmsPropParams p;
-    p.lr = c.attrs.f("lr", 0.001);
+    p.lr = step_scalar_or_attr(c, "lr", 0.001);
     p.decay = c.attrs.f("decay", 0.9);
     p.momentum = c.attrs.f("momentum", 0.0);
     p.epsilon = c.attrs.f("epsilon", 1e-10);
@@ -106,11 +107,12 @@ void add_adam(OpRegistry& r) {
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::AdamParams p;
-    p.lr = c.attrs.f("lr", 1e-3);
+    p.lr = step_scalar_or_attr(c, "lr", 1e-3);
     p.beta1 = c.attrs.f("beta1", 0.9);
     p.beta2 = c.attrs.f("beta2", 0.999);
     p.epsilon = c.attrs.f("epsilon", 1e-8);
-    p.step = c.attrs.i("step");
+    const int step_slot = step_scalar_slot(c, "step");
+    p.step = step_slot < 0 ? c.attrs.i("step") : static_cast<int64_t>(c.step_scalars.data<double>()[step_slot]);
     p.weight_decay = c.attrs.f("weight_decay", 0.0);
     p.decoupled = c.attrs.b("decoupled", false);
     cpu::adam_update(c.op_name, p, in[0], in[1], in[2], in[3]);
@@ -134,7 +136,7 @@ void add_ema(OpRegistry& r) {
     return token(in[0]);
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cpu::ema_update(c.op_name, c.attrs.f("decay"), in[0], in[1]);
+    cpu::ema_update(c.op_name, step_scalar_or_attr(c, "decay", c.attrs.f("decay")), in[0], in[1]);
     write_token(out[0]);
   });
   r.add(std::move(s));
@@ -187,17 +189,30 @@ void require_counts(const char* op, size_t params, size_t other, const char* wha
 
 }  // namespace
 
+namespace {
+void set_slot(Attrs& a, const char* name, int slot) {
+  if (slot >= 0) a.set(name, int64_t{slot});
+}
+}  // namespace
+
 Attrs sgd_attrs(const SgdOptions& o) {
-  return {{"lr", o.lr}, {"momentum", o.momentum}, {"nesterov", o.nesterov}, {"weight_decay", o.weight_decay}};
+  Attrs a{{"lr", o.lr}, {"momentum", o.momentum}, {"nesterov", o.nesterov}, {"weight_decay", o.weight_decay}};
+  set_slot(a, "lr_slot", o.lr_slot);
+  return a;
 }
 
 Attrs rmsprop_attrs(const RmsPropOptions& o) {
-  return {{"lr", o.lr}, {"decay", o.decay}, {"momentum", o.momentum}, {"epsilon", o.epsilon}};
+  Attrs a{{"lr", o.lr}, {"decay", o.decay}, {"momentum", o.momentum}, {"epsilon", o.epsilon}};
+  set_slot(a, "lr_slot", o.lr_slot);
+  return a;
 }
 
 Attrs adam_attrs(const AdamOptions& o) {
-  return {{"lr", o.lr},   {"beta1", o.beta1},       {"beta2", o.beta2},        {"epsilon", o.epsilon},
+  Attrs a{{"lr", o.lr},   {"beta1", o.beta1},       {"beta2", o.beta2},        {"epsilon", o.epsilon},
           {"step", o.step}, {"weight_decay", o.weight_decay}, {"decoupled", o.decoupled}};
+  set_slot(a, "lr_slot", o.lr_slot);
+  set_slot(a, "step_slot", o.step_slot);
+  return a;
 }
 
 std::vector<Value> sgd_update(const std::vector<Value>& params, const std::vector<Value>& grads,
@@ -238,11 +253,14 @@ std::vector<Value> adam_update(const std::vector<Value>& params, const std::vect
   return tokens;
 }
 
-std::vector<Value> ema_update(const std::vector<Value>& shadows, const std::vector<Value>& values, double decay) {
+std::vector<Value> ema_update(const std::vector<Value>& shadows, const std::vector<Value>& values, double decay,
+                              int decay_slot) {
   require_counts("ema_update", shadows.size(), values.size(), "values");
+  Attrs a{{"decay", decay}};
+  set_slot(a, "decay_slot", decay_slot);
   std::vector<Value> tokens;
   for (size_t i = 0; i < shadows.size(); ++i)
-    tokens.push_back(shadows[i].graph->apply1("ema_update", {shadows[i], values[i]}, {{"decay", decay}}));
+    tokens.push_back(shadows[i].graph->apply1("ema_update", {shadows[i], values[i]}, a));
   return tokens;
 }
 

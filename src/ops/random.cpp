@@ -3,6 +3,7 @@
 
 #include "cutrain/cpu/kernel.h"
 #include "cutrain/cpu/random.h"
+#include "cutrain/ops/step_scalars.h"
 
 namespace cutrain::ops {
 
@@ -31,7 +32,7 @@ void register_random_ops(OpRegistry& r) {
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream(
       [](const OpContext& ctx, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
-        cpu::random_normal(ctx.op_name, ctx.attrs.f("mean", 0.0), ctx.attrs.f("stddev", 1.0), ctx.seed, ctx.step,
+        cpu::random_normal(ctx.op_name, ctx.attrs.f("mean", 0.0), ctx.attrs.f("stddev", 1.0), ctx.seed, random_step(ctx),
                            out[0]);
       });
   r.add(std::move(s));

@@ -4,6 +4,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/core/stream.h"
+#include "cutrain/graph/planned_executor.h"
 #include "cutrain/ops/optimizers.h"
 
 namespace cutrain::train {
@@ -21,12 +22,13 @@ EmaGraph build_ema(graph::Graph& g, const std::vector<graph::Value>& params, dou
   EmaGraph out;
   for (const graph::Value& p : params)
     out.shadows.push_back(g.state(ema_shadow_name(g.node(p.node).name), g.tensor_of(p).clone()));
-  out.tokens = ops::ema_update(out.shadows, params, decay);
+  out.decay_slot = g.step_scalar("ema/decay");
+  out.tokens = ops::ema_update(out.shadows, params, decay, out.decay_slot);
   return out;
 }
 
-void set_ema_decay(graph::Graph& g, const EmaGraph& ema, double decay) {
-  for (const graph::Value& t : ema.tokens) g.mutable_node(t.node).attrs.set("decay", decay);
+void set_ema_decay(graph::PlannedExecutor& exec, const EmaGraph& ema, double decay) {
+  exec.set_step_scalar(ema.decay_slot, decay);
 }
 
 void EmaSwap::set_pairs(std::vector<std::pair<Tensor, Tensor>> pairs) {

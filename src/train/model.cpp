@@ -233,6 +233,7 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
 std::unique_ptr<graph::PlannedExecutor> Model::make_executor(graph::Graph& g) const {
   graph::PlannedExecutorOptions eo;
   eo.streams = !options_.device.is_cpu();  // CPU: BLAS and OpenMP already use every core
+  eo.graph_replay = options_.graph_replay;
   return std::make_unique<graph::PlannedExecutor>(g, options_.device, eo);
 }
 
@@ -388,9 +389,9 @@ Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const T
   StepGraph& s = graph_for(images.dim(0));
   if (!s.has_train) build_train_part(s);
   CUTRAIN_CHECK(!ema_swap_.swapped(), "train_on_batch: the averaged weights are swapped in (evaluation running)");
-  set_step_attrs(*s.g, s.opt, learning_rate(), step_ + 1);
+  set_step_scalars(*s.exec, s.opt, learning_rate(), step_ + 1);
   if (options_.ema_decay > 0)
-    set_ema_decay(*s.g, s.ema, ema_decay_at(options_.ema_decay, options_.ema_warmup, step_ + 1));
+    set_ema_decay(*s.exec, s.ema, ema_decay_at(options_.ema_decay, options_.ema_warmup, step_ + 1));
   s.exec->set_steps(static_cast<uint64_t>(step_));
   s.exec->set_profiler(profiler_);
   std::vector<Tensor> out =

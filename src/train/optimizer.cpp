@@ -1,6 +1,7 @@
 #include "cutrain/train/optimizer.h"
 
 #include "cutrain/core/error.h"
+#include "cutrain/graph/planned_executor.h"
 #include "cutrain/ops/optimizers.h"
 
 namespace cutrain::train {
@@ -84,18 +85,20 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
                 grads.size(), " gradients");
   OptimizerGraph out;
   const double lr = c.initial_lr();
+  out.lr_slot = g.step_scalar("optimizer/lr");
+  out.step_slot = g.step_scalar("optimizer/step");
   switch (c.kind) {
     case OptimizerKind::sgd: {
       std::vector<graph::Value> bufs;
       if (c.momentum != 0) bufs = make_slots(g, params, "momentum", 0.0, out);
-      out.tokens = ops::sgd_update(params, grads, bufs, {lr, c.momentum, c.nesterov, c.weight_decay});
+      out.tokens = ops::sgd_update(params, grads, bufs, {lr, c.momentum, c.nesterov, c.weight_decay, out.lr_slot});
       break;
     }
     case OptimizerKind::rmsprop: {
       auto ms = make_slots(g, params, "rms", c.rmsprop_ms_init_ones ? 1.0 : 0.0, out);
       auto mom = make_slots(g, params, "momentum", 0.0, out);
       out.tokens = ops::rmsprop_update(params, grads, ms, mom,
-                                       {lr, c.rho, c.momentum, c.epsilon < 0 ? 1e-10 : c.epsilon});
+                                       {lr, c.rho, c.momentum, c.epsilon < 0 ? 1e-10 : c.epsilon, out.lr_slot});
       break;
     }
     case OptimizerKind::adam:
@@ -109,6 +112,8 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
       o.epsilon = c.epsilon < 0 ? 1e-8 : c.epsilon;
       o.weight_decay = c.weight_decay;
       o.decoupled = c.kind == OptimizerKind::adamw;
+      o.lr_slot = out.lr_slot;
+      o.step_slot = out.step_slot;
       out.tokens = ops::adam_update(params, grads, m, v, o);
       break;
     }
@@ -122,6 +127,11 @@ void set_step_attrs(graph::Graph& g, const OptimizerGraph& opt, double lr, int64
     n.attrs.set("lr", lr);
     if (n.attrs.has("step")) n.attrs.set("step", step);
   }
+}
+
+void set_step_scalars(graph::PlannedExecutor& exec, const OptimizerGraph& opt, double lr, int64_t step) {
+  exec.set_step_scalar(opt.lr_slot, lr);
+  exec.set_step_scalar(opt.step_slot, static_cast<double>(step));
 }
 
 }  // namespace cutrain::train

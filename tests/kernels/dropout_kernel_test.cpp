@@ -25,11 +25,18 @@ void check_dropout(cutrain::testing::KernelBackend& be, int64_t n, double rate, 
   const auto dref = cutrain::ops::call("dropout_grad", {host_tensor(Shape{n}, dy), ref[1]}, attrs, training);
   DeviceBuffer<T> dx(be, x), ddy(be, dy), y(be, x.size()), grad(be, x.size());
   DeviceBuffer<uint8_t> mask(be, x.size());
-  CUTRAIN_KERNEL_CALL(be, dropout_forward, dx.get(), y.get(), mask.get(), n, rate, training, seed, step, be.stream());
+  CUTRAIN_KERNEL_CALL(be, dropout_forward, dx.get(), y.get(), mask.get(), n, rate, training, seed, step, nullptr,
+                      be.stream());
   CUTRAIN_KERNEL_CALL(be, dropout_backward, ddy.get(), mask.get(), grad.get(), n, rate, training, be.stream());
   EXPECT_EQ(mask.download(), host_values<uint8_t>(ref[1]));
   EXPECT_TRUE(all_close(y.download(), host_values<T>(ref[0]), 0.0, 0.0));
   EXPECT_TRUE(all_close(grad.download(), host_values<T>(dref[0]), 0.0, 0.0));
+  // The step read from device memory (a per-step scalar), the argument wrong on purpose.
+  DeviceBuffer<double> step_slot(be, std::vector<double>{static_cast<double>(step)});
+  DeviceBuffer<uint8_t> mask2(be, x.size());
+  CUTRAIN_KERNEL_CALL(be, dropout_forward, dx.get(), y.get(), mask2.get(), n, rate, training, seed, step + 1,
+                      step_slot.get(), be.stream());
+  EXPECT_EQ(mask2.download(), host_values<uint8_t>(ref[1]));
 }
 
 CUTRAIN_KERNEL_TEST(DropoutKernels) {

@@ -23,9 +23,15 @@ void check_random_normal(cutrain::testing::KernelBackend& be, int64_t n, double 
                                   {"stddev", stddev}};
   const auto ref = cutrain::ops::call("random_normal", {}, attrs, true, seed, step);
   DeviceBuffer<T> out(be, static_cast<std::size_t>(n));
-  CUTRAIN_KERNEL_CALL(be, random_normal, out.get(), n, mean, stddev, seed, step, be.stream());
+  CUTRAIN_KERNEL_CALL(be, random_normal, out.get(), n, mean, stddev, seed, step, nullptr, be.stream());
   const double rtol = exact ? 0.0 : (sizeof(T) == 4 ? 1e-6 : 1e-13);
   EXPECT_TRUE(all_close(out.download(), host_values<T>(ref[0]), exact ? 0.0 : 1e-12, rtol));
+  // The step read from device memory (a per-step scalar) instead of the
+  // argument, which is then wrong on purpose.
+  DeviceBuffer<double> step_slot(be, std::vector<double>{static_cast<double>(step)});
+  DeviceBuffer<T> out2(be, static_cast<std::size_t>(n));
+  CUTRAIN_KERNEL_CALL(be, random_normal, out2.get(), n, mean, stddev, seed, step + 1, step_slot.get(), be.stream());
+  EXPECT_TRUE(all_close(out2.download(), host_values<T>(ref[0]), exact ? 0.0 : 1e-12, rtol));
 }
 
 CUTRAIN_KERNEL_TEST(RandomNormalKernels) {

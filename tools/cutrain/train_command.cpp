@@ -40,6 +40,7 @@ struct TrainArgs {
   double weight_decay = 4e-5;
   double clip_norm = 0;
   bool no_fusion = false;
+  bool no_graph_replay = false;
   double ema_decay = 0;
   double validation_split = 0;
   std::string class_weight;
@@ -212,6 +213,7 @@ int run_train(const TrainArgs& args_in) {
   co.weight_decay = a.weight_decay;
   co.clip_global_norm = a.clip_norm;
   co.fusion = !a.no_fusion;
+  co.graph_replay = !a.no_graph_replay;
   co.ema_decay = a.ema_decay;
   co.device = device;
   co.seed = a.seed;
@@ -329,6 +331,8 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--clip-norm", args->clip_norm, "clip gradients by global norm (0: off)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   c->add_flag("--no-fusion", args->no_fusion, "do not fuse batch norm + ReLU + concat in Inception blocks");
+  c->add_flag("--no-graph-replay", args->no_graph_replay,
+              "enqueue every kernel of every step instead of replaying the recorded step (CUDA graphs)");
   c->add_option("--ema-decay", args->ema_decay,
                 "evaluate with a moving average of the weights of this decay, e.g. 0.9999, with TF's warm-up "
                 "min(decay, (1 + step) / (10 + step)); checkpoints also store the averages (0: off)")

@@ -14,6 +14,19 @@
 //   throw OutOfMemoryError stating requested, allocated, reserved, free and
 //   fragmentation.
 //
+// - Capture pools (stream capture, stream_capture.h): between begin_capture
+//   and end_capture, allocations made by the calling thread come from a
+//   private pool whose segments stay owned by the captured work until
+//   release_pool: its free blocks are reused only within that capture and
+//   only on the same stream (stream order is what the captured graph keeps);
+//   a pool block freed during the capture after use on other streams is never
+//   reused before release_pool. The capturing thread never queries or
+//   records events for the allocator and never frees memory to the raw
+//   allocator (both illegal during a CUDA capture): blocks from the shared
+//   pools freed during the capture get their stream events when it ends, and
+//   an out-of-memory during capture throws instead of emptying the cache.
+//   Other threads allocate from the shared pools as usual meanwhile.
+//
 // Thread-safe. One instance per device (and one for pinned host memory).
 #pragma once
 
@@ -90,6 +103,14 @@ class CachingAllocator {
   // Returns every free, unsplit cached segment to the raw allocator (after
   // waiting for pending events of freed blocks).
   void empty_cache();
+
+  // Capture pools (see above). begin_capture routes the calling thread's
+  // allocations to a new private pool and returns its id; end_capture ends
+  // that routing; release_pool(id), once the captured work that used the
+  // pool is destroyed and finished, returns its memory to the shared pools.
+  int begin_capture();
+  void end_capture();
+  void release_pool(int pool);
 
   AllocatorStats stats() const;
   void reset_peak_stats();

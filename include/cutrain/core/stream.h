@@ -18,8 +18,11 @@
 namespace cutrain {
 
 class EventImpl;
+class CapturedWorkImpl;
 
-class StreamImpl {
+// Shared ownership from `this` lets recorded stream work (stream_capture.h)
+// keep the streams and events it replays alive.
+class StreamImpl : public std::enable_shared_from_this<StreamImpl> {
  public:
   virtual ~StreamImpl() = default;
   virtual Device device() const = 0;
@@ -33,6 +36,12 @@ class StreamImpl {
   virtual void enqueue(std::function<void()> fn) = 0;
   // cudaStream_t for CUDA streams, nullptr for CPU streams.
   virtual void* native_handle() const { return nullptr; }
+  // Stream capture (stream_capture.h); the default says the stream has none.
+  virtual void begin_capture();
+  virtual std::shared_ptr<CapturedWorkImpl> end_capture();
+  // Ends a capture after an error, dropping what was recorded.
+  virtual void abort_capture();
+  virtual bool capturing() const { return false; }
   // Process-unique id, stable for the stream's lifetime (allocator pools key on it).
   uint64_t id() const { return id_; }
 
@@ -43,7 +52,7 @@ class StreamImpl {
   uint64_t id_;
 };
 
-class EventImpl {
+class EventImpl : public std::enable_shared_from_this<EventImpl> {
  public:
   virtual ~EventImpl() = default;
   virtual void record(StreamImpl& s) = 0;

@@ -20,8 +20,8 @@ inline ops::KernelFn on_stream(SyncKernel f) {
              const std::vector<Tensor>& outputs) {
     ctx.stream.enqueue([f, attrs = ctx.attrs, device = ctx.device, stream = ctx.stream,
                         training = ctx.training, seed = ctx.seed, step = ctx.step,
-                        name = ctx.op_name, inputs, outputs] {
-      const ops::OpContext c{attrs, device, stream, training, seed, step, name};
+                        name = ctx.op_name, scalars = ctx.step_scalars, inputs, outputs] {
+      const ops::OpContext c{attrs, device, stream, training, seed, step, name, scalars};
       f(c, inputs, outputs);
     });
   };

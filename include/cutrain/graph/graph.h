@@ -72,7 +72,14 @@ class Graph {
   }
 
   const Node& node(int id) const { return nodes_.at(static_cast<size_t>(id)); }
-  Node& mutable_node(int id) { return nodes_.at(static_cast<size_t>(id)); }
+  // Counts as a change of the graph (version()): executors that recorded a
+  // step (graph replay) record it again.
+  Node& mutable_node(int id) {
+    ++version_;
+    return nodes_.at(static_cast<size_t>(id));
+  }
+  // Bumped by every mutable_node call.
+  uint64_t version() const { return version_; }
   int size() const { return static_cast<int>(nodes_.size()); }
   const std::vector<Node>& nodes() const { return nodes_; }
   std::vector<Value> parameters() const;  // in creation order
@@ -87,6 +94,16 @@ class Graph {
   std::string scoped(const std::string& name) const;
   uint64_t seed() const { return seed_; }
 
+  // Per-step scalars (ops/step_scalars.h): values that change every step
+  // (learning rate, Adam's step, the EMA decay) live in one f64 tensor the
+  // executor writes before each step, so kernels read them at run time
+  // instead of from attrs baked in when the step was enqueued or captured.
+  // Slot 0 is the executor's step counter; step_scalar(name) returns the slot
+  // of `name`, adding it on first use.
+  int step_scalar(const std::string& name);
+  // Slot names; index 0 is "step".
+  const std::vector<std::string>& step_scalars() const { return step_scalars_; }
+
  private:
   Value add_leaf(NodeKind kind, const std::string& op, const std::string& name, Tensor t,
                  const TensorSpec& spec);
@@ -96,6 +113,8 @@ class Graph {
   std::vector<std::string> scopes_;
   std::map<std::string, int> names_;
   uint64_t seed_;
+  std::vector<std::string> step_scalars_{"step"};
+  uint64_t version_ = 0;
 };
 
 // RAII name scope: { NameScope s(g, "Mixed_5b"); ... }

@@ -47,6 +47,10 @@ struct OpContext {
   uint64_t seed = 0;     // per-node seed (dropout, random ops): graph seed mixed with node id
   uint64_t step = 0;     // executor run counter: random ops draw fresh numbers each step
   const std::string& op_name;
+  // The executor's per-step scalars (step_scalars.h): f64 [n] on `device`,
+  // slot 0 the step counter. Undefined outside an executor that provides
+  // them; kernels then use `step` and the attrs.
+  Tensor step_scalars = {};
 };
 
 using InferFn = std::function<std::vector<TensorSpec>(const Attrs& attrs,

@@ -29,6 +29,10 @@
 //   formed in double (in float, 1 - float(0.9999) is off by 1.7e-4 relative).
 //   Only the shadow is mutated. A step puts it after the parameter's update
 //   in graph order, so it averages the updated value.
+// Per-step values: lr and step of the updates and the EMA decay may also come
+//   from the executor's per-step scalars (step_scalars.h) through the int
+//   attrs lr_slot, step_slot, decay_slot (the *_slot fields below; -1: none);
+//   the plain attrs then only serve where no per-step scalars exist.
 // global_norm(g_1, ..., g_k) -> [] = sqrt(sum_k sum(g_k^2)).
 // clip_by_global_norm(g_1, ..., g_k, norm []) attr clip_norm -> k outputs
 //   g_i * clip_norm / max(norm, clip_norm) (TF's clip_by_global_norm: unchanged
@@ -48,6 +52,7 @@ struct SgdOptions {
   double momentum = 0.0;
   bool nesterov = false;
   double weight_decay = 0.0;
+  int lr_slot = -1;
 };
 
 struct RmsPropOptions {
@@ -55,6 +60,7 @@ struct RmsPropOptions {
   double decay = 0.9;
   double momentum = 0.0;
   double epsilon = 1e-10;
+  int lr_slot = -1;
 };
 
 struct AdamOptions {
@@ -65,6 +71,7 @@ struct AdamOptions {
   int64_t step = 1;  // 1-based, for the bias corrections
   double weight_decay = 0.0;
   bool decoupled = false;  // AdamW
+  int lr_slot = -1, step_slot = -1;
 };
 
 Attrs sgd_attrs(const SgdOptions& o);
@@ -82,7 +89,8 @@ std::vector<Value> adam_update(const std::vector<Value>& params, const std::vect
                                const AdamOptions& options);
 
 // One ema_update per (shadow, value) pair; returns the tokens.
-std::vector<Value> ema_update(const std::vector<Value>& shadows, const std::vector<Value>& values, double decay);
+std::vector<Value> ema_update(const std::vector<Value>& shadows, const std::vector<Value>& values, double decay,
+                              int decay_slot = -1);
 
 Value global_norm(const std::vector<Value>& grads);
 // Clips by `norm` when given, else by the global norm of `grads`.

@@ -32,6 +32,10 @@
 
 #include "cutrain/graph/graph.h"
 
+namespace cutrain::graph {
+class PlannedExecutor;
+}
+
 namespace cutrain::train {
 
 // "ema/<parameter graph name>".
@@ -43,14 +47,15 @@ double ema_decay_at(double decay, bool warmup, int64_t num_updates);
 struct EmaGraph {
   std::vector<graph::Value> shadows;  // state leaves, one per parameter
   std::vector<graph::Value> tokens;   // fetch these to run the averages
+  int decay_slot = -1;                // per-step scalar "ema/decay" (ops/step_scalars.h)
 };
 
 // Appends the shadows (copies of the parameters' current tensors) and their
 // ema_update ops. Call after the optimizer's updates are in the graph.
 EmaGraph build_ema(graph::Graph& g, const std::vector<graph::Value>& params, double decay);
 
-// Writes the decay of this step into the ema_update nodes.
-void set_ema_decay(graph::Graph& g, const EmaGraph& ema, double decay);
+// Sets the decay of the next step (a per-step scalar: replayed steps read it).
+void set_ema_decay(graph::PlannedExecutor& exec, const EmaGraph& ema, double decay);
 
 // Swaps averaged weights into parameter tensors for the length of a scope.
 class EmaSwap {

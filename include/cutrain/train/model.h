@@ -135,6 +135,9 @@ struct CompileOptions {
   // min(decay, (1 + t) / (10 + t)).
   double ema_decay = 0.0;
   bool ema_warmup = true;
+  // Record each step's stream work once and replay it (CUDA graphs; the CPU
+  // emulates them): graph/planned_executor.h. Results are bitwise the same.
+  bool graph_replay = true;
   Device device = Device::cpu();
   DType dtype = DType::f32;
   uint64_t seed = 0;  // graph seed (dropout) and default initialisation seed

@@ -1,11 +1,12 @@
 // Optimizers as graph builders: the slots (graph state) and one update op per
 // parameter, plus the per-step attribute refresh.
 //
-// The learning rate is an op attribute, so it is not fed per step: before
-// each step the Model writes the scheduled rate (and Adam's 1-based step
-// count) into the update nodes' attrs through Graph::mutable_node
-// (set_step_attrs). The executors read attrs at every run, so nothing is
-// re-planned; the update ops keep their fixed schema.
+// The learning rate and Adam's 1-based step count change every step, so the
+// update ops read them from the executor's per-step scalars (slots
+// "optimizer/lr" and "optimizer/step", ops/step_scalars.h): before each step
+// the Model sets them with set_step_scalars, and a recorded (replayed) step
+// sees the new values. The ops' lr/step attrs hold the initial values, used
+// only by executors without per-step scalars (set_step_attrs refreshes them).
 //
 // Slots are state leaves named "<parameter>/<slot>": "momentum" (SGD with
 // momentum), "rms" and "momentum" (RMSProp), "m" and "v" (Adam/AdamW).
@@ -18,6 +19,10 @@
 #include <vector>
 
 #include "cutrain/graph/graph.h"
+
+namespace cutrain::graph {
+class PlannedExecutor;
+}
 #include "cutrain/train/schedules.h"
 
 namespace cutrain::train {
@@ -51,6 +56,7 @@ std::string optimizer_name(OptimizerKind kind);
 struct OptimizerGraph {
   std::vector<graph::Value> tokens;  // fetch these to run the updates
   std::vector<graph::Value> slots;   // state leaves, in creation order
+  int lr_slot = -1, step_slot = -1;  // per-step scalar slots (Graph::step_scalar)
 };
 
 // Creates the slots and the update ops of `params` given `grads`.
@@ -58,8 +64,11 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& config,
                                const std::vector<graph::Value>& params,
                                const std::vector<graph::Value>& grads);
 
-// Writes the learning rate (and, for Adam, the 1-based step) into the update
-// nodes before a step.
+// Sets the learning rate and the 1-based step of the next step's updates.
+void set_step_scalars(graph::PlannedExecutor& exec, const OptimizerGraph& opt, double lr, int64_t step);
+
+// Writes them into the update nodes' attrs instead (executors without
+// per-step scalars, e.g. the reference Executor).
 void set_step_attrs(graph::Graph& g, const OptimizerGraph& opt, double lr, int64_t step);
 
 }  // namespace cutrain::train
