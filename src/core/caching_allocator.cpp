@@ -20,7 +20,7 @@
 
 namespace cutrain {
 
-namespace {
+namespace allocator_detail {  // named: Impl (declared in the header) has members of these types
 
 struct Block {
   uint64_t stream_id = 0;
@@ -51,7 +51,8 @@ void add_stat(AllocatorStats::Stat& s, std::int64_t delta) {
   s.peak = std::max(s.peak, s.current);
 }
 
-}  // namespace
+}  // namespace allocator_detail
+using namespace allocator_detail;
 
 std::size_t round_allocation_size(std::size_t bytes) {
   if (bytes < kMinBlockSize) return kMinBlockSize;

@@ -67,7 +67,6 @@ void add_unary_grad(OpRegistry& r, const std::string& name, cpu::UnaryGrad kind)
 }
 
 Value out_of(Graph& g, const Node& n, int i = 0) { return Value{&g, n.id, i}; }
-Value in_of(const Node& n, int i) { return n.inputs[static_cast<size_t>(i)]; }
 
 void add_binary(OpRegistry& r, const std::string& name, cpu::Binary kind,
                 std::function<std::vector<Value>(Graph&, const Node&, Value)> grad) {
@@ -115,7 +114,7 @@ void register_elementwise_ops(OpRegistry& r) {
     return g.apply1("relu_grad", {dy, out_of(g, n)});
   });
   add_unary(r, "leaky_relu", Unary::leaky_relu, [](Graph& g, const Node& n, Value dy) {
-    return g.apply1("leaky_relu_grad", {dy, in_of(n, 0)}, {{"alpha", n.attrs.f("alpha")}});
+    return g.apply1("leaky_relu_grad", {dy, n.input(0)}, {{"alpha", n.attrs.f("alpha")}});
   });
   add_unary(r, "sigmoid", Unary::sigmoid, [](Graph& g, const Node& n, Value dy) {
     return g.apply1("sigmoid_grad", {dy, out_of(g, n)});
@@ -124,10 +123,10 @@ void register_elementwise_ops(OpRegistry& r) {
     return g.apply1("tanh_grad", {dy, out_of(g, n)});
   });
   add_unary(r, "square", Unary::square, [](Graph&, const Node& n, Value dy) {
-    return mul(dy, scale(in_of(n, 0), 2.0));
+    return mul(dy, scale(n.input(0), 2.0));
   });
   add_unary(r, "exp", Unary::exp, [](Graph& g, const Node& n, Value dy) { return mul(dy, out_of(g, n)); });
-  add_unary(r, "log", Unary::log, [](Graph&, const Node& n, Value dy) { return div(dy, in_of(n, 0)); });
+  add_unary(r, "log", Unary::log, [](Graph&, const Node& n, Value dy) { return div(dy, n.input(0)); });
   add_unary(r, "sqrt", Unary::sqrt, [](Graph& g, const Node& n, Value dy) {
     return div(scale(dy, 0.5), out_of(g, n));
   });
@@ -143,18 +142,18 @@ void register_elementwise_ops(OpRegistry& r) {
 
   using cpu::Binary;
   add_binary(r, "add", Binary::add, [](Graph&, const Node& n, Value dy) {
-    return std::vector<Value>{sum_to(dy, in_of(n, 0).shape()), sum_to(dy, in_of(n, 1).shape())};
+    return std::vector<Value>{sum_to(dy, n.input(0).shape()), sum_to(dy, n.input(1).shape())};
   });
   add_binary(r, "sub", Binary::sub, [](Graph&, const Node& n, Value dy) {
-    return std::vector<Value>{sum_to(dy, in_of(n, 0).shape()), sum_to(neg(dy), in_of(n, 1).shape())};
+    return std::vector<Value>{sum_to(dy, n.input(0).shape()), sum_to(neg(dy), n.input(1).shape())};
   });
   add_binary(r, "mul", Binary::mul, [](Graph&, const Node& n, Value dy) {
-    return std::vector<Value>{sum_to(mul(dy, in_of(n, 1)), in_of(n, 0).shape()),
-                              sum_to(mul(dy, in_of(n, 0)), in_of(n, 1).shape())};
+    return std::vector<Value>{sum_to(mul(dy, n.input(1)), n.input(0).shape()),
+                              sum_to(mul(dy, n.input(0)), n.input(1).shape())};
   });
   add_binary(r, "div", Binary::div, [](Graph& g, const Node& n, Value dy) {
     // d(a/b)/da = 1/b; d(a/b)/db = -(a/b)/b
-    const Value a = in_of(n, 0), b = in_of(n, 1), y = out_of(g, n);
+    const Value a = n.input(0), b = n.input(1), y = out_of(g, n);
     return std::vector<Value>{sum_to(div(dy, b), a.shape()), sum_to(neg(div(mul(dy, y), b)), b.shape())};
   });
 
@@ -173,7 +172,7 @@ void register_elementwise_ops(OpRegistry& r) {
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     // Broadcasting dy back up: add it to zeros of the input's shape.
-    const Value x = in_of(n, 0);
+    const Value x = n.input(0);
     Value zeros = g.constant(Tensor::zeros(x.shape(), x.dtype()), "zeros");
     return std::vector<Value>{add(zeros, dys[0])};
   };

@@ -70,7 +70,6 @@ OpSchema schema(const std::string& name, int num_inputs, int num_outputs, const 
   return s;
 }
 
-Value in_of(const Node& n, int i) { return n.inputs[static_cast<size_t>(i)]; }
 
 void add_softmax_ce(OpRegistry& r) {
   OpSchema s = schema("softmax_cross_entropy", 2, 1,
@@ -81,7 +80,7 @@ void add_softmax_ce(OpRegistry& r) {
     cpu::softmax_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0), out[0]);
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    const Value dx = g.apply1("softmax_cross_entropy_grad", {dys[0], in_of(n, 0), in_of(n, 1)},
+    const Value dx = g.apply1("softmax_cross_entropy_grad", {dys[0], n.input(0), n.input(1)},
                               {{"label_smoothing", n.attrs.f("label_smoothing", 0.0)}});
     return std::vector<Value>{dx, Value{}};
   };
@@ -116,7 +115,7 @@ void add_bce(OpRegistry& r) {
                                       c.attrs.b("sum_features", false), out[0]);
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    const Value dx = g.apply1("sigmoid_binary_cross_entropy_grad", {dys[0], in_of(n, 0), in_of(n, 1)}, n.attrs);
+    const Value dx = g.apply1("sigmoid_binary_cross_entropy_grad", {dys[0], n.input(0), n.input(1)}, n.attrs);
     return std::vector<Value>{dx, Value{}};
   };
   r.add(std::move(s));
@@ -147,7 +146,7 @@ void add_mse(OpRegistry& r) {
     cpu::mean_squared_error(c.op_name, in[0], in[1], out[0]);
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    const Value dp = g.apply1("mean_squared_error_grad", {dys[0], in_of(n, 0), in_of(n, 1)});
+    const Value dp = g.apply1("mean_squared_error_grad", {dys[0], n.input(0), n.input(1)});
     return std::vector<Value>{dp, g.apply1("neg", {dp})};
   };
   r.add(std::move(s));
@@ -174,7 +173,7 @@ void add_gaussian_kl(OpRegistry& r) {
     cpu::gaussian_kl(c.op_name, in[0], in[1], out[0]);
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    return g.apply("gaussian_kl_grad", {dys[0], in_of(n, 0), in_of(n, 1)});
+    return g.apply("gaussian_kl_grad", {dys[0], n.input(0), n.input(1)});
   };
   r.add(std::move(s));
 
@@ -212,8 +211,8 @@ void add_reduce(OpRegistry& r) {
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> args{dys[0]};
-    if (n.inputs.size() > 1) args.push_back(in_of(n, 1));
-    Attrs a{{"mode", n.attrs.s("mode", "sum_over_batch_size")}, {"n", in_of(n, 0).shape()[0]}};
+    if (n.inputs.size() > 1) args.push_back(n.input(1));
+    Attrs a{{"mode", n.attrs.s("mode", "sum_over_batch_size")}, {"n", n.input(0).shape()[0]}};
     std::vector<Value> grads{g.apply1("weighted_loss_reduce_grad", args, a)};
     if (n.inputs.size() > 1) grads.push_back(Value{});
     return grads;

@@ -14,7 +14,6 @@ using graph::Node;
 
 namespace {
 
-Value in_of(const Node& n, int i) { return n.inputs[static_cast<size_t>(i)]; }
 
 std::string ints_str(const std::vector<int64_t>& v) {
   std::string s = "[";
@@ -95,7 +94,7 @@ void add_view_op(OpRegistry& r, const std::string& name, std::function<Shape(con
         cpu::copy_elements(ctx.op_name, in[0], out[0]);
       });
   s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    return std::vector<Value>{reshape(dys[0], in_of(n, 0).shape())};
+    return std::vector<Value>{reshape(dys[0], n.input(0).shape())};
   };
   r.add(std::move(s));
 }
@@ -228,7 +227,7 @@ void register_shape_ops(OpRegistry& r) {
         cpu::transpose(ctx.op_name, in[0], transpose_perm(ctx.attrs, in[0].rank(), in[0].shape()), out[0]);
       });
   t.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    const Shape& s = in_of(n, 0).shape();
+    const Shape& s = n.input(0).shape();
     const std::vector<int64_t> perm = transpose_perm(n.attrs, s.rank(), s);
     std::vector<int64_t> inv(perm.size());
     for (size_t d = 0; d < perm.size(); ++d) inv[static_cast<size_t>(perm[d])] = static_cast<int64_t>(d);

@@ -14,7 +14,6 @@ using graph::Node;
 namespace {
 
 Value out_of(Graph& g, const Node& n) { return Value{&g, n.id, 0}; }
-Value in_of(const Node& n, int i) { return n.inputs[static_cast<size_t>(i)]; }
 // Sum over the last axis, kept as size 1 so it broadcasts against the rows.
 Value row_sum(Value v) { return sum(v, {-1}, true); }
 
@@ -53,7 +52,7 @@ void add_backward(OpRegistry& r, const std::string& name, bool log) {
       });
   s.grad = [name, log](Graph& g, const Node& n, const std::vector<Value>& dgs) {
     // dx is linear in dy with a symmetric (softmax) or transposed (log) Jacobian.
-    const Value gg = dgs[0], dy = in_of(n, 0), y = in_of(n, 1);
+    const Value gg = dgs[0], dy = n.input(0), y = n.input(1);
     if (!log) {
       // dx = y*dy - y*S, S = sum(dy*y):  d/d dy = softmax_grad(gg, y);
       // d/dy = gg*(dy - S) - dy*sum(gg*y).

@@ -51,6 +51,8 @@ struct Node {
   std::vector<Value> inputs;
   std::vector<TensorSpec> outputs;
   Tensor tensor;  // the value of a parameter, state or constant leaf
+
+  const Value& input(int i) const { return inputs.at(static_cast<size_t>(i)); }
 };
 
 class Graph {
