@@ -54,6 +54,9 @@ endif()
 function(cutrain_add_cuda_backend target)
   file(GLOB _cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cuda/*.cpp ${PROJECT_SOURCE_DIR}/src/cuda/*.cu)
   target_sources(${target} PRIVATE ${_cuda_srcs} ${CUTRAIN_KERNEL_SOURCES})
+  # The glue files each keep file-local helpers of the same names (handle_for,
+  # check wrappers): compiled one by one, outside the library's unity batches.
+  set_source_files_properties(${_cuda_srcs} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
   target_include_directories(${target} PRIVATE ${CUDNN_INCLUDE_DIR} ${PROJECT_SOURCE_DIR}/kernels)
   target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas CUDA::cublasLt ${CUDNN_LIBRARY})
   target_compile_definitions(${target} PUBLIC CUTRAIN_WITH_CUDA=1)
