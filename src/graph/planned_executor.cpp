@@ -62,6 +62,20 @@ PlannedExecutor::~PlannedExecutor() {
   }
 }
 
+namespace {
+
+// The tensor fed for input node `n`, checked against its spec.
+const Tensor& fed_value(const std::map<int, Tensor>& feeds, const Node& n) {
+  auto it = feeds.find(n.id);
+  CUTRAIN_CHECK(it != feeds.end(), "input '", n.name, "' ", n.outputs[0].str(), " was not fed");
+  const Tensor& t = it->second;
+  CUTRAIN_CHECK(t.shape() == n.outputs[0].shape && t.dtype() == n.outputs[0].dtype, "input '", n.name,
+                "' expects ", n.outputs[0].str(), ", fed ", dtype_name(t.dtype()), t.shape().str());
+  return t;
+}
+
+}  // namespace
+
 void PlannedExecutor::synchronize_all() {
   for (const Stream& s : streams_) s.synchronize();
 }
@@ -223,12 +237,7 @@ void PlannedExecutor::run_replayed(Prepared& pr, const std::map<int, Tensor>& fe
   for (int id : pr.plan.leaves) {
     const Node& n = g_.node(id);
     if (n.kind != NodeKind::input) continue;
-    auto it = feeds.find(id);
-    CUTRAIN_CHECK(it != feeds.end(), "input '", n.name, "' ", n.outputs[0].str(), " was not fed");
-    const Tensor& t = it->second;
-    CUTRAIN_CHECK(t.shape() == n.outputs[0].shape && t.dtype() == n.outputs[0].dtype, "input '",
-                  n.name, "' expects ", n.outputs[0].str(), ", fed ", dtype_name(t.dtype()),
-                  t.shape().str());
+    const Tensor& t = fed_value(feeds, n);
     Tensor& buf = pr.input_buffers[id];
     if (!buf.defined()) buf = Tensor::empty(t.shape(), t.dtype(), device_, main);
     buf.copy_from(t, main);
@@ -260,12 +269,7 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
       leaf_values[id] = leaves_.leaf(Value{&g_, id, 0});
       continue;
     }
-    auto it = feeds.find(id);
-    CUTRAIN_CHECK(it != feeds.end(), "input '", n.name, "' ", n.outputs[0].str(), " was not fed");
-    const Tensor& t = it->second;
-    CUTRAIN_CHECK(t.shape() == n.outputs[0].shape && t.dtype() == n.outputs[0].dtype, "input '",
-                  n.name, "' expects ", n.outputs[0].str(), ", fed ", dtype_name(t.dtype()),
-                  t.shape().str());
+    const Tensor& t = fed_value(feeds, n);
     if (t.device() == device_) {
       leaf_values[id] = t;
     } else {

@@ -7,13 +7,7 @@
 
 #include <cmath>
 
-#include "cutrain/ops/batch_norm.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/dropout.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/pool.h"
-#include "cutrain/train/model.h"
+#include "common/replay_test_net.h"
 #include "gpu_test_util.h"
 
 using namespace cutrain;
@@ -22,27 +16,9 @@ using graph::Value;
 
 namespace {
 
-Tensor random_tensor(const Shape& s, DType dt, double stddev, uint64_t seed) {
-  Tensor t = Tensor::empty(s, dt);
-  t.normal(0.0, stddev, seed);
-  return t;
-}
+using testing_util::random_tensor;
 
-train::Network small_cnn(Graph& g, const train::NetworkSpec& s) {
-  train::Network net;
-  net.input = g.input("images", {Shape{s.batch_size, s.height, s.width, s.channels}, s.dtype});
-  const Value w = g.parameter("conv/weights", random_tensor({8, 3, 3, s.channels}, s.dtype, 0.3, 7));
-  const Value beta = g.parameter("bn/beta", Tensor::zeros({8}, s.dtype));
-  const Value mean = g.state("bn/moving_mean", Tensor::zeros({8}, s.dtype));
-  const Value var = g.state("bn/moving_variance", Tensor::full({8}, s.dtype, 1.0));
-  const Value wd = g.parameter("logits/weights", random_tensor({s.num_classes, 8}, s.dtype, 0.5, 8));
-  Value h = ops::relu(ops::batch_norm(ops::conv2d(net.input, w), beta, Value{}, mean, var));
-  h = ops::dropout(h, 0.25);
-  net.outputs = {ops::dense(ops::global_avg_pool(h), wd)};
-  net.trainable = {w, beta, wd};
-  net.states = {mean, var};
-  return net;
-}
+train::Network small_cnn(Graph& g, const train::NetworkSpec& s) { return testing_util::bn_dropout_cnn(g, s, 8); }
 
 struct Trained {
   std::vector<double> losses;

@@ -23,6 +23,7 @@
 #include "cutrain/train/model.h"
 #include "cutrain/train/optimizer.h"
 #include "cutrain/train/schedules.h"
+#include "common/replay_test_net.h"
 
 using namespace cutrain;
 using graph::Graph;
@@ -32,11 +33,7 @@ namespace {
 
 constexpr int64_t kClasses = 3;
 
-Tensor random_tensor(const Shape& s, DType dt, double stddev, uint64_t seed) {
-  Tensor t = Tensor::empty(s, dt);
-  t.normal(0.0, stddev, seed);
-  return t;
-}
+using testing_util::random_tensor;
 
 // The step graph: two conv branches (one with batch norm and dropout) added,
 // pooled, dense logits, mean cross entropy; Adam updates and EMA averages.
@@ -206,21 +203,7 @@ TEST(GraphReplay, ReturnedTensorsAreCopiesAndNewFetchesRecordAgain) {
 // Model: a new batch size is a new graph and executor; replay on and off
 // train bitwise alike through changes of batch size.
 TEST(GraphReplay, ModelWithChangingBatchSizesMatchesBitwise) {
-  auto builder = [](Graph& g, const train::NetworkSpec& s) {
-    train::Network net;
-    net.input = g.input("images", {Shape{s.batch_size, s.height, s.width, s.channels}, s.dtype});
-    const Value w = g.parameter("conv/weights", random_tensor({4, 3, 3, s.channels}, s.dtype, 0.3, 7));
-    const Value beta = g.parameter("bn/beta", Tensor::zeros({4}, s.dtype));
-    const Value mean = g.state("bn/moving_mean", Tensor::zeros({4}, s.dtype));
-    const Value var = g.state("bn/moving_variance", Tensor::full({4}, s.dtype, 1.0));
-    const Value wd = g.parameter("logits/weights", random_tensor({s.num_classes, 4}, s.dtype, 0.5, 8));
-    Value h = ops::relu(ops::batch_norm(ops::conv2d(net.input, w), beta, Value{}, mean, var));
-    h = ops::dropout(h, 0.25);
-    net.outputs = {ops::dense(ops::global_avg_pool(h), wd)};
-    net.trainable = {w, beta, wd};
-    net.states = {mean, var};
-    return net;
-  };
+  auto builder = [](Graph& g, const train::NetworkSpec& s) { return testing_util::bn_dropout_cnn(g, s, 4); };
   auto train_run = [&](bool replay) {
     train::NetworkSpec spec;
     spec.batch_size = 8;
