@@ -1,7 +1,6 @@
 #include "cutrain/cpu/conv2d.h"
 
 #include <cblas.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -40,16 +39,16 @@ bool is_pointwise(const Window2d& g) {
          g.out_h == g.in_h && g.out_w == g.in_w;
 }
 
-// Column buffer budget per chunk of images, per thread: about one L2 cache.
-// im2col writes a chunk's columns and the GEMM reads them right after; a
-// chunk that stays in L2 spares a round trip through memory (64 MiB chunks
-// made the stem convolutions of the main job ~30 % slower). With T threads a
-// chunk spans T budgets, so im2col and BLAS still split it over every thread.
-constexpr int64_t kColumnBytesPerThread = int64_t{1} << 20;
+// Column buffer budget per chunk of images: about one L2 cache. im2col
+// writes a chunk's columns and the GEMM reads them right after; a chunk that
+// stays in cache spares a round trip through memory (64 MiB chunks made the
+// stem convolutions of the main job ~30 % slower). The budget does not depend
+// on the thread count: the filter gradient sums chunk by chunk, so the
+// chunking fixes its rounding.
+constexpr int64_t kColumnBytes = int64_t{1} << 20;
 
 int64_t images_per_chunk(int64_t n, int64_t bytes_per_image) {
-  const int64_t budget = kColumnBytesPerThread * std::max(omp_get_max_threads(), 1);
-  return std::clamp<int64_t>(budget / std::max<int64_t>(bytes_per_image, 1), 1, n);
+  return std::clamp<int64_t>(kColumnBytes / std::max<int64_t>(bytes_per_image, 1), 1, n);
 }
 
 // The column buffer, kept per thread and grown on demand: allocating (and

@@ -2,7 +2,7 @@
 // weights), float and double: im2col + GEMM through OpenBLAS.
 //
 // The batch is processed in chunks of whole images whose column buffer stays
-// near 1 MiB per thread (cache-sized: the GEMM reads what im2col just wrote);
+// near 1 MiB (cache-sized: the GEMM reads what im2col just wrote);
 // im2col/col2im run with OpenMP over the images of a chunk and one GEMM
 // covers the whole chunk. The column buffer is kept per calling thread and reused.
 #pragma once
