@@ -9,6 +9,7 @@ packages=(
   libopenblas-dev liblapacke-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
   zlib1g-dev libpng-dev libjpeg62-turbo-dev
+  openmpi-bin libopenmpi-dev
   dataset-fashion-mnist
 )
 # Golden tests and side-by-side benchmarks compare with PyTorch (Debian's build).
