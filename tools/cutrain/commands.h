@@ -1,4 +1,4 @@
-// Subcommands beyond `devices`: each registers itself with the CLI::App and
+// Subcommands: each registers itself with the CLI::App and
 // runs when parsed. Adding one is adding a file and a line in commands.cpp.
 #pragma once
 

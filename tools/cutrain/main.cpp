@@ -4,7 +4,6 @@
 #include <exception>
 #include <iostream>
 
-#include "cutrain/core/device.h"
 #include "cutrain/core/error.h"
 #include "cutrain/core/version.h"
 #include "commands.h"
@@ -15,7 +14,6 @@ int main(int argc, char** argv) {
   bool show_version = false;
   app.add_flag("--version", show_version, "print the version and build facts, then exit");
 
-  auto* devices = app.add_subcommand("devices", "list devices and whether each can be used");
   cutrain::cli::Registry commands(app);
 
   try {
@@ -29,14 +27,6 @@ int main(int argc, char** argv) {
   try {
     if (show_version) {
       std::cout << "cutrain " << cutrain::version() << "\n" << cutrain::build_info();
-      return 0;
-    }
-    if (devices->parsed()) {
-      for (const auto& d : cutrain::devices()) {
-        std::cout << d.device.str() << "\t" << (d.available ? "available" : "unavailable") << "\t"
-                  << d.name << "\t" << d.description << "\n";
-      }
-      if (!cutrain::cuda_available()) std::cout << "no GPU present: cutrain runs on the CPU\n";
       return 0;
     }
     if (int rc = commands.run(); rc >= 0) return rc;
