@@ -6,6 +6,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/train/callbacks/progbar_logger.h"
+#include "cutrain/train/data_parallel.h"
 
 namespace cutrain::train {
 namespace {
@@ -126,6 +127,15 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
     val_weights = opt.sample_weight;  // indexed by sample number, so the tail applies
   }
   CUTRAIN_CHECK(n_train > 0, "fit: no training samples");
+  dist::Communicator* comm = opt.communicator.get();
+  const bool sharded = comm && comm->world_size() > 1;
+  const bool validating = !val_indices.empty();
+  if (sharded && validating) {
+    CUTRAIN_CHECK(static_cast<int64_t>(val_indices.size()) >= comm->world_size(), "fit: ",
+                  val_indices.size(), " validation samples for ", comm->world_size(),
+                  " ranks: every rank needs at least one");
+    val_indices = shard_indices(val_indices, comm->rank(), comm->world_size(), false);
+  }
 
   // Per-sample training weights: sample_weight x class_weight[label].
   std::vector<double> train_weights;
@@ -141,7 +151,9 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
     }
   }
 
-  const int64_t batches_per_pass = num_batches(n_train, opt.batch_size);
+  // Every rank's shard has the same length, so every rank runs the same steps.
+  const int64_t per_rank = sharded ? (n_train + comm->world_size() - 1) / comm->world_size() : n_train;
+  const int64_t batches_per_pass = num_batches(per_rank, opt.batch_size);
   const int64_t steps = opt.steps_per_epoch > 0 ? opt.steps_per_epoch : batches_per_pass;
   CallbackList callbacks = make_list(std::move(user), true, opt.verbose, opt.out, opt.clock);
   callbacks.set_context(&model);
@@ -158,32 +170,41 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
   for (int64_t epoch = opt.initial_epoch; epoch < opt.epochs; ++epoch) {
     if (pass.empty() || cursor >= batches_per_pass) {
       pass = opt.shuffle ? shuffled_indices(base, opt.seed, epoch) : base;
+      if (sharded) pass = shard_indices(pass, comm->rank(), comm->world_size(), true);
       cursor = 0;
     }
     Logs epoch_begin_logs;
     callbacks.on_epoch_begin(epoch, epoch_begin_logs);
     LogsAverager avg;
+    double seen = 0;  // samples behind this epoch's logs
     for (int64_t step = 0; step < steps; ++step) {
       if (cursor >= batches_per_pass) {
         warn("Your input ran out of data; interrupting training. Make sure that your dataset can "
              "generate at least steps_per_epoch * epochs batches.");
         break;
       }
-      const int64_t lo = cursor * opt.batch_size, hi = std::min(n_train, lo + opt.batch_size);
+      const int64_t lo = cursor * opt.batch_size, hi = std::min(per_rank, lo + opt.batch_size);
       ++cursor;
       std::span<const int64_t> idx(pass.data() + lo, static_cast<std::size_t>(hi - lo));
       Logs none;
       callbacks.on_train_batch_begin(step, none);
       const Logs batch_logs = model.train_batch(idx, weights_for(idx, train_weights));
       avg.add(batch_logs, static_cast<double>(hi - lo));
+      seen += static_cast<double>(hi - lo);
       Logs running = avg.average();
       callbacks.on_train_batch_end(step, running);
       if (model.stop_training()) break;
     }
     Logs epoch_logs = avg.average();
-    if (!val_indices.empty()) {
-      const Logs val = run_evaluation(model, val_source, val_indices, val_weights, opt.batch_size,
-                                      opt.validation_steps, callbacks);
+    if (sharded) epoch_logs = average_logs(*comm, epoch_logs, seen);
+    if (validating) {
+      Logs val = run_evaluation(model, val_source, val_indices, val_weights, opt.batch_size,
+                                opt.validation_steps, callbacks);
+      if (sharded) {
+        int64_t evaluated = static_cast<int64_t>(val_indices.size());
+        if (opt.validation_steps > 0) evaluated = std::min(evaluated, opt.validation_steps * opt.batch_size);
+        val = average_logs(*comm, val, static_cast<double>(evaluated));
+      }
       epoch_logs.update(val, "val_");
     }
     callbacks.on_epoch_end(epoch, epoch_logs);

@@ -240,6 +240,9 @@ std::unique_ptr<graph::PlannedExecutor> Model::make_executor(graph::Graph& g) co
 void Model::build_train_part(StepGraph& s) {
   graph::Graph& g = *s.g;
   std::vector<graph::Value> grads = graph::gradients(g, s.loss, s.net.trainable);
+  // Averaged over the ranks before clipping, as with DDP (clipping sees the global gradient).
+  if (options_.communicator)
+    grads = average_gradients(g, grads, options_.communicator, options_.bucket_bytes);
   if (options_.clip_global_norm > 0) grads = ops::clip_by_global_norm(grads, options_.clip_global_norm);
   s.opt = build_optimizer(g, options_.optimizer, s.net.trainable, grads);
   if (slot_names_.empty())
@@ -259,6 +262,13 @@ void Model::build_train_part(StepGraph& s) {
   for (const graph::Value& t : s.opt.tokens) s.train_fetches.push_back(t);
   for (const graph::Value& t : s.ema.tokens) s.train_fetches.push_back(t);
   s.has_train = true;
+  if (options_.communicator && !replicas_synced_) {
+    std::vector<Tensor> replicated;
+    for (const auto* names : {&param_names_, &state_names_})
+      for (const std::string& n : *names) replicated.push_back(leaves_.at(n));
+    broadcast_from_root(*options_.communicator, replicated);
+    replicas_synced_ = true;
+  }
   if (options_.fusion) {
     // After autodiff, which needs the unfused ReLUs; the rewritten nodes
     // invalidate plans made so far, so the executor starts afresh.
@@ -460,6 +470,7 @@ History Model::fit(const ImageData& train, FitOptions options, std::vector<std::
     CUTRAIN_CHECK(std::find(names.begin(), names.end(), name) != names.end(), "fit: class weights for '", name,
                   "', but the model has no output of that name");
   fit_class_weight_ = options.output_class_weight;
+  if (!options.communicator) options.communicator = options_.communicator;
   callbacks.insert(callbacks.begin(), std::make_shared<EpochTracker>(*this));
   struct ClearOnExit {
     OutputClassWeights& m;

@@ -52,6 +52,10 @@
 #include "cutrain/train/logs.h"
 #include "cutrain/train/progbar.h"
 
+namespace cutrain::dist {
+class Communicator;
+}
+
 namespace cutrain::train {
 
 // Which data set an index refers to: the main (training) data or the
@@ -94,6 +98,10 @@ struct FitOptions {
   std::ostream* out = &std::cout;  // progress bar output
   Clock clock;                     // default: steady clock
   WarningSink warn;                // default: stderr
+  // Data parallel (data_parallel.h): each rank trains on its shard of every
+  // epoch and validates on its part of the validation set; the epoch's logs
+  // are averaged over the ranks. Null or a world of one: all the data.
+  std::shared_ptr<dist::Communicator> communicator;
 };
 
 History fit(Trainable& model, const FitOptions& options,

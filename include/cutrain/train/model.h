@@ -78,6 +78,7 @@
 #include "cutrain/graph/graph.h"
 #include "cutrain/train/ema.h"
 #include "cutrain/train/fit_loop.h"
+#include "cutrain/train/gradient_sync.h"
 #include "cutrain/train/losses_api.h"
 #include "cutrain/train/optimizer.h"
 
@@ -141,6 +142,12 @@ struct CompileOptions {
   Device device = Device::cpu();
   DType dtype = DType::f32;
   uint64_t seed = 0;  // graph seed (dropout) and default initialisation seed
+  // Data parallel (gradient_sync.h): gradients averaged over the ranks of
+  // `communicator` in buckets of `bucket_bytes` before the update, and rank
+  // 0's parameters and states broadcast before the first step. Null or a
+  // world of one: a single process.
+  std::shared_ptr<dist::Communicator> communicator;
+  double bucket_bytes = kDefaultBucketBytes;
 };
 
 // A data set with the per-sample transforms for training (augmentation)
@@ -286,6 +293,7 @@ class Model : public Trainable {
   OutputClassWeights fit_class_weight_;  // per output, during fit
   graph::StepProfiler* profiler_ = nullptr;
   double lr_override_ = -1;  // >= 0 after set_learning_rate
+  bool replicas_synced_ = false;  // rank 0's leaves broadcast (data parallel)
 };
 
 // Sets the CPU threads used by OpenMP loops and OpenBLAS.
