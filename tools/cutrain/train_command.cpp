@@ -18,6 +18,7 @@
 #include "cutrain/train/image_data.h"
 #include "cutrain/train/scalar_writer.h"
 #include "cutrain/train/schedules.h"
+#include "distributed.h"
 #include "model_setup.h"
 #include "sngan.h"
 #include "vae.h"
@@ -59,6 +60,7 @@ struct TrainArgs {
   bool validate_on_test = false;
   std::string plot;
   bool lr_given = false;  // --lr was on the command line (models keep their own default otherwise)
+  bool distributed = false;
 };
 
 class EventFileWriter final : public train::ScalarWriter {
@@ -198,9 +200,14 @@ int run_train(const TrainArgs& args_in) {
     }
   }
 
+  const DistributedRun ranks(a.distributed, device);
+  device = ranks.device();
+  if (!ranks.root()) a.checkpoint_dir = a.csv = a.plot = a.logdir = "";  // rank 0 writes
+
   const int64_t n_train = static_cast<int64_t>(
       std::floor(static_cast<double>(ds.train->size()) * (1.0 - a.validation_split)));
-  const int64_t steps_per_epoch = (n_train + a.net.batch_size - 1) / a.net.batch_size;
+  const int64_t per_rank = (n_train + ranks.world_size() - 1) / ranks.world_size();
+  const int64_t steps_per_epoch = (per_rank + a.net.batch_size - 1) / a.net.batch_size;
   int64_t total_steps = steps_per_epoch * a.epochs;
   if (a.max_steps > 0) total_steps = std::min(total_steps, a.max_steps);
 
@@ -217,6 +224,7 @@ int run_train(const TrainArgs& args_in) {
   co.ema_decay = a.ema_decay;
   co.device = device;
   co.seed = a.seed;
+  co.communicator = ranks.communicator();
   model.compile(co);
 
   if (!a.resume.empty()) {
@@ -258,8 +266,12 @@ int run_train(const TrainArgs& args_in) {
 
   std::cout << "training " << a.net.model << " on " << a.dataset << " (" << ds.train->size() << " images, "
             << a.net.image_size << "x" << a.net.image_size << "x" << a.net.channels << ") on "
-            << device.str() << ", batch " << a.net.batch_size << ", " << steps_per_epoch
-            << " steps per epoch\n";
+            << device.str() << ", batch " << a.net.batch_size;
+  if (ranks.enabled()) {
+    std::cout << " per rank on " << ranks.world_size() << " ranks (global batch "
+              << a.net.batch_size * ranks.world_size() << ")";
+  }
+  std::cout << ", " << steps_per_epoch << " steps per epoch\n";
   const auto t0 = std::chrono::steady_clock::now();
   train::History h;
   try {
@@ -361,9 +373,12 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--plot", args->plot, "PNG of the training curves (loss and metrics per epoch), rewritten every epoch");
   c->add_flag("--validate-on-test", args->validate_on_test,
               "validate on the test split after every epoch (val_ logs: learning curves against held-out data)");
+  c->add_flag("--distributed", args->distributed,
+              "data-parallel training under mpirun, one process per GPU (or per CPU): gradients "
+              "averaged over the ranks, --batch-size per rank, rank 0 prints and writes files");
   commands.push_back({c, [args, lr_option] {
                         args->lr_given = lr_option->count() > 0;
-                        return run_train(*args);
+                        return run_ranked(args->distributed, [args] { return run_train(*args); });
                       }});
 }
 
