@@ -214,19 +214,23 @@ class MpiCommunicator final : public Communicator,
   // Polls `req` until it completes; past the deadline, aborts the job.
   void wait(MPI_Request& req, const std::string& what) const {
     using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + options_.timeout;
-    for (int polls = 0;; ++polls) {
+    const auto start = clock::now();
+    const auto deadline = start + options_.timeout;
+    for (;;) {
       int done = 0;
       MPI_CHECK(MPI_Test(&req, &done, MPI_STATUS_IGNORE), what);
       if (done) return;
-      // Spin briefly (small messages finish in microseconds), then back off
-      // so a waiting rank leaves the core to the ranks it waits for.
-      if (polls < 2000) {
+      // MPI moves a non-blocking collective's pieces only inside MPI_Test,
+      // so a transfer in progress is polled back to back (yielding the core
+      // to the ranks on it); after a second of waiting the peers are late,
+      // not the wire, and the rank backs off to polling every millisecond.
+      const auto now = clock::now();
+      if (now - start < std::chrono::seconds(1)) {
         std::this_thread::yield();
       } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
-      if (clock::now() > deadline) {
+      if (now > deadline) {
         abort_job(detail::concat(what, " did not complete within ",
                                  static_cast<double>(options_.timeout.count()) / 1000,
                                  " s: a peer rank has failed, exited or hung; aborting the job"));
