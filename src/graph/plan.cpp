@@ -150,13 +150,17 @@ Plan make_plan(const Graph& g, const std::vector<Value>& fetches, const PlanOpti
 
   std::vector<std::vector<int>> deps;
   std::vector<double> cost;
+  std::vector<char> communication;
   for (size_t si = 0; si < p.steps.size(); ++si) {
     deps.push_back(p.steps[si].deps);
+    const Node& node = g.node(p.steps[si].node);
     double c = 0;
-    for (const TensorSpec& s : g.node(p.steps[si].node).outputs) c += static_cast<double>(s.shape.numel());
+    for (const TensorSpec& s : node.outputs) c += static_cast<double>(s.shape.numel());
     cost.push_back(c);
+    const ops::OpSchema* schema = node.kind == NodeKind::op ? ops::OpRegistry::global().find(node.op) : nullptr;
+    communication.push_back(schema && schema->communication ? 1 : 0);
   }
-  p.streams = assign_streams(deps, cost, options.streams ? options.max_streams : 1);
+  p.streams = assign_streams(deps, cost, options.streams ? options.max_streams : 1, communication);
   plan_values_memory(p);
 
   PlanReport& r = p.report;

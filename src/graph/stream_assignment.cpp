@@ -13,12 +13,20 @@ int StreamAssignment::num_waits() const {
 }
 
 StreamAssignment assign_streams(const std::vector<std::vector<int>>& deps,
-                                const std::vector<double>& cost, int max_streams) {
+                                const std::vector<double>& cost, int max_streams,
+                                const std::vector<char>& communication) {
   CUTRAIN_CHECK(max_streams >= 1, "assign_streams: max_streams must be >= 1, got ", max_streams);
   CUTRAIN_CHECK(deps.size() == cost.size(), "assign_streams: ", deps.size(), " steps but ",
                 cost.size(), " costs");
+  CUTRAIN_CHECK(communication.empty() || communication.size() == deps.size(), "assign_streams: ",
+                deps.size(), " steps but ", communication.size(), " communication flags");
   const size_t n = deps.size();
-  const size_t ms = static_cast<size_t>(max_streams);
+  auto is_comm = [&](size_t i) { return !communication.empty() && communication[i] != 0; };
+  const bool any_comm = std::any_of(communication.begin(), communication.end(), [](char c) { return c != 0; });
+  // The communication stream takes the next free index when first needed.
+  const size_t ms = static_cast<size_t>(max_streams) + (any_comm ? 1 : 0);
+  int compute_streams = 0;
+  int comm_stream = -1;
   StreamAssignment a;
   a.num_streams = 0;
   a.stream.assign(n, 0);
@@ -35,17 +43,27 @@ StreamAssignment assign_streams(const std::vector<std::vector<int>>& deps,
     for (int p : deps[i]) {
       CUTRAIN_CHECK(p >= 0 && static_cast<size_t>(p) < i, "assign_streams: step ", i,
                     " depends on step ", p, " which does not precede it");
-      if (!continued[static_cast<size_t>(p)]) {
+    }
+    if (is_comm(i)) {
+      if (comm_stream < 0) comm_stream = a.num_streams;
+      s = comm_stream;
+    }
+    for (int p : deps[i]) {
+      if (s >= 0) break;
+      if (!continued[static_cast<size_t>(p)] && !is_comm(static_cast<size_t>(p))) {
         continued[static_cast<size_t>(p)] = 1;
         s = a.stream[static_cast<size_t>(p)];
-        break;
       }
     }
     if (s < 0) {
-      if (a.num_streams < max_streams) {
+      if (compute_streams < max_streams) {
         s = a.num_streams;
+        ++compute_streams;
       } else {
-        s = static_cast<int>(std::min_element(a.load.begin(), a.load.end()) - a.load.begin());
+        s = -1;
+        for (int t = 0; t < a.num_streams; ++t) {
+          if (t != comm_stream && (s < 0 || a.load[static_cast<size_t>(t)] < a.load[static_cast<size_t>(s)])) s = t;
+        }
       }
     }
     a.num_streams = std::max(a.num_streams, s + 1);

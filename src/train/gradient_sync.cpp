@@ -82,6 +82,7 @@ void register_op() {
     s.min_inputs = 1;
     s.num_outputs = -1;
     s.doc = "averages a bucket of gradients over the ranks of a communicator (data parallel)";
+    s.communication = true;  // its own stream: overlaps the rest of the backward pass
     s.infer = [](const ops::Attrs& a, const std::vector<ops::TensorSpec>& in) {
       const int first = first_gradient(a);
       CUTRAIN_CHECK(static_cast<int>(in.size()) > first, "no gradients in the bucket");

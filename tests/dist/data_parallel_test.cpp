@@ -8,6 +8,10 @@
 #include <cmath>
 
 #include "cutrain/dist/communicator.h"
+#include "cutrain/graph/autodiff.h"
+#include "cutrain/graph/plan.h"
+#include "cutrain/ops/elementwise.h"
+#include "cutrain/ops/reduce.h"
 #include "cutrain/train/data_parallel.h"
 #include "cutrain/train/gradient_sync.h"
 #include "cutrain/train/model.h"
@@ -79,6 +83,34 @@ TEST(GradientBuckets, ReverseParameterOrderUpToTheCap) {
   // 100 B, [20, 300] pass it, [10] is what is left.
   const auto buckets = gradient_buckets(v, 100);
   EXPECT_EQ(buckets, (std::vector<std::vector<int>>{{5, 4}, {3, 2}, {0}}));
+}
+
+// The planner puts the bucket all-reduces on a stream of their own, even
+// when the compute runs on one stream (the CPU default).
+TEST(GradientBuckets, ReductionsGetACommunicationStream) {
+  auto comm = world();
+  if (comm->world_size() == 1) GTEST_SKIP() << "a world of one inserts no reductions";
+  graph::Graph g;
+  std::vector<graph::Value> params;
+  graph::Value loss;
+  for (int i = 0; i < 3; ++i) {
+    params.push_back(g.parameter("w" + std::to_string(i), Tensor::full({64}, DType::f32, 0.5)));
+    const graph::Value term = ops::sum(ops::square(params.back()));
+    loss = loss.defined() ? ops::add(loss, term) : term;
+  }
+  const std::vector<graph::Value> grads =
+      average_gradients(g, graph::gradients(g, loss, params), comm, 256);  // one bucket each
+  graph::PlanOptions po;
+  po.streams = false;
+  const graph::Plan plan = graph::make_plan(g, grads, po);
+  EXPECT_EQ(plan.report.streams_used, 2);
+  int on_comm = 0;
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const bool is_reduce = g.node(plan.steps[i].node).op == "dist_all_reduce";
+    EXPECT_EQ(plan.streams.stream[i] == 1, is_reduce) << g.node(plan.steps[i].node).name;
+    on_comm += is_reduce;
+  }
+  EXPECT_EQ(on_comm, 3);
 }
 
 TEST(DataParallel, TrainOnBatchFollowsOneProcessOnTheGlobalBatch) {

@@ -13,6 +13,9 @@
 //    least-loaded stream (smallest summed cost so far).
 //  So the four branches of an Inception block, all consuming the block's
 //  input, start on four streams, and the concat joins them with waits.
+//  - Steps marked `communication` (collectives) go to one extra stream of
+//    their own, which no other step continues: the all-reduces of gradient
+//    buckets then run beside the rest of the backward pass, in their order.
 //
 // Events: every stream carries a vector clock, clock[t] = how many steps of
 // stream t are known to have completed before its next step starts. A
@@ -48,8 +51,11 @@ struct StreamAssignment {
   int num_waits() const;
 };
 
-// deps[i]: steps (< i) that step i must follow; cost[i] >= 0. max_streams >= 1.
+// deps[i]: steps (< i) that step i must follow; cost[i] >= 0. max_streams >= 1
+// compute streams; communication[i] != 0 (empty: none) puts step i on the
+// communication stream, one more.
 StreamAssignment assign_streams(const std::vector<std::vector<int>>& deps,
-                                const std::vector<double>& cost, int max_streams);
+                                const std::vector<double>& cost, int max_streams,
+                                const std::vector<char>& communication = {});
 
 }  // namespace cutrain::graph

@@ -74,6 +74,9 @@ struct OpSchema {
   std::map<DeviceType, KernelFn> kernels;
   GradFn grad;  // empty: no gradient registered
   std::string doc;
+  // Collectives (data-parallel gradient averaging): the planner puts them on
+  // a stream of their own, so communication overlaps the compute streams.
+  bool communication = false;
 };
 
 class OpRegistry {
