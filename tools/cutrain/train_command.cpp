@@ -46,6 +46,7 @@ struct TrainArgs {
   std::string class_weight;
   std::string checkpoint_dir;
   std::string resume;
+  bool no_verify = false;  // --resume without checksum and value checks
   std::string logdir;
   std::string csv;
   std::string device = "auto";
@@ -160,7 +161,7 @@ int run_train(const TrainArgs& args_in) {
   train::CheckpointState resume_state;
   try {
     ds = load_datasets(a.dataset, a.data_dir, a.seed);
-    if (!a.resume.empty()) resume_state = train::load_checkpoint(a.resume);
+    if (!a.resume.empty()) resume_state = train::load_checkpoint(a.resume, !a.no_verify);
   } catch (const std::exception& e) {
     return file_error(e);
   }
@@ -221,7 +222,7 @@ int run_train(const TrainArgs& args_in) {
 
   if (!a.resume.empty()) {
     try {
-      model.load(a.resume);
+      model.load(a.resume, false, !a.no_verify);
     } catch (const std::exception& e) {
       return file_error(e);
     }
@@ -342,6 +343,9 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--class-weight", args->class_weight, "per-class loss weights, e.g. 0:1.0,3:2.5");
   c->add_option("--checkpoint-dir", args->checkpoint_dir, "write a checkpoint every epoch here");
   c->add_option("--resume", args->resume, "continue from this checkpoint (weights, optimizer, step, epoch)");
+  c->add_flag("--no-verify", args->no_verify,
+              "--resume without checking the checkpoint's checksums and values (finite weights and "
+              "optimizer slots, non-negative batch-norm variances)");
   c->add_option("--logdir", args->logdir, "TensorBoard log folder");
   c->add_option("--csv", args->csv, "CSV file of the epoch logs");
   c->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();
