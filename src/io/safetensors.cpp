@@ -353,7 +353,10 @@ std::string serialize_safetensors(const TensorMap& tensors, const Metadata& meta
 }
 
 void save_safetensors(const std::string& path, const TensorMap& tensors, const Metadata& metadata) {
-  auto [text, data] = build_header(tensors, metadata);
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture those.
+  const auto built = build_header(tensors, metadata);
+  const std::string& text = built.first;
+  const std::vector<Tensor>& data = built.second;
   write_file_atomic(path, [&](FileSink& sink) {
     char len[8];
     write_le64(text.size(), len);
