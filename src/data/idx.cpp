@@ -152,17 +152,21 @@ Tensor read_idx(const std::string& path, const ImageLimits& limits) {
   CUTRAIN_CHECK(f.read(head + 4, dim_bytes) == dim_bytes, path, ": truncated IDX header");
   std::vector<int64_t> dims;
   uint64_t count = 1, per_item = 1;
+  bool item_overflow = false;
   for (int i = 0; i < ndims; ++i) {
     const uint32_t d = be32(head + 4 + 4 * i);
     dims.push_back(d);
     count *= d;
-    if (i > 0) per_item *= d;
+    // Checked even when another dimension is 0: the tensor's strides are
+    // products of the later dimensions and must fit in 64 bits.
+    if (i > 0) item_overflow = item_overflow || __builtin_mul_overflow(per_item, d, &per_item);
     CUTRAIN_CHECK(count <= (uint64_t{1} << 40), path, ": IDX dimensions ", Shape(dims).str(),
                   "... are implausibly large");
   }
-  CUTRAIN_CHECK(per_item <= limits.max_elements, path, ": IDX items of ", Shape(dims).str(),
-                " have ", per_item, " elements each, more than the limit of ",
-                limits.max_elements, " (corrupt header? data::ImageLimits raises it)");
+  CUTRAIN_CHECK(!item_overflow && per_item <= limits.max_elements, path, ": IDX items of ",
+                Shape(dims).str(), " have ", item_overflow ? std::string("over 2^64") : std::to_string(per_item),
+                " elements each, more than the limit of ", limits.max_elements,
+                " (corrupt header? data::ImageLimits raises it)");
   // Deflate expands at most ~1032:1 (a plain file is bounded by its size).
   const uint64_t file_bytes = std::filesystem::file_size(path);
   CUTRAIN_CHECK(count <= file_bytes * 1032 + 64, path, ": truncated IDX data: dimensions ",

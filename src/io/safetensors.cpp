@@ -138,6 +138,9 @@ Entry parse_entry(const std::string& tname, const json& v, const std::string& na
   CUTRAIN_CHECK(shape.is_array(), name, ": invalid safetensors file: shape of ", where,
                 " is not an array: ", shape.dump());
   uint64_t bytes = dtype_size(e.dtype);
+  // The product of the non-zero dimensions: with a 0 the tensor is empty, but
+  // its strides are still products of dimensions and must fit in int64.
+  uint64_t nonzero = dtype_size(e.dtype);
   bool overflow = false;
   CUTRAIN_CHECK(shape.size() <= kSafetensorsMaxRank, name, ": invalid safetensors file: shape of ",
                 where, " has ", shape.size(), " dimensions (at most ", kSafetensorsMaxRank,
@@ -148,7 +151,9 @@ Entry parse_entry(const std::string& tname, const json& v, const std::string& na
                   ": invalid safetensors file: ", "dimension ", n, " of ", where, " is too large");
     e.dims.push_back(static_cast<int64_t>(n));
     overflow = overflow || __builtin_mul_overflow(bytes, n, &bytes);
+    if (n > 0) overflow = overflow || __builtin_mul_overflow(nonzero, n, &nonzero);
   }
+  overflow = overflow || nonzero > static_cast<uint64_t>(INT64_MAX);
   CUTRAIN_CHECK(!overflow, name, ": invalid safetensors file: shape ", shape.dump(), " of ", where,
                 " overflows 64-bit byte counts");
 

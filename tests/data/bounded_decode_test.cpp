@@ -80,6 +80,18 @@ TEST(BoundedDecode, IdxItemsAboveTheLimitAreRefused) {
   EXPECT_NE(msg.find("more than the limit of 134217728"), std::string::npos) << msg;
 }
 
+// Found by fuzz_idx: a zero count let item dimensions whose product
+// overflows 64 bits through, and the tensor's strides overflowed (UB).
+TEST(BoundedDecode, IdxItemDimensionsOverflowingWithAZeroCountAreRefused) {
+  ScratchDir dir("idx_overflow");
+  spit(dir.file("zero"), be32(0x804) + be32(0) + be32(0xFF000002) + be32(0xF5F40000) + be32(7));
+  const std::string msg = error_of([&] { read_idx(dir.file("zero")); });
+  EXPECT_NE(msg.find("elements each, more than the limit"), std::string::npos) << msg;
+  // A zero count with reasonable items is an empty, valid file.
+  spit(dir.file("empty"), be32(0x803) + be32(0) + be32(28) + be32(28));
+  EXPECT_EQ(read_idx(dir.file("empty")).shape(), (Shape{0, 28, 28}));
+}
+
 // A PNG whose IHDR says width x height (CRC fixed up).
 std::string png_with_size(uint32_t width, uint32_t height) {
   const std::vector<uint8_t> small(4 * 4 * 3, 7);

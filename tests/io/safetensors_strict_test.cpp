@@ -73,5 +73,16 @@ TEST(SafetensorsStrict, RejectsHugeRanks) {
   EXPECT_NE(msg.find("has 17 dimensions (at most 16"), std::string::npos) << msg;
 }
 
+// An empty tensor whose other dimensions multiply past int64: its strides
+// would overflow.
+TEST(SafetensorsStrict, RejectsEmptyShapesWhoseStridesOverflow) {
+  const std::string header =
+      R"({"a":{"dtype":"U8","shape":[0,4611686018427387904,4],"data_offsets":[0,0]}})";
+  const std::string msg = parse_error(make_file(header, ""));
+  EXPECT_NE(msg.find("overflows 64-bit byte counts"), std::string::npos) << msg;
+  const std::string ok = R"({"a":{"dtype":"F32","shape":[0,1000000,3],"data_offsets":[0,0]}})";
+  EXPECT_EQ(parse_safetensors(make_file(ok, ""), "ok").tensors.at("a").numel(), 0);
+}
+
 }  // namespace
 }  // namespace cutrain::io
