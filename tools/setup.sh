@@ -11,6 +11,8 @@ packages=(
   zlib1g-dev libpng-dev libjpeg62-turbo-dev
   openmpi-bin libopenmpi-dev
   dataset-fashion-mnist
+  # libFuzzer (tests/fuzz: CUTRAIN_FUZZ=ON) and the sanitizer runtimes.
+  clang libclang-rt-14-dev
 )
 # Golden tests and side-by-side benchmarks compare with PyTorch (Debian's build).
 if [[ "${CUTRAIN_SETUP_TORCH:-1}" == 1 ]]; then

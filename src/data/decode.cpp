@@ -17,10 +17,6 @@ namespace cutrain::data {
 
 namespace {
 
-// Decoded images above this many pixels (16k x 16k) are refused before
-// allocating: a corrupt header must not exhaust memory.
-constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
-
 // libjpeg reports errors through a callback that must not return; we leave
 // with longjmp back into the decoding function. Functions that call setjmp
 // hold only trivially destructible locals, so the jump skips no destructor.
@@ -42,7 +38,8 @@ void jpeg_message(j_common_ptr cinfo, int level) {
 }
 
 // Returns false with `message` set on failure.
-bool decode_jpeg_raw(const uint8_t* data, std::size_t size, Image* out, char* message) {
+bool decode_jpeg_raw(const uint8_t* data, std::size_t size, uint64_t max_elements, Image* out,
+                     char* message) {
   jpeg_decompress_struct cinfo;
   JpegErrorManager err;
   cinfo.err = jpeg_std_error(&err.mgr);
@@ -57,10 +54,12 @@ bool decode_jpeg_raw(const uint8_t* data, std::size_t size, Image* out, char* me
   jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
   jpeg_read_header(&cinfo, TRUE);
   cinfo.out_color_space = JCS_RGB;
-  if (uint64_t{cinfo.image_width} * cinfo.image_height > kMaxPixels) {
+  if (uint64_t{cinfo.image_width} * cinfo.image_height * 3 > max_elements) {
     std::snprintf(message, JMSG_LENGTH_MAX,
-                  "%ux%u pixels is larger than the limit (corrupt header?)", cinfo.image_width,
-                  cinfo.image_height);
+                  "%ux%ux3 is larger than the limit of %llu elements (corrupt header? "
+                  "data::ImageLimits raises it)",
+                  cinfo.image_width, cinfo.image_height,
+                  static_cast<unsigned long long>(max_elements));
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
@@ -116,14 +115,17 @@ struct PngImageFree {
 
 }  // namespace
 
-Image decode_jpeg(const uint8_t* data, std::size_t size, const std::string& name) {
+Image decode_jpeg(const uint8_t* data, std::size_t size, const std::string& name,
+                  const ImageLimits& limits) {
   Image out;
   char message[JMSG_LENGTH_MAX] = {};
-  CUTRAIN_CHECK(decode_jpeg_raw(data, size, &out, message), name, ": corrupt JPEG: ", message);
+  CUTRAIN_CHECK(decode_jpeg_raw(data, size, limits.max_elements, &out, message), name,
+                ": corrupt JPEG: ", message);
   return out;
 }
 
-Image decode_png_rgb(const uint8_t* data, std::size_t size, const std::string& name) {
+Image decode_png_rgb(const uint8_t* data, std::size_t size, const std::string& name,
+                     const ImageLimits& limits) {
   png_image image;
   std::memset(&image, 0, sizeof(image));
   image.version = PNG_IMAGE_VERSION;
@@ -131,9 +133,16 @@ Image decode_png_rgb(const uint8_t* data, std::size_t size, const std::string& n
   CUTRAIN_CHECK(png_image_begin_read_from_memory(&image, data, size), name,
                 ": corrupt PNG: ", image.message);
   image.format = PNG_FORMAT_RGB;  // expands gray and palettes; composes alpha on black
-  CUTRAIN_CHECK(uint64_t{image.height} * image.width <= kMaxPixels, name, ": PNG of ", image.width,
-                "x", image.height, " pixels is larger than the limit of ", kMaxPixels,
-                " pixels (corrupt header?)");
+  const uint64_t elements = uint64_t{image.height} * image.width * 3;
+  CUTRAIN_CHECK(elements <= limits.max_elements, name, ": PNG of ", image.width, "x", image.height,
+                "x3 is larger than the limit of ", limits.max_elements,
+                " elements (corrupt header? data::ImageLimits raises it)");
+  // Deflate expands at most ~1032:1 and every row holds a filter byte and at
+  // least one bit per pixel: a file too small for that is cut short, found
+  // here rather than after allocating the image.
+  const uint64_t min_raw = uint64_t{image.height} * (1 + (uint64_t{image.width} + 7) / 8);
+  CUTRAIN_CHECK(uint64_t{size} * 1032 >= min_raw, name, ": truncated PNG: ", size,
+                " bytes cannot hold the data of ", image.width, "x", image.height, " pixels");
   Image out;
   out.height = static_cast<int>(image.height);
   out.width = static_cast<int>(image.width);
@@ -144,21 +153,22 @@ Image decode_png_rgb(const uint8_t* data, std::size_t size, const std::string& n
   return out;
 }
 
-Image decode_image(const uint8_t* data, std::size_t size, const std::string& name) {
+Image decode_image(const uint8_t* data, std::size_t size, const std::string& name,
+                   const ImageLimits& limits) {
   static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  if (size >= 8 && std::memcmp(data, kPng, 8) == 0) return decode_png_rgb(data, size, name);
+  if (size >= 8 && std::memcmp(data, kPng, 8) == 0) return decode_png_rgb(data, size, name, limits);
   if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) {
-    return decode_jpeg(data, size, name);
+    return decode_jpeg(data, size, name, limits);
   }
   CUTRAIN_THROW(name, ": not a JPEG or PNG image (", size, " bytes, unrecognised header)");
 }
 
-Image read_image_file(const std::string& path) {
+Image read_image_file(const std::string& path, const ImageLimits& limits) {
   std::ifstream in(path, std::ios::binary);
   CUTRAIN_CHECK(in, "cannot open image ", path, ": ", std::strerror(errno));
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                    std::istreambuf_iterator<char>());
-  return decode_image(bytes.data(), bytes.size(), path);
+  return decode_image(bytes.data(), bytes.size(), path, limits);
 }
 
 std::vector<uint8_t> encode_jpeg(const Image& image, int quality) {

@@ -2,6 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -12,31 +15,112 @@ namespace cutrain::data {
 
 namespace {
 
-struct GzCloser {
-  void operator()(gzFile_s* f) const { gzclose(f); }
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
-// Reads up to `bytes` decompressed bytes (zlib reads plain files
-// transparently); returns how many were read. Corrupt or cut-off gzip data
-// is an error.
-std::size_t read_some(gzFile f, void* dst, std::size_t bytes, const std::string& path) {
-  auto* p = static_cast<char*>(dst);
-  std::size_t got = 0;
-  while (got < bytes) {
-    const auto chunk = static_cast<unsigned>(std::min<std::size_t>(bytes - got, 1u << 30));
-    const int n = gzread(f, p + got, chunk);
-    if (n <= 0) {
-      int code = 0;
-      const char* msg = gzerror(f, &code);
-      // A gzip stream cut short reads as an end of data with an error set.
-      CUTRAIN_CHECK(n == 0 && (code == Z_OK || code == Z_STREAM_END), path,
-                    ": truncated or corrupt compressed data: ", msg);
-      break;
+// The bytes of an IDX file, inflated when it is gzip-compressed. We drive
+// zlib's inflate ourselves rather than through gzread: gzread ignores
+// whatever follows the last gzip member, and garbage there (a second file
+// appended, a damaged copy) must be an error. Concatenated gzip members are
+// valid gzip and read as one stream.
+class IdxBytes {
+ public:
+  explicit IdxBytes(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {
+    CUTRAIN_CHECK(f_ != nullptr, "cannot open IDX file ", path, ": ", std::strerror(errno));
+    refill();
+    gzip_ = avail_ >= 2 && in_[pos_] == 0x1F && in_[pos_ + 1] == 0x8B;
+    if (gzip_) {
+      CUTRAIN_CHECK(inflateInit2(&z_, 16 + MAX_WBITS) == Z_OK, "cannot read ", path,
+                    ": zlib inflateInit2 failed");
+      inflating_ = true;
     }
-    got += static_cast<std::size_t>(n);
   }
-  return got;
-}
+  ~IdxBytes() {
+    if (inflating_) inflateEnd(&z_);
+  }
+  IdxBytes(const IdxBytes&) = delete;
+  IdxBytes& operator=(const IdxBytes&) = delete;
+
+  // Reads up to `bytes`; fewer only at the end of the data.
+  std::size_t read(void* dst, std::size_t bytes) {
+    return gzip_ ? inflate_some(static_cast<uint8_t*>(dst), bytes)
+                 : copy_some(static_cast<uint8_t*>(dst), bytes);
+  }
+
+ private:
+  // Tops up the input buffer (keeping unread bytes); false at the end of the file.
+  bool refill() {
+    if (pos_ > 0) {
+      std::memmove(in_, in_ + pos_, avail_);
+      pos_ = 0;
+    }
+    const std::size_t n = std::fread(in_ + avail_, 1, sizeof(in_) - avail_, f_.get());
+    CUTRAIN_CHECK(!std::ferror(f_.get()), "cannot read IDX file ", path_, ": ",
+                  std::strerror(errno));
+    avail_ += n;
+    return n > 0;
+  }
+
+  std::size_t copy_some(uint8_t* dst, std::size_t bytes) {
+    std::size_t got = 0;
+    while (got < bytes) {
+      if (avail_ == 0 && !refill()) break;
+      const std::size_t n = std::min(bytes - got, avail_);
+      std::memcpy(dst + got, in_ + pos_, n);
+      pos_ += n;
+      avail_ -= n;
+      got += n;
+    }
+    return got;
+  }
+
+  std::size_t inflate_some(uint8_t* dst, std::size_t bytes) {
+    std::size_t got = 0;
+    while (got < bytes && !finished_) {
+      if (avail_ == 0 && !refill())
+        CUTRAIN_THROW(path_, ": truncated or corrupt compressed data: the gzip stream ends early");
+      z_.next_in = in_ + pos_;
+      z_.avail_in = static_cast<uInt>(avail_);
+      z_.next_out = dst + got;
+      z_.avail_out = static_cast<uInt>(std::min<std::size_t>(bytes - got, 1u << 30));
+      const uInt out_before = z_.avail_out;
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      got += out_before - z_.avail_out;
+      compressed_read_ += avail_ - z_.avail_in;
+      pos_ += avail_ - z_.avail_in;
+      avail_ = z_.avail_in;
+      if (rc == Z_STREAM_END) {
+        next_member();
+      } else if (rc != Z_OK && !(rc == Z_BUF_ERROR && avail_ == 0)) {
+        CUTRAIN_THROW(path_, ": truncated or corrupt compressed data: ",
+                      z_.msg ? z_.msg : "inflate failed");
+      }
+    }
+    return got;
+  }
+
+  // After a gzip member: the end of the file, another member, or an error.
+  void next_member() {
+    if (avail_ < 2) refill();
+    if (avail_ == 0) {
+      finished_ = true;
+      return;
+    }
+    CUTRAIN_CHECK(avail_ >= 2 && in_[pos_] == 0x1F && in_[pos_ + 1] == 0x8B, path_,
+                  ": unexpected bytes after the end of the gzip stream (at offset ",
+                  compressed_read_, " of the file; a damaged or appended file?)");
+    CUTRAIN_CHECK(inflateReset(&z_) == Z_OK, path_, ": zlib inflateReset failed");
+  }
+
+  std::string path_;
+  std::unique_ptr<std::FILE, FileCloser> f_;
+  uint8_t in_[1 << 16];
+  std::size_t pos_ = 0, avail_ = 0;
+  uint64_t compressed_read_ = 0;
+  bool gzip_ = false, inflating_ = false, finished_ = false;
+  z_stream z_{};
+};
 
 uint32_t be32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
@@ -44,16 +128,16 @@ uint32_t be32(const uint8_t* p) {
 
 }  // namespace
 
-// Streams the header, then exactly the promised bytes into the tensor, then
-// checks that nothing follows: memory use is bounded by the header's claim,
-// which is itself checked against the data actually present.
-Tensor read_idx(const std::string& path) {
+// Streams the header, then the promised bytes, then checks that nothing
+// follows. The data is read in chunks that grow with what actually arrives
+// before the tensor is allocated, so a header promising more than the file
+// holds costs no more memory than the file's real contents.
+Tensor read_idx(const std::string& path, const ImageLimits& limits) {
   CUTRAIN_CHECK(std::filesystem::is_regular_file(path), "cannot read IDX file ", path,
                 ": no such file");
-  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
-  CUTRAIN_CHECK(f != nullptr, "cannot open IDX file ", path);
+  IdxBytes f(path);
   uint8_t head[4 + 4 * 4];
-  const std::size_t got_magic = read_some(f.get(), head, 4, path);
+  const std::size_t got_magic = f.read(head, 4);
   CUTRAIN_CHECK(got_magic == 4, path, ": truncated IDX file (", got_magic,
                 " bytes, no room for the magic number)");
   const uint32_t magic = be32(head);
@@ -65,30 +149,35 @@ Tensor read_idx(const std::string& path) {
   CUTRAIN_CHECK(ndims >= 1 && ndims <= 4, path, ": IDX file has ", ndims,
                 " dimensions (expected 1 to 4)");
   const std::size_t dim_bytes = 4 * static_cast<std::size_t>(ndims);
-  CUTRAIN_CHECK(read_some(f.get(), head + 4, dim_bytes, path) == dim_bytes, path,
-                ": truncated IDX header");
+  CUTRAIN_CHECK(f.read(head + 4, dim_bytes) == dim_bytes, path, ": truncated IDX header");
   std::vector<int64_t> dims;
-  uint64_t count = 1;
+  uint64_t count = 1, per_item = 1;
+  bool item_overflow = false;
   for (int i = 0; i < ndims; ++i) {
     const uint32_t d = be32(head + 4 + 4 * i);
     dims.push_back(d);
     count *= d;
+    // Checked even when another dimension is 0: the tensor's strides are
+    // products of the later dimensions and must fit in 64 bits.
+    if (i > 0) item_overflow = item_overflow || __builtin_mul_overflow(per_item, d, &per_item);
     CUTRAIN_CHECK(count <= (uint64_t{1} << 40), path, ": IDX dimensions ", Shape(dims).str(),
                   "... are implausibly large");
   }
-  // Deflate expands at most ~1032:1, so a header promising more than that
-  // is refused before allocating (a plain file is bounded by its size anyway).
+  CUTRAIN_CHECK(!item_overflow && per_item <= limits.max_elements, path, ": IDX items of ",
+                Shape(dims).str(), " have ", item_overflow ? std::string("over 2^64") : std::to_string(per_item),
+                " elements each, more than the limit of ", limits.max_elements,
+                " (corrupt header? data::ImageLimits raises it)");
+  // Deflate expands at most ~1032:1 (a plain file is bounded by its size).
   const uint64_t file_bytes = std::filesystem::file_size(path);
   CUTRAIN_CHECK(count <= file_bytes * 1032 + 64, path, ": truncated IDX data: dimensions ",
                 Shape(dims).str(), " need ", count, " bytes, more than a ", file_bytes,
                 "-byte file can hold");
-  Tensor t = Tensor::empty(Shape(dims), DType::u8);
+  std::vector<uint8_t> data;
   std::size_t have = 0;
-  const std::size_t step = std::size_t{64} << 20;
   while (have < count) {
-    const std::size_t want = std::min<std::size_t>(count - have, step);
-    const std::size_t n =
-        read_some(f.get(), static_cast<uint8_t*>(t.raw_data()) + have, want, path);
+    const std::size_t want = std::min<std::size_t>(count - have, std::max<std::size_t>(have, 1 << 20));
+    data.resize(have + want);
+    const std::size_t n = f.read(data.data() + have, want);
     have += n;
     if (n < want) break;
   }
@@ -96,9 +185,11 @@ Tensor read_idx(const std::string& path) {
                 " need ", count, " bytes but only ", have, " follow the header");
   uint8_t extra[4096];
   std::size_t trailing = 0;
-  for (std::size_t n; (n = read_some(f.get(), extra, sizeof(extra), path)) > 0;) trailing += n;
+  for (std::size_t n; (n = f.read(extra, sizeof(extra))) > 0;) trailing += n;
   CUTRAIN_CHECK(trailing == 0, path, ": ", trailing,
                 " unexpected bytes after the IDX data (dimensions ", Shape(dims).str(), ")");
+  Tensor t = Tensor::empty(Shape(dims), DType::u8);
+  if (count > 0) std::memcpy(t.raw_data(), data.data(), count);
   return t;
 }
 

@@ -11,7 +11,8 @@ namespace cutrain::data {
 
 namespace fs = std::filesystem;
 
-ImageFolderDataset::ImageFolderDataset(const std::string& root, ImageFolderOptions options) {
+ImageFolderDataset::ImageFolderDataset(const std::string& root, ImageFolderOptions options)
+    : limits_(options.limits) {
   CUTRAIN_CHECK(fs::is_directory(root), "image folder ", root, " is not a directory");
   for (const auto& e : fs::directory_iterator(root)) {
     if (e.is_directory()) classes_.push_back(e.path().filename().string());
@@ -41,7 +42,7 @@ Sample ImageFolderDataset::get(int64_t index) const {
   CUTRAIN_CHECK(index >= 0 && index < size(), "ImageFolderDataset: index ", index,
                 " out of range for ", size(), " images");
   const File& f = files_[static_cast<std::size_t>(index)];
-  return Sample{read_image_file(f.path), f.label};
+  return Sample{read_image_file(f.path, limits_), f.label};
 }
 
 }  // namespace cutrain::data

@@ -1,6 +1,7 @@
 #include "cutrain/io/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -81,6 +82,42 @@ void write_file_atomic(const std::string& path, const std::function<void(FileSin
     ::fsync(dfd);
     ::close(dfd);
   }
+}
+
+namespace {
+
+// The pid of a name `<anything>.tmp.<digits>`, or -1.
+long temp_file_pid(const std::string& name) {
+  const std::size_t dot = name.rfind(".tmp.");
+  if (dot == std::string::npos || dot == 0) return -1;
+  const std::string digits = name.substr(dot + 5);
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::stol(digits);
+}
+
+bool process_exists(long pid) {
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+}
+
+}  // namespace
+
+std::vector<std::string> remove_stale_temp_files(const std::string& dir, bool include_own_pid) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  if (ec) return removed;
+  const long own = static_cast<long>(::getpid());
+  for (; it != end; it.increment(ec)) {
+    if (ec) break;
+    if (!it->is_regular_file(ec)) continue;
+    const long pid = temp_file_pid(it->path().filename().string());
+    if (pid <= 0) continue;
+    if (pid == own ? !include_own_pid : process_exists(pid)) continue;
+    if (std::filesystem::remove(it->path(), ec)) removed.push_back(it->path().string());
+  }
+  return removed;
 }
 
 }  // namespace cutrain::io

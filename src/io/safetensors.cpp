@@ -138,14 +138,22 @@ Entry parse_entry(const std::string& tname, const json& v, const std::string& na
   CUTRAIN_CHECK(shape.is_array(), name, ": invalid safetensors file: shape of ", where,
                 " is not an array: ", shape.dump());
   uint64_t bytes = dtype_size(e.dtype);
+  // The product of the non-zero dimensions: with a 0 the tensor is empty, but
+  // its strides are still products of dimensions and must fit in int64.
+  uint64_t nonzero = dtype_size(e.dtype);
   bool overflow = false;
+  CUTRAIN_CHECK(shape.size() <= kSafetensorsMaxRank, name, ": invalid safetensors file: shape of ",
+                where, " has ", shape.size(), " dimensions (at most ", kSafetensorsMaxRank,
+                " are accepted)");
   for (const json& d : shape) {
     const uint64_t n = checked_nonneg_integer(d, name, "a dimension of " + where);
     CUTRAIN_CHECK(n <= static_cast<uint64_t>(INT64_MAX), name,
                   ": invalid safetensors file: ", "dimension ", n, " of ", where, " is too large");
     e.dims.push_back(static_cast<int64_t>(n));
     overflow = overflow || __builtin_mul_overflow(bytes, n, &bytes);
+    if (n > 0) overflow = overflow || __builtin_mul_overflow(nonzero, n, &nonzero);
   }
+  overflow = overflow || nonzero > static_cast<uint64_t>(INT64_MAX);
   CUTRAIN_CHECK(!overflow, name, ": invalid safetensors file: shape ", shape.dump(), " of ", where,
                 " overflows 64-bit byte counts");
 
@@ -164,7 +172,42 @@ Entry parse_entry(const std::string& tname, const json& v, const std::string& na
   return e;
 }
 
+// Checks what the JSON parser would let through or pay dearly for, in one
+// pass with no allocation: nlohmann's lexer takes a NUL byte for the end of
+// its input (so anything after one would be ignored), and every nesting level
+// costs a DOM node (a 30 MB header of '[' would take GBs). A valid header
+// nests three deep (header, tensor entry, shape or offsets).
+void check_header_text(std::string_view text, const std::string& name) {
+  const std::size_t nul = text.find('\0');
+  CUTRAIN_CHECK(nul == std::string_view::npos, name,
+                ": invalid safetensors file: NUL byte in the header at offset ", 8 + nul);
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  CUTRAIN_CHECK(first != std::string_view::npos && text[first] == '{', name,
+                ": invalid safetensors file: header is not a JSON object (it must start with '{')");
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      CUTRAIN_CHECK(++depth <= kSafetensorsMaxHeaderDepth, name,
+                    ": invalid safetensors file: header nests deeper than ",
+                    kSafetensorsMaxHeaderDepth, " levels at offset ", 8 + i);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+}
+
 Header parse_header(std::string_view text, uint64_t buffer_size, const std::string& name) {
+  check_header_text(text, name);
   const json j = parse_json_rejecting_duplicates(text, name);
   CUTRAIN_CHECK(j.is_object(), name, ": invalid safetensors file: header is not a JSON object");
   Header h;
@@ -315,7 +358,10 @@ std::string serialize_safetensors(const TensorMap& tensors, const Metadata& meta
 }
 
 void save_safetensors(const std::string& path, const TensorMap& tensors, const Metadata& metadata) {
-  auto [text, data] = build_header(tensors, metadata);
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture those.
+  const auto built = build_header(tensors, metadata);
+  const std::string& text = built.first;
+  const std::vector<Tensor>& data = built.second;
   write_file_atomic(path, [&](FileSink& sink) {
     char len[8];
     write_le64(text.size(), len);

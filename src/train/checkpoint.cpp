@@ -69,13 +69,16 @@ void save_checkpoint(const std::string& path, const CheckpointState& s) {
                  {"weights_only", s.weights_only ? "1" : "0"},
                  {"optimizer", s.optimizer_name},
                  {"lr_override", fmt_double(s.lr_override)},
-                 {"config", s.config_json}};
+                 {"config", s.config_json},
+                 {"schedule_steps", std::to_string(s.schedule_steps)}};
+  add_checksums(all, m);
   io::save_safetensors(path, all, m);
 }
 
-CheckpointState load_checkpoint(const std::string& path) {
+CheckpointState load_checkpoint(const std::string& path, bool verify) {
   CUTRAIN_CHECK(std::filesystem::exists(path), "checkpoint '", path, "' does not exist");
   io::SafetensorsContents c = io::load_safetensors(path);
+  if (verify) verify_checksums(c.tensors, c.metadata, path);
   CheckpointState s;
   s.step = parse_int(c.metadata, "step", path);
   s.epoch = parse_int(c.metadata, "epoch", path);
@@ -95,12 +98,14 @@ CheckpointState load_checkpoint(const std::string& path) {
   if (auto it = c.metadata.find("layout"); it != c.metadata.end())
     CUTRAIN_CHECK(it->second == kCheckpointLayout, "checkpoint '", path, "' has layout '", it->second,
                   "', expected '", kCheckpointLayout, "'");
+  if (c.metadata.count("schedule_steps")) s.schedule_steps = parse_int(c.metadata, "schedule_steps", path);
   for (auto& [name, t] : c.tensors) {
     if (name.rfind("optimizer.", 0) == 0)
       s.optimizer[name] = t;
     else
       s.weights[name] = t;
   }
+  if (verify) verify_checkpoint_values(s, path);
   return s;
 }
 

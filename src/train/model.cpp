@@ -569,14 +569,15 @@ double Model::l2_term() const {
   return options_.weight_decay * total / 2;
 }
 
-void Model::load(const std::string& path, bool weights_only) {
-  CheckpointState st = load_checkpoint(path);
+void Model::load(const std::string& path, bool weights_only, bool verify) {
+  CheckpointState st = load_checkpoint(path, verify);
   check_config_losses_registered(st.config_json, path);
   if (weights_only) st.weights_only = true;
   CUTRAIN_CHECK(!ema_swap_.swapped(), "load: the averaged weights are swapped in (evaluation running)");
   StepGraph& s = graph_for(spec_.batch_size);
   // The EMA shadows live in the training part: build it to restore them.
   if ((!st.weights_only || options_.ema_decay > 0) && !s.has_train) build_train_part(s);
+  check_no_unexpected_tensors(st, path, weights_only);
   auto restore = [&](const io::TensorMap& m, const std::string& graph_name, const std::string& prefix) {
     const std::string key = prefix + checkpoint_name(graph_name);
     auto it = m.find(key);

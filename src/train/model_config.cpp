@@ -102,13 +102,13 @@ std::string network_config_from_config(const std::string& config_json, const std
 namespace {
 template <typename Builder>
 std::unique_ptr<Model> load_with(const std::string& path, Builder builder, LoadModelOptions options) {
-  const CheckpointState st = load_checkpoint(path);
+  const CheckpointState st = load_checkpoint(path, options.verify);
   CompileOptions co = compile_options_from_config(st.config_json, path, options.learning_rate);
   co.device = options.device;
   auto m = std::make_unique<Model>(std::move(builder), network_spec_from_config(st.config_json, path),
                                    network_config_from_config(st.config_json, path));
   m->compile(std::move(co));
-  m->load(path, options.weights_only);
+  m->load(path, options.weights_only, options.verify);
   return m;
 }
 }  // namespace
@@ -175,6 +175,7 @@ void Model::save(const std::string& path, bool weights_only) {
   st.lr_override = lr_override_;
   st.optimizer_name = optimizer_name(options_.optimizer.kind);
   st.config_json = config_json();
+  st.schedule_steps = options_.schedule_steps;
   save_checkpoint(path, st);
 }
 

@@ -26,6 +26,7 @@ struct EvalArgs {
   int64_t limit = 0;
   int verbose = 1;
   int threads = 0;
+  bool no_verify = false;
 };
 
 struct Loaded {
@@ -40,7 +41,7 @@ int load_model_and_data(const EvalArgs& a, Loaded& out) {
   train::CheckpointState st;
   DataSets ds;
   try {
-    st = train::load_checkpoint(a.checkpoint);
+    st = train::load_checkpoint(a.checkpoint, !a.no_verify);
     out.net = NetConfig::from_checkpoint_config(st.config_json, a.checkpoint);
     ds = load_datasets(a.dataset, a.data_dir, st.seed);
   } catch (const std::exception& e) {
@@ -74,7 +75,7 @@ int load_model_and_data(const EvalArgs& a, Loaded& out) {
   co.device = parse_device(a.device);
   out.model->compile(co);
   try {
-    out.model->load(a.checkpoint, /*weights_only=*/true);
+    out.model->load(a.checkpoint, /*weights_only=*/true, !a.no_verify);
   } catch (const std::exception& e) {
     return file_error(e);
   }
@@ -93,6 +94,9 @@ void add_common(CLI::App* c, EvalArgs& a) {
   c->add_option("--threads", a.threads, "CPU threads for OpenMP and OpenBLAS (0: library default)")
       ->check(CLI::NonNegativeNumber);
   c->add_option("-v,--verbose", a.verbose, "0 quiet, 1 progress bar")->check(CLI::Range(0, 2))->capture_default_str();
+  c->add_flag("--no-verify", a.no_verify,
+              "load the checkpoint without checking its checksums and values (finite weights, "
+              "non-negative batch-norm variances)");
 }
 
 int run_eval(const EvalArgs& a) {

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "cutrain/core/error.h"
+#include "cutrain/io/atomic_file.h"
 #include "cutrain/io/tensorboard.h"
 #include "cutrain/train/callbacks/csv_logger.h"
 #include "cutrain/train/callbacks/history_plot.h"
@@ -33,6 +34,7 @@ struct TrainArgs {
   std::string data_dir;
   int image_size = 0;  // 0: the data set's native size
   int epochs = 1;
+  int schedule_epochs = 0;  // 0: the schedule spans the run (--epochs, --max-steps)
   double lr = 0.001;
   std::string optimizer = "adam";
   std::string schedule = "constant";
@@ -47,6 +49,7 @@ struct TrainArgs {
   std::string class_weight;
   std::string checkpoint_dir;
   std::string resume;
+  bool no_verify = false;  // --resume without checksum and value checks
   std::string logdir;
   std::string csv;
   std::string device = "auto";
@@ -111,6 +114,50 @@ train::SchedulePtr make_schedule(const TrainArgs& a, int64_t total_steps, int64_
   throw Error("unknown --lr-schedule '" + a.schedule + "' (constant, cosine, exponential)");
 }
 
+// The learning-rate schedule's length in steps: --schedule-epochs when
+// given, else the one a resumed checkpoint recorded (so the resumed run
+// continues the schedule it was on, whatever this run's --epochs or
+// --max-steps), else the run's own length.
+int64_t schedule_length(const TrainArgs& a, const train::CheckpointState& resumed, int64_t run_steps,
+                        int64_t steps_per_epoch) {
+  if (a.schedule_epochs > 0) return steps_per_epoch * a.schedule_epochs;
+  if (!a.resume.empty() && resumed.schedule_steps > 0) {
+    if (resumed.schedule_steps != run_steps && a.schedule != "constant")
+      std::cout << "resuming the learning-rate schedule of " << resumed.schedule_steps
+                << " steps recorded in " << a.resume << " (this run alone would span " << run_steps
+                << "; --schedule-epochs sets another)\n";
+    return resumed.schedule_steps;
+  }
+  return run_steps;
+}
+
+// A resumed run that has reached --epochs (or --max-steps) says so instead
+// of exiting silently.
+bool nothing_left_to_do(const TrainArgs& a, const train::Model& model) {
+  if (a.resume.empty()) return false;
+  const int64_t done = model.epoch() + 1;
+  if (done >= a.epochs) {
+    std::cout << "nothing to do: " << a.resume << " has finished " << done << " epoch"
+              << (done == 1 ? "" : "s") << " and --epochs is " << a.epochs
+              << " (the final epoch, as in Keras); pass --epochs " << done + 1
+              << " or more to train further\n";
+    return true;
+  }
+  if (a.max_steps > 0 && model.step() >= a.max_steps) {
+    std::cout << "nothing to do: " << a.resume << " has made " << model.step()
+              << " steps and --max-steps is " << a.max_steps << "\n";
+    return true;
+  }
+  return false;
+}
+
+// Temporary files of checkpoint writes that a killed run left behind. Runs
+// before this process writes there, so its own pid's files are stale too.
+void remove_stale_temp_files(const std::string& dir) {
+  for (const std::string& f : io::remove_stale_temp_files(dir, /*include_own_pid=*/true))
+    std::cout << "removed " << f << " (left by an interrupted write)\n";
+}
+
 // `--model sngan`: the GAN has its own loop (train/gan.h); the common flags
 // carry over, --max-steps caps the generator steps of an epoch.
 int run_sngan(const TrainArgs& a) {
@@ -162,7 +209,7 @@ int run_train(const TrainArgs& args_in) {
   train::CheckpointState resume_state;
   try {
     ds = load_datasets(a.dataset, a.data_dir, a.seed);
-    if (!a.resume.empty()) resume_state = train::load_checkpoint(a.resume);
+    if (!a.resume.empty()) resume_state = train::load_checkpoint(a.resume, !a.no_verify);
   } catch (const std::exception& e) {
     return file_error(e);
   }
@@ -210,6 +257,7 @@ int run_train(const TrainArgs& args_in) {
   const int64_t steps_per_epoch = (per_rank + a.net.batch_size - 1) / a.net.batch_size;
   int64_t total_steps = steps_per_epoch * a.epochs;
   if (a.max_steps > 0) total_steps = std::min(total_steps, a.max_steps);
+  total_steps = schedule_length(a, resume_state, total_steps, steps_per_epoch);
 
   train::CompileOptions co;
   co.optimizer = train::optimizer_by_name(a.optimizer, make_schedule(a, total_steps, steps_per_epoch));
@@ -225,21 +273,25 @@ int run_train(const TrainArgs& args_in) {
   co.device = device;
   co.seed = a.seed;
   co.communicator = ranks.communicator();
+  co.schedule_steps = total_steps;
   model.compile(co);
 
   if (!a.resume.empty()) {
     try {
-      model.load(a.resume);
+      model.load(a.resume, false, !a.no_verify);
     } catch (const std::exception& e) {
       return file_error(e);
     }
   }
+
+  if (nothing_left_to_do(a, model)) return 0;
 
   std::vector<std::shared_ptr<train::Callback>> callbacks;
   if (a.max_steps > 0) callbacks.push_back(std::make_shared<MaxSteps>(model, a.max_steps));
   if (a.profile_steps > 0) callbacks.push_back(std::make_shared<train::StepProfile>(model, a.profile_steps, &std::cout));
   if (!a.checkpoint_dir.empty()) {
     std::filesystem::create_directories(a.checkpoint_dir);
+    remove_stale_temp_files(a.checkpoint_dir);
     train::ModelCheckpointOptions mo;
     mo.filepath = (std::filesystem::path(a.checkpoint_dir) / "epoch-{epoch:03d}.safetensors").string();
     mo.verbose = a.verbose > 0 ? 1 : 0;
@@ -329,6 +381,11 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--batch-size", args->net.batch_size, "samples per step")->check(CLI::Range(1, 65536))->capture_default_str();
   c->add_option("--epochs", args->epochs, "number of epochs")->check(CLI::Range(1, 100000))->capture_default_str();
   CLI::Option* lr_option = c->add_option("--lr", args->lr, "initial learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--schedule-epochs", args->schedule_epochs,
+                "length of the learning-rate schedule in epochs (default: the run's --epochs, or "
+                "--max-steps when shorter; a resumed run keeps its checkpoint's), e.g. --epochs 1 "
+                "--schedule-epochs 2 to resume for the second epoch later")
+      ->check(CLI::Range(1, 100000));
   c->add_option("--lr-schedule", args->schedule, "constant | cosine (to 0 over the run) | exponential (x0.94 / 2 epochs)")
       ->check(CLI::IsMember({"constant", "cosine", "exponential"}))
       ->capture_default_str();
@@ -354,6 +411,9 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--class-weight", args->class_weight, "per-class loss weights, e.g. 0:1.0,3:2.5");
   c->add_option("--checkpoint-dir", args->checkpoint_dir, "write a checkpoint every epoch here");
   c->add_option("--resume", args->resume, "continue from this checkpoint (weights, optimizer, step, epoch)");
+  c->add_flag("--no-verify", args->no_verify,
+              "--resume without checking the checkpoint's checksums and values (finite weights and "
+              "optimizer slots, non-negative batch-norm variances)");
   c->add_option("--logdir", args->logdir, "TensorBoard log folder");
   c->add_option("--csv", args->csv, "CSV file of the epoch logs");
   c->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cutrain/core/tensor.h"
+#include "cutrain/data/image.h"
 
 namespace cutrain::data {
 
@@ -26,8 +27,9 @@ struct LabeledImages {
 
 // The whole file as a u8 tensor shaped by its dimensions. Reads gzip files and
 // plain files alike. Throws cutrain::Error naming the file on a wrong magic,
-// unsupported element type, truncated data or trailing bytes.
-Tensor read_idx(const std::string& path);
+// unsupported element type, an item (the dimensions after the first) above
+// `limits`, truncated data, or bytes after the data or after the gzip stream.
+Tensor read_idx(const std::string& path, const ImageLimits& limits = {});
 
 // Reads `<dir>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]`: images
 // [N, 28, 28, 1], labels in 0..9; checks that the counts agree.

@@ -7,6 +7,15 @@
 
 namespace cutrain::data {
 
+// Bounds on what a file's header may make a decoder allocate, checked before
+// allocating: a corrupt or crafted header must not exhaust memory. The
+// default, 2^27 elements (128 MiB of 8-bit samples), holds a 6,500 x 6,500 RGB
+// photograph; raise it for larger images.
+inline constexpr uint64_t kDefaultMaxImageElements = uint64_t{1} << 27;
+struct ImageLimits {
+  uint64_t max_elements = kDefaultMaxImageElements;  // height x width x channels of one image
+};
+
 struct Image {
   int height = 0;
   int width = 0;

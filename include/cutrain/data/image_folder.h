@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "cutrain/data/dataset.h"
+#include "cutrain/data/image.h"
 
 namespace cutrain::data {
 
 struct ImageFolderOptions {
   // Lower-case file extensions taken as images; other files are skipped.
   std::vector<std::string> extensions = {".jpg", ".jpeg", ".png"};
+  ImageLimits limits;  // per decoded image
 };
 
 class ImageFolderDataset final : public Dataset {
@@ -35,6 +37,7 @@ class ImageFolderDataset final : public Dataset {
   };
   std::vector<std::string> classes_;
   std::vector<File> files_;
+  ImageLimits limits_;
 };
 
 }  // namespace cutrain::data

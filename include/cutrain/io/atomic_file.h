@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace cutrain::io {
 
@@ -24,5 +25,12 @@ class FileSink {
 // failing step (open, write, fsync, rename); any exception from `body`
 // propagates after the temporary file is removed.
 void write_file_atomic(const std::string& path, const std::function<void(FileSink&)>& body);
+
+// Removes the `*.tmp.<pid>` files in `dir` that a killed writer left behind:
+// those whose process no longer exists, and with `include_own_pid` those of
+// this process's pid too (a container restarts its process under the same
+// pid; pass it only before this process writes into `dir`). Returns the
+// removed paths. A missing directory is not an error.
+std::vector<std::string> remove_stale_temp_files(const std::string& dir, bool include_own_pid);
 
 }  // namespace cutrain::io

@@ -7,6 +7,7 @@
 // format and reports the file and the exact problem instead of trusting it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,6 +29,11 @@ struct SafetensorsContents {
 
 // Largest accepted header, as in the reference implementation (100 MB).
 inline constexpr std::uint64_t kSafetensorsMaxHeader = 100'000'000;
+// Deepest JSON nesting accepted in a header (valid headers nest 3 deep): the
+// parser's memory grows with the depth, so a crafted header is refused first.
+inline constexpr int kSafetensorsMaxHeaderDepth = 8;
+// Most dimensions a tensor entry may have.
+inline constexpr std::size_t kSafetensorsMaxRank = 16;
 
 // File dtype name ("F32", "BF16", ...) of a cutrain dtype.
 std::string_view safetensors_dtype_name(DType t);

@@ -18,7 +18,14 @@
 //
 // Metadata: format=pt, layout, step (optimizer updates done), epoch (the last
 // finished epoch, -1 before any), seed, weights_only, optimizer, config (the
-// JSON the model was built and compiled from).
+// JSON the model was built and compiled from), schedule_steps (the planned
+// length of the learning-rate schedule in steps, 0 when unknown: a resumed
+// run rebuilds the same schedule from it), and the checksums
+// tensor_crc32c / header_crc32c (checkpoint_verify.cpp).
+//
+// Loading verifies by default: the checksums (when present: older files have
+// none), finite floating-point weights and optimizer slots, non-negative
+// batch-norm variances, step >= 0. Each failure names the file and the tensor.
 #pragma once
 
 #include <cstdint>
@@ -43,12 +50,26 @@ struct CheckpointState {
   double lr_override = -1;  // >= 0: a rate set by set_learning_rate replaced the schedule
   std::string optimizer_name;
   std::string config_json = "{}";
+  int64_t schedule_steps = 0;  // planned LR schedule length in steps; 0: unknown
 };
+
+inline constexpr const char* kTensorCrcKey = "tensor_crc32c";
+inline constexpr const char* kHeaderCrcKey = "header_crc32c";
 
 // Atomic write (temporary file + rename).
 void save_checkpoint(const std::string& path, const CheckpointState& state);
 // Throws cutrain::Error naming `path` when the file is missing, damaged or
-// not a cutrain checkpoint.
-CheckpointState load_checkpoint(const std::string& path);
+// not a cutrain checkpoint; `verify` false skips the checksum and value
+// checks (to salvage a damaged file).
+CheckpointState load_checkpoint(const std::string& path, bool verify = true);
+
+// The pieces of load_checkpoint's verification (checkpoint_verify.cpp).
+// The canonical text header_crc32c is computed over.
+std::string checkpoint_header_text(const io::TensorMap& tensors, const io::Metadata& metadata);
+// Adds tensor_crc32c and header_crc32c for these tensors to `metadata`.
+void add_checksums(const io::TensorMap& tensors, io::Metadata& metadata);
+void verify_checksums(const io::TensorMap& tensors, const io::Metadata& metadata,
+                      const std::string& path);
+void verify_checkpoint_values(const CheckpointState& state, const std::string& path);
 
 }  // namespace cutrain::train

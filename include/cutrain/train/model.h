@@ -89,6 +89,8 @@ class StepProfiler;
 
 namespace cutrain::train {
 
+struct CheckpointState;
+
 struct NetworkSpec {
   int64_t batch_size = 32;
   int height = 32, width = 32, channels = 3;
@@ -148,6 +150,10 @@ struct CompileOptions {
   // world of one: a single process.
   std::shared_ptr<dist::Communicator> communicator;
   double bucket_bytes = kDefaultBucketBytes;
+  // The planned length of the learning-rate schedule in optimizer steps (0:
+  // unknown), stored in checkpoints so that a resumed run can rebuild the
+  // schedule it was on (checkpoint.h). The schedule itself is `optimizer`'s.
+  int64_t schedule_steps = 0;
 };
 
 // A data set with the per-sample transforms for training (augmentation)
@@ -227,8 +233,10 @@ class Model : public Trainable {
 
   // Restores a checkpoint: weights and BN statistics, and unless either the
   // file or the call is weights-only, the optimizer slots, step, epoch and
-  // learning-rate override.
-  void load(const std::string& path, bool weights_only = false);
+  // learning-rate override. A tensor in the file that the model has no use
+  // for is an error naming it. `verify` false skips the checksum and value
+  // checks (load_checkpoint).
+  void load(const std::string& path, bool weights_only = false, bool verify = true);
 
   int64_t step() const { return step_; }
   int64_t epoch() const { return last_epoch_; }  // last finished epoch, -1 before
@@ -253,6 +261,9 @@ class Model : public Trainable {
   StepGraph& graph_for(int64_t batch);
   void build_train_part(StepGraph& s);
   void share_leaves(graph::Graph& g);
+  // load(): every tensor of the file must be one the model restores (model_load_check.cpp).
+  void check_no_unexpected_tensors(const CheckpointState& st, const std::string& path,
+                                   bool weights_only) const;
   std::unique_ptr<graph::PlannedExecutor> make_executor(graph::Graph& g) const;
   struct Batch {
     Tensor images;

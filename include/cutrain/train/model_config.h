@@ -39,6 +39,7 @@ struct LoadModelOptions {
   Device device = Device::cpu();
   SchedulePtr learning_rate;  // null: constant at the recorded initial rate
   bool weights_only = false;  // see Model::load
+  bool verify = true;         // checksum and value checks (load_checkpoint)
 };
 
 // A Model built with `builder` for the recorded input spec, compiled from the
