@@ -15,6 +15,7 @@
 #include "cutrain/train/callbacks/model_checkpoint.h"
 #include "cutrain/train/callbacks/step_profile.h"
 #include "cutrain/train/callbacks/tensorboard.h"
+#include "cutrain/train/callbacks/terminate_on_nan.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/image_data.h"
 #include "cutrain/train/scalar_writer.h"
@@ -273,6 +274,10 @@ int run_train(const TrainArgs& args_in) {
       fo.validation_data = true;
     }
     h = model.fit(train_data, fo, callbacks, validation);
+  } catch (const train::NonFiniteLossError& e) {
+    // A diverged run is a runtime failure (exit 1), not bad input.
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
   } catch (const Error& e) {
     // Damaged images surface while batches are built.
     return file_error(e);
