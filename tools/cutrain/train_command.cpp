@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "flag_checks.h"
 #include "cutrain/core/error.h"
+#include "cutrain/graph/numerics_check.h"
 #include "cutrain/io/tensorboard.h"
 #include "cutrain/train/callbacks/csv_logger.h"
 #include "cutrain/train/callbacks/history_plot.h"
@@ -44,6 +45,7 @@ struct TrainArgs {
   double clip_norm = 0;
   bool no_fusion = false;
   bool no_graph_replay = false;
+  bool check_numerics = false;
   double ema_decay = 0;
   double validation_split = 0;
   std::string class_weight;
@@ -216,6 +218,7 @@ int run_train(const TrainArgs& args_in) {
   co.clip_global_norm = a.clip_norm;
   co.fusion = !a.no_fusion;
   co.graph_replay = !a.no_graph_replay;
+  co.check_numerics = a.check_numerics;
   co.ema_decay = a.ema_decay;
   co.device = device;
   co.seed = a.seed;
@@ -274,6 +277,9 @@ int run_train(const TrainArgs& args_in) {
       fo.validation_data = true;
     }
     h = model.fit(train_data, fo, callbacks, validation);
+  } catch (const graph::NonFiniteValueError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
   } catch (const train::NonFiniteLossError& e) {
     // A diverged run is a runtime failure (exit 1), not bad input.
     std::cerr << "error: " << e.what() << "\n";
@@ -338,6 +344,8 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_flag("--no-fusion", args->no_fusion, "do not fuse batch norm + ReLU + concat in Inception blocks");
   c->add_flag("--no-graph-replay", args->no_graph_replay,
               "enqueue every kernel of every step instead of replaying the recorded step (CUDA graphs)");
+  c->add_flag("--check-numerics", args->check_numerics,
+              "check every op's outputs for NaN/Inf and stop at the first op that makes one, naming it (slower)");
   c->add_option("--ema-decay", args->ema_decay,
                 "evaluate with a moving average of the weights of this decay, e.g. 0.9999, with TF's warm-up "
                 "min(decay, (1 + step) / (10 + step)); checkpoints also store the averages (0: off)")
