@@ -19,6 +19,7 @@ void register_inception_concat_kernels(ops::OpRegistry& r);  // src/cuda/incepti
 void register_conv2d_kernels(ops::OpRegistry& r);       // src/cuda/conv2d.cpp
 void register_random_kernels(ops::OpRegistry& r);       // src/cuda/random.cpp
 void register_regularizer_kernels(ops::OpRegistry& r);  // src/cuda/regularizers.cpp
+void register_check_finite_kernels(ops::OpRegistry& r);  // src/cuda/check_finite.cpp
 
 void register_cuda_kernels(ops::OpRegistry& r) {
   register_elementwise_kernels(r);
@@ -36,6 +37,7 @@ void register_cuda_kernels(ops::OpRegistry& r) {
   register_conv2d_kernels(r);
   register_random_kernels(r);
   register_regularizer_kernels(r);
+  register_check_finite_kernels(r);
 }
 
 }  // namespace cutrain::cuda

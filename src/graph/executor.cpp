@@ -1,6 +1,7 @@
 #include "cutrain/graph/executor.h"
 
 #include "cutrain/core/error.h"
+#include "cutrain/graph/numerics_check.h"
 
 namespace cutrain::graph {
 
@@ -25,6 +26,10 @@ void Executor::sync_leaves_from_graph() {
                         ? n.tensor
                         : n.tensor.to(device_, stream_);
   }
+}
+
+void Executor::set_check_numerics(bool on) {
+  numerics_ = on ? std::make_shared<NumericsCheck>(g_, device_) : nullptr;
 }
 
 void Executor::sync_leaves_to_graph() {
@@ -68,6 +73,7 @@ std::vector<Tensor> Executor::run(const std::map<int, Tensor>& feeds, const std:
   }
 
   std::vector<std::vector<Tensor>> values(static_cast<size_t>(last + 1));
+  if (numerics_) numerics_->reset(stream_);
   for (int i = 0; i <= last; ++i) {
     if (!needed[static_cast<size_t>(i)]) continue;
     const Node& n = g_.node(i);
@@ -80,12 +86,14 @@ std::vector<Tensor> Executor::run(const std::map<int, Tensor>& feeds, const std:
                       n.name, "' expects ", n.outputs[0].str(), ", fed ", dtype_name(t.dtype()),
                       t.shape().str());
         values[static_cast<size_t>(i)] = {t.device() == device_ ? t : t.to(device_, stream_)};
+        if (numerics_) numerics_->check_leaf(i, values[static_cast<size_t>(i)][0], stream_);
         break;
       }
       case NodeKind::parameter:
       case NodeKind::state:
       case NodeKind::constant:
         values[static_cast<size_t>(i)] = {leaf(Value{&g_, i, 0})};
+        if (numerics_) numerics_->check_leaf(i, values[static_cast<size_t>(i)][0], stream_);
         break;
       case NodeKind::op: {
         std::vector<Tensor> inputs;
@@ -99,12 +107,14 @@ std::vector<Tensor> Executor::run(const std::map<int, Tensor>& feeds, const std:
         } catch (const Error& e) {
           throw Error(std::string(e.what()) + " (in node '" + n.name + "')");
         }
+        if (numerics_) numerics_->check_op(n, inputs, outputs, stream_);
         values[static_cast<size_t>(i)] = std::move(outputs);
         break;
       }
     }
   }
   ++step_;
+  if (numerics_) numerics_->finish(stream_, step_ - 1);
   std::vector<Tensor> out;
   for (const Value& v : fetches) out.push_back(values[static_cast<size_t>(v.node)][static_cast<size_t>(v.index)]);
   return out;

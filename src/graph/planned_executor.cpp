@@ -5,6 +5,7 @@
 #include "cutrain/core/backend.h"
 #include "cutrain/core/caching_allocator.h"
 #include "cutrain/core/error.h"
+#include "cutrain/graph/numerics_check.h"
 
 namespace cutrain::graph {
 
@@ -49,6 +50,7 @@ PlannedExecutor::PlannedExecutor(Graph& g, Device device, PlannedExecutorOptions
       options_(std::move(options)),
       leaves_(g, device, options_.main_stream) {
   streams_.push_back(leaves_.stream());
+  if (options_.check_numerics) numerics_ = std::make_shared<NumericsCheck>(g, device);
 }
 
 PlannedExecutor::~PlannedExecutor() {
@@ -189,6 +191,7 @@ std::vector<Tensor> PlannedExecutor::run(const std::map<int, Tensor>& feeds,
   Prepared& pr = prepare(fetches);
   std::vector<Tensor> out;
   write_step_scalars();
+  if (numerics_) numerics_->reset(streams_[0]);
   if (options_.graph_replay && !profiler_)
     run_replayed(pr, feeds, options, out);
   else
@@ -197,6 +200,8 @@ std::vector<Tensor> PlannedExecutor::run(const std::map<int, Tensor>& feeds,
   if (device_.is_cpu()) {
     for (int s = 0; s < pr.plan.streams.num_streams; ++s) streams_[static_cast<size_t>(s)].synchronize();
   }
+  // Every stream joined the main one: the flag holds the whole step's checks.
+  if (numerics_) numerics_->finish(streams_[0], step_ - 1);
   return out;
 }
 
@@ -287,6 +292,9 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
   try {
     // ---- the capturable region begins: stream work only -------------------
     if (capture) begin_capture(main);
+    // Leaves are checked before any stream starts (an update may rewrite them).
+    if (numerics_)
+      for (const auto& [id, t] : leaf_values) numerics_->check_leaf(id, t, main);
     pr.start.record(main);
     for (int s = 1; s < sa.num_streams; ++s) streams_[static_cast<size_t>(s)].wait(pr.start);
 
@@ -332,6 +340,7 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
       } catch (const Error& e) {
         throw Error(std::string(e.what()) + " (in node '" + n.name + "')");
       }
+      if (numerics_) numerics_->check_op(n, ins, outs, st);
       if (timed) {
         st.enqueue([timed] {
           const std::chrono::duration<double> d = std::chrono::steady_clock::now() - timed->start;

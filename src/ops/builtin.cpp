@@ -21,6 +21,7 @@ void register_shape_ops(OpRegistry& r);
 void register_dropout_ops(OpRegistry& r);
 void register_inception_concat_ops(OpRegistry& r);
 void register_random_ops(OpRegistry& r);
+void register_check_finite_ops(OpRegistry& r);
 
 #if CUTRAIN_WITH_CUDA
 }  // namespace cutrain::ops
@@ -46,6 +47,7 @@ void register_builtin_ops(OpRegistry& r) {
   register_dropout_ops(r);
   register_inception_concat_ops(r);
   register_random_ops(r);
+  register_check_finite_ops(r);
 #if CUTRAIN_WITH_CUDA
   cuda::register_cuda_kernels(r);
 #endif

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 #include "cutrain/core/error.h"
 #include "cutrain/train/callbacks/progbar_logger.h"
+#include "cutrain/train/callbacks/terminate_on_nan.h"
 #include "cutrain/train/data_parallel.h"
 
 namespace cutrain::train {
@@ -71,6 +73,25 @@ Logs run_evaluation(Trainable& model, DataSource source, const std::vector<int64
   Logs logs = avg.average();
   callbacks.on_test_end(logs);
   return logs;
+}
+
+// fit's own TerminateOnNaN, unless it is off or the caller passed one.
+std::shared_ptr<TerminateOnNaN> default_nan_guard(const std::vector<std::shared_ptr<Callback>>& user,
+                                                  const FitOptions& opt) {
+  if (!opt.terminate_on_nan) return nullptr;
+  for (const auto& c : user)
+    if (dynamic_cast<const TerminateOnNaN*>(c.get())) return nullptr;
+  return std::make_shared<TerminateOnNaN>();
+}
+
+[[noreturn]] void throw_non_finite(const NonFiniteLoss& at, int64_t epochs, int64_t steps) {
+  std::ostringstream m;
+  m << "training stopped: the loss is " << (std::isnan(at.value) ? "nan" : at.value > 0 ? "inf" : "-inf") << " at epoch " << at.epoch + 1 << "/" << epochs
+    << ", batch " << at.batch + 1 << "/" << steps
+    << "; nothing of this epoch was saved (the last checkpoint, if any, is of the last complete epoch). "
+       "Lower the learning rate, or find the op that made it with CompileOptions::check_numerics "
+       "(cutrain train --check-numerics)";
+  throw NonFiniteLossError(m.str(), at);
 }
 
 std::vector<int64_t> iota(int64_t lo, int64_t hi) {
@@ -155,6 +176,8 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
   const int64_t per_rank = sharded ? (n_train + comm->world_size() - 1) / comm->world_size() : n_train;
   const int64_t batches_per_pass = num_batches(per_rank, opt.batch_size);
   const int64_t steps = opt.steps_per_epoch > 0 ? opt.steps_per_epoch : batches_per_pass;
+  std::shared_ptr<TerminateOnNaN> nan_guard = default_nan_guard(user, opt);
+  if (nan_guard) user.insert(user.begin(), nan_guard);  // first: it sees each batch before savers
   CallbackList callbacks = make_list(std::move(user), true, opt.verbose, opt.out, opt.clock);
   callbacks.set_context(&model);
   callbacks.set_params(CallbackParams{.verbose = opt.verbose, .epochs = opt.epochs, .steps = steps});
@@ -193,6 +216,11 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
       seen += static_cast<double>(hi - lo);
       Logs running = avg.average();
       callbacks.on_train_batch_end(step, running);
+      if (nan_guard && nan_guard->terminated()) {
+        // Non-finite weights: no validation, epoch end or checkpoint of them.
+        callbacks.on_train_end(training_logs);
+        throw_non_finite(*nan_guard->terminated(), opt.epochs, steps);
+      }
       if (model.stop_training()) break;
     }
     Logs epoch_logs = avg.average();

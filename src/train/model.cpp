@@ -234,6 +234,7 @@ std::unique_ptr<graph::PlannedExecutor> Model::make_executor(graph::Graph& g) co
   graph::PlannedExecutorOptions eo;
   eo.streams = !options_.device.is_cpu();  // CPU: BLAS and OpenMP already use every core
   eo.graph_replay = options_.graph_replay;
+  eo.check_numerics = options_.check_numerics;
   return std::make_unique<graph::PlannedExecutor>(g, options_.device, eo);
 }
 

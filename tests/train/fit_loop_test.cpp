@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
 #include <numeric>
 #include <set>
 
 #include "cutrain/core/error.h"
 #include "cutrain/train/callbacks/lambda_callback.h"
 #include "cutrain/train/callbacks/reduce_lr_on_plateau.h"
+#include "cutrain/train/callbacks/terminate_on_nan.h"
 #include "fakes.h"
 
 using namespace cutrain;
@@ -254,4 +258,90 @@ TEST(Predict, BatchesAllSamplesInOrder) {
   EXPECT_EQ(seen, (std::vector<Idx>{{0, 1}, {2, 3}, {4}}));
   EXPECT_EQ(begin, 1);
   EXPECT_EQ(end, 1);
+}
+
+namespace {
+// Reports the sample index as loss, except a NaN once `nan_at_call` batches ran.
+class DivergingTrainable : public ScriptedTrainable {
+ public:
+  std::size_t nan_at_call = 0;
+  Logs train_batch(std::span<const int64_t> idx, std::span<const double> w) override {
+    Logs l = ScriptedTrainable::train_batch(idx, w);
+    if (train_calls.size() > nan_at_call) l.set("loss", std::numeric_limits<double>::quiet_NaN());
+    return l;
+  }
+};
+}  // namespace
+
+TEST(Fit, DefaultTerminateOnNaNStopsWithoutEpochEndAndThrows) {
+  DivergingTrainable m;
+  m.n = 12;
+  m.nan_at_call = 5;  // epoch 1 (0-based), batch 1
+  std::vector<int64_t> epoch_ends;
+  int train_ends = 0;
+  Logs end_logs;
+  auto cb = std::make_shared<LambdaCallback>();
+  cb->epoch_end = [&](int64_t e, Logs&) { epoch_ends.push_back(e); };
+  cb->train_end = [&](Logs& l) {
+    ++train_ends;
+    end_logs = l;
+  };
+  try {
+    fit(m, quiet({.batch_size = 3, .epochs = 3}), {cb});
+    FAIL() << "fit returned after a NaN loss";
+  } catch (const NonFiniteLossError& e) {
+    EXPECT_EQ(e.where().epoch, 1);
+    EXPECT_EQ(e.where().batch, 1);
+    EXPECT_TRUE(std::isnan(e.where().value));
+    EXPECT_NE(std::string(e.what()).find("epoch 2/3, batch 2/4"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(m.train_calls.size(), 6u);                // nothing after the NaN batch
+  EXPECT_EQ(epoch_ends, (std::vector<int64_t>{0}));  // the diverged epoch has no epoch end (no checkpoint)
+  EXPECT_EQ(train_ends, 1);
+  EXPECT_TRUE(end_logs.contains("loss"));  // the last complete epoch's logs
+  EXPECT_TRUE(std::isfinite(end_logs.at("loss")));
+}
+
+TEST(Fit, TerminateOnNaNCallbackHasKerasSemantics) {
+  // A TerminateOnNaN among the callbacks replaces the default: Keras stops
+  // after the batch, still runs epoch end, and fit returns normally.
+  DivergingTrainable m;
+  m.n = 12;
+  m.nan_at_call = 2;
+  std::ostringstream out;
+  auto t = std::make_shared<TerminateOnNaN>(&out);
+  int epoch_ends = 0;
+  auto cb = std::make_shared<LambdaCallback>();
+  cb->epoch_end = [&](int64_t, Logs&) { ++epoch_ends; };
+  fit(m, quiet({.batch_size = 3, .epochs = 3}), {t, cb});
+  EXPECT_EQ(m.train_calls.size(), 3u);
+  EXPECT_EQ(epoch_ends, 1);
+  EXPECT_EQ(out.str(), "Batch 2: Invalid loss, terminating training\n");
+  ASSERT_TRUE(t->terminated().has_value());
+  EXPECT_EQ(t->terminated()->epoch, 0);
+  EXPECT_EQ(t->terminated()->batch, 2);
+}
+
+TEST(Fit, TerminateOnNaNOffKeepsTraining) {
+  DivergingTrainable m;
+  m.n = 6;
+  m.nan_at_call = 0;
+  FitOptions o = quiet({.batch_size = 3, .epochs = 2});
+  o.terminate_on_nan = false;
+  History h = fit(m, o);
+  EXPECT_EQ(m.train_calls.size(), 4u);
+  EXPECT_TRUE(std::isnan(h["loss"][1]));
+}
+
+TEST(Fit, InfiniteLossAlsoTerminates) {
+  struct Inf : ScriptedTrainable {
+    Logs train_batch(std::span<const int64_t> idx, std::span<const double> w) override {
+      Logs l = ScriptedTrainable::train_batch(idx, w);
+      l.set("loss", -std::numeric_limits<double>::infinity());
+      return l;
+    }
+  } m;
+  m.n = 6;
+  EXPECT_THROW(fit(m, quiet({.batch_size = 3, .epochs = 1})), NonFiniteLossError);
+  EXPECT_EQ(m.train_calls.size(), 1u);
 }

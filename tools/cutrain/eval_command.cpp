@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "flag_checks.h"
 #include "cutrain/core/error.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/image_data.h"
@@ -89,11 +90,11 @@ void add_common(CLI::App* c, EvalArgs& a) {
   c->add_option("--data-dir", a.data_dir, "folder of the fashion-mnist or cifar10 files");
   c->add_option("--split", a.split, "test | train")->check(CLI::IsMember({"test", "train"}))->capture_default_str();
   c->add_option("--batch-size", a.batch_size, "samples per batch (default: the training batch)")
-      ->check(CLI::Range(1, 65536));
+      ->check(integer_in(1, 65536));
   c->add_option("--device", a.device, "cpu | cuda | auto")->capture_default_str();
   c->add_option("--threads", a.threads, "CPU threads for OpenMP and OpenBLAS (0: library default)")
-      ->check(CLI::NonNegativeNumber);
-  c->add_option("-v,--verbose", a.verbose, "0 quiet, 1 progress bar")->check(CLI::Range(0, 2))->capture_default_str();
+      ->check(threads_check());
+  c->add_option("-v,--verbose", a.verbose, "0 quiet, 1 progress bar")->check(integer_in(0, 2))->capture_default_str();
   c->add_flag("--no-verify", a.no_verify,
               "load the checkpoint without checking its checksums and values (finite weights, "
               "non-negative batch-norm variances)");
@@ -167,7 +168,7 @@ void add_predict_command(CLI::App& app, std::vector<Command>& commands) {
   CLI::App* c = app.add_subcommand("predict", "predict classes with a checkpoint; CSV index,label,predicted,probability");
   add_common(c, *a);
   c->add_option("--output", a->output, "CSV file to write (default: standard output)");
-  c->add_option("--limit", a->limit, "predict only the first N samples")->check(CLI::NonNegativeNumber);
+  c->add_option("--limit", a->limit, "predict only the first N samples")->check(integer_at_least(0));
   commands.push_back({c, [a] { return run_predict(*a); }});
 }
 

@@ -35,5 +35,10 @@ int main(int argc, char** argv) {
   } catch (const cutrain::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
+  } catch (const std::exception& e) {
+    // Anything else (std::filesystem_error, std::bad_alloc, ...) is a runtime
+    // failure too: a message and exit code 1, never an abort.
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
   }
 }

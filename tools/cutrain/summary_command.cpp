@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "flag_checks.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/fusion.h"
 #include "cutrain/graph/plan.h"
@@ -78,7 +79,7 @@ Command make_summary_command(CLI::App& app) {
   sub->add_option("--model", a->model, "model name")->check(CLI::IsMember({"inception_v3"}));
   sub->add_option("--num-classes", a->options.num_classes, "classes (slim checkpoints use 1001)");
   sub->add_option("--image-size", a->options.image_size, "input height and width");
-  sub->add_option("--batch-size", a->options.batch_size, "batch size the graph is built for")->check(CLI::PositiveNumber);
+  sub->add_option("--batch-size", a->options.batch_size, "batch size the graph is built for")->check(integer_in(1, 65536));
   sub->add_option("--depth-multiplier", a->options.depth_multiplier, "channel multiplier (> 0)");
   sub->add_flag("--no-aux", a->no_aux, "without the auxiliary head");
   sub->add_flag("--bn-gamma", a->options.bn_gamma, "batch norm with a scale (torchvision style)");

@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "commands.h"
+#include "flag_checks.h"
 #include "cutrain/core/error.h"
+#include "cutrain/graph/numerics_check.h"
 #include "cutrain/io/atomic_file.h"
 #include "cutrain/io/tensorboard.h"
 #include "cutrain/train/callbacks/csv_logger.h"
@@ -15,12 +17,14 @@
 #include "cutrain/train/callbacks/model_checkpoint.h"
 #include "cutrain/train/callbacks/step_profile.h"
 #include "cutrain/train/callbacks/tensorboard.h"
+#include "cutrain/train/callbacks/terminate_on_nan.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/image_data.h"
 #include "cutrain/train/scalar_writer.h"
 #include "cutrain/train/schedules.h"
 #include "distributed.h"
 #include "model_setup.h"
+#include "output_paths.h"
 #include "sngan.h"
 #include "vae.h"
 
@@ -44,6 +48,7 @@ struct TrainArgs {
   double clip_norm = 0;
   bool no_fusion = false;
   bool no_graph_replay = false;
+  bool check_numerics = false;
   double ema_decay = 0;
   double validation_split = 0;
   std::string class_weight;
@@ -89,20 +94,15 @@ class MaxSteps final : public train::Callback {
   int64_t max_;
 };
 
-std::map<int64_t, double> parse_class_weight(const std::string& s) {
-  std::map<int64_t, double> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    const auto colon = item.find(':');
-    CUTRAIN_CHECK(colon != std::string::npos, "--class-weight: '", item, "' is not LABEL:WEIGHT");
-    try {
-      out[std::stoll(item.substr(0, colon))] = std::stod(item.substr(colon + 1));
-    } catch (const std::exception&) {
-      throw Error("--class-weight: '" + item + "' is not LABEL:WEIGHT");
-    }
-  }
-  return out;
+// Everything train writes, checked before the data is resized and training
+// starts; the empty test split too (it would fail only after training).
+void check_outputs_writable(const TrainArgs& a, const DataSets& ds) {
+  if (!a.checkpoint_dir.empty()) prepare_output_dir(a.checkpoint_dir, "--checkpoint-dir");
+  if (!a.logdir.empty()) prepare_output_dir(a.logdir, "--logdir");
+  if (!a.csv.empty()) check_writable_file(a.csv, "--csv");
+  if (!a.plot.empty()) check_writable_file(a.plot, "--plot");
+  if ((a.evaluate_test || a.validate_on_test) && ds.test)
+    CUTRAIN_CHECK(ds.test->size() > 0, "data set '", a.dataset, "' has an empty test split (use --no-test)");
 }
 
 train::SchedulePtr make_schedule(const TrainArgs& a, int64_t total_steps, int64_t steps_per_epoch) {
@@ -205,11 +205,15 @@ int run_train(const TrainArgs& args_in) {
   if (args_in.net.model == "vae") return run_vae(args_in);
   TrainArgs a = args_in;
   if (a.threads > 0) train::set_cpu_threads(a.threads);
+  std::map<int64_t, double> class_weight;
   DataSets ds;
   train::CheckpointState resume_state;
   try {
+    class_weight = parse_class_weight(a.class_weight);
     ds = load_datasets(a.dataset, a.data_dir, a.seed);
+    check_class_weight(class_weight, ds.num_classes);
     if (!a.resume.empty()) resume_state = train::load_checkpoint(a.resume, !a.no_verify);
+    check_outputs_writable(a, ds);
   } catch (const std::exception& e) {
     return file_error(e);
   }
@@ -269,6 +273,7 @@ int run_train(const TrainArgs& args_in) {
   co.clip_global_norm = a.clip_norm;
   co.fusion = !a.no_fusion;
   co.graph_replay = !a.no_graph_replay;
+  co.check_numerics = a.check_numerics;
   co.ema_decay = a.ema_decay;
   co.device = device;
   co.seed = a.seed;
@@ -311,7 +316,7 @@ int run_train(const TrainArgs& args_in) {
   fo.epochs = a.epochs;
   fo.verbose = a.verbose;
   fo.validation_split = a.validation_split;
-  fo.class_weight = parse_class_weight(a.class_weight);
+  fo.class_weight = class_weight;
   fo.initial_epoch = model.epoch() + 1;
   fo.seed = a.seed;
   const train::ImageData train_data = train::resize_image_data(ds.train, a.net.image_size, a.net.channels, a.flip);
@@ -337,6 +342,13 @@ int run_train(const TrainArgs& args_in) {
       fo.validation_data = true;
     }
     h = model.fit(train_data, fo, callbacks, validation);
+  } catch (const graph::NonFiniteValueError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const train::NonFiniteLossError& e) {
+    // A diverged run is a runtime failure (exit 1), not bad input.
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
   } catch (const Error& e) {
     // Damaged images surface while batches are built.
     return file_error(e);
@@ -370,22 +382,22 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--dataset", args->dataset, "fashion-mnist | cifar10 | folder:PATH | synthetic")->capture_default_str();
   c->add_option("--data-dir", args->data_dir, "folder of the fashion-mnist or cifar10 files (default: the standard place)");
   c->add_option("--image-size", args->image_size, "model input size (default: the data set's size)")
-      ->check(CLI::Range(1, 4096));
+      ->check(integer_in(1, 4096));
   c->add_option("--depth-multiplier", args->net.depth_multiplier, "Inception V3 channel multiplier")
-      ->check(CLI::PositiveNumber)
+      ->check(finite_above(0))
       ->capture_default_str();
   c->add_option("--bn-decay", args->net.bn_decay, "batch-norm moving-average decay (slim: 0.9997; short runs need less)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(finite_in(0, 1))
       ->capture_default_str();
   c->add_flag("--aux-logits,!--no-aux-logits", args->net.aux_logits, "Inception V3 auxiliary head (needs 107+ px)");
-  c->add_option("--batch-size", args->net.batch_size, "samples per step")->check(CLI::Range(1, 65536))->capture_default_str();
-  c->add_option("--epochs", args->epochs, "number of epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  CLI::Option* lr_option = c->add_option("--lr", args->lr, "initial learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--batch-size", args->net.batch_size, "samples per step")->check(integer_in(1, 65536))->capture_default_str();
+  c->add_option("--epochs", args->epochs, "number of epochs")->check(integer_in(1, 100000))->capture_default_str();
+  CLI::Option* lr_option = c->add_option("--lr", args->lr, "initial learning rate")->check(finite_at_least(0))->capture_default_str();
   c->add_option("--schedule-epochs", args->schedule_epochs,
                 "length of the learning-rate schedule in epochs (default: the run's --epochs, or "
                 "--max-steps when shorter; a resumed run keeps its checkpoint's), e.g. --epochs 1 "
                 "--schedule-epochs 2 to resume for the second epoch later")
-      ->check(CLI::Range(1, 100000));
+      ->check(integer_in(1, 100000));
   c->add_option("--lr-schedule", args->schedule, "constant | cosine (to 0 over the run) | exponential (x0.94 / 2 epochs)")
       ->check(CLI::IsMember({"constant", "cosine", "exponential"}))
       ->capture_default_str();
@@ -393,21 +405,23 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::IsMember({"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"}))
       ->capture_default_str();
   c->add_option("--label-smoothing", args->label_smoothing, "label smoothing of the cross-entropy")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  c->add_option("--aux-weight", args->aux_weight, "weight of the auxiliary loss")->capture_default_str();
+      ->check(finite_in(0, 1))->capture_default_str();
+  c->add_option("--aux-weight", args->aux_weight, "weight of the auxiliary loss")->check(finite_at_least(0))->capture_default_str();
   c->add_option("--weight-decay", args->weight_decay, "L2 decay wd * sum(w^2) / 2 on conv and dense weights")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(finite_at_least(0))->capture_default_str();
   c->add_option("--clip-norm", args->clip_norm, "clip gradients by global norm (0: off)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(finite_at_least(0))->capture_default_str();
   c->add_flag("--no-fusion", args->no_fusion, "do not fuse batch norm + ReLU + concat in Inception blocks");
   c->add_flag("--no-graph-replay", args->no_graph_replay,
               "enqueue every kernel of every step instead of replaying the recorded step (CUDA graphs)");
+  c->add_flag("--check-numerics", args->check_numerics,
+              "check every op's outputs for NaN/Inf and stop at the first op that makes one, naming it (slower)");
   c->add_option("--ema-decay", args->ema_decay,
                 "evaluate with a moving average of the weights of this decay, e.g. 0.9999, with TF's warm-up "
                 "min(decay, (1 + step) / (10 + step)); checkpoints also store the averages (0: off)")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(finite_in(0, 1))->capture_default_str();
   c->add_option("--validation-split", args->validation_split, "fraction of the training data held out (the last samples)")
-      ->check(CLI::Range(0.0, 0.99))->capture_default_str();
+      ->check(finite_in(0, 0.99))->capture_default_str();
   c->add_option("--class-weight", args->class_weight, "per-class loss weights, e.g. 0:1.0,3:2.5");
   c->add_option("--checkpoint-dir", args->checkpoint_dir, "write a checkpoint every epoch here");
   c->add_option("--resume", args->resume, "continue from this checkpoint (weights, optimizer, step, epoch)");
@@ -417,17 +431,18 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--logdir", args->logdir, "TensorBoard log folder");
   c->add_option("--csv", args->csv, "CSV file of the epoch logs");
   c->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();
-  c->add_option("--seed", args->seed, "seed of initialisation, shuffling and augmentation")->capture_default_str();
+  c->add_option("--seed", args->seed, "seed of initialisation, shuffling and augmentation")
+      ->check(integer_at_least(0))->capture_default_str();
   c->add_option("-v,--verbose", args->verbose, "0 quiet, 1 progress bar, 2 one line per epoch")
-      ->check(CLI::Range(0, 2))->capture_default_str();
+      ->check(integer_in(0, 2))->capture_default_str();
   c->add_option("--max-steps", args->max_steps, "stop after this many optimizer steps (0: no limit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_at_least(0));
   c->add_option("--profile-steps", args->profile_steps,
                 "time every kernel of this many training steps (after the first) and print the ops and nodes "
                 "that take longest")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_at_least(0));
   c->add_option("--threads", args->threads, "CPU threads for OpenMP and OpenBLAS (0: library default)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(threads_check());
   c->add_flag("--flip,!--no-flip", args->flip, "random horizontal flips while training")->capture_default_str();
   c->add_flag("--test,!--no-test", args->evaluate_test, "evaluate on the test split after training")->capture_default_str();
   c->add_option("--plot", args->plot, "PNG of the training curves (loss and metrics per epoch), rewritten every epoch");

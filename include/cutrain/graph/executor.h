@@ -4,11 +4,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "cutrain/graph/graph.h"
 
 namespace cutrain::graph {
+
+class NumericsCheck;
 
 struct RunOptions {
   bool training = true;
@@ -37,6 +40,9 @@ class Executor {
   void sync_leaves_from_graph();
   // Copies the device leaves back into the graph's tensors (for checkpoints).
   void sync_leaves_to_graph();
+  // Checks every op's outputs for NaN/Inf in later runs (numerics_check.h);
+  // a run that makes one throws after it completed.
+  void set_check_numerics(bool on);
 
  private:
   Graph& g_;
@@ -44,6 +50,7 @@ class Executor {
   Stream stream_;
   std::map<int, Tensor> leaves_;
   uint64_t step_ = 0;
+  std::shared_ptr<NumericsCheck> numerics_;
 };
 
 // Per-node seed for random ops: graph seed mixed with the node id.

@@ -65,6 +65,9 @@ struct PlannedExecutorOptions {
   uint64_t cpu_jitter_seed = 0;
   // Record each plan's step once and replay it (see above).
   bool graph_replay = true;
+  // Check every op's outputs for NaN/Inf (numerics_check.h); the checks are
+  // part of the step, recorded and replayed with it.
+  bool check_numerics = false;
 };
 
 class PlannedExecutor {
@@ -135,6 +138,7 @@ class PlannedExecutor {
   std::vector<double> scalar_values_;  // host values, slot 0 unused (step_)
   Tensor scalars_host_, scalars_;      // staging (CPU) and the device tensor kernels read
   int captures_ = 0;
+  std::shared_ptr<NumericsCheck> numerics_;  // set when options.check_numerics
 };
 
 }  // namespace cutrain::graph

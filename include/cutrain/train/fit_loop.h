@@ -36,6 +36,10 @@
 //   verbose != 0 unless one is present.
 // - stop_training set by a callback during a batch ends the epoch's batch loop
 //   at once; validation and epoch_end still run; no further epoch starts.
+// - terminate_on_nan (default on, unless a TerminateOnNaN is among the
+//   callbacks): a non-finite loss stops training; that epoch gets no
+//   validation and no epoch_end, train_end gets the last complete epoch's
+//   logs, then fit throws NonFiniteLossError (callbacks/terminate_on_nan.h).
 #pragma once
 
 #include <cstdint>
@@ -95,6 +99,7 @@ struct FitOptions {
   int64_t steps_per_epoch = 0;   // 0: a full pass per epoch
   int64_t validation_steps = 0;  // 0: all validation batches
   uint64_t seed = 0;
+  bool terminate_on_nan = true;    // see above
   std::ostream* out = &std::cout;  // progress bar output
   Clock clock;                     // default: steady clock
   WarningSink warn;                // default: stderr

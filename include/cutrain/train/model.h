@@ -141,6 +141,9 @@ struct CompileOptions {
   // Record each step's stream work once and replay it (CUDA graphs; the CPU
   // emulates them): graph/planned_executor.h. Results are bitwise the same.
   bool graph_replay = true;
+  // Check every op's outputs for NaN/Inf and fail naming the first op that
+  // made one (graph/numerics_check.h); for debugging a diverging run.
+  bool check_numerics = false;
   Device device = Device::cpu();
   DType dtype = DType::f32;
   uint64_t seed = 0;  // graph seed (dropout) and default initialisation seed
