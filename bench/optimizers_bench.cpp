@@ -65,7 +65,7 @@ struct Params {
 
 void adam_body(benchmark::State& state, BenchDevice& dev, bool multi) {
   Params p(dev, dev.cuda ? 1 : state.range(0));
-  const k::AdamHyper h{1e-3, 0.9, 0.999, 1e-8, 0.0, 1, false};
+  const k::AdamHyper h{{1e-3, 0.9, 0.999, 1e-8, 0.0, 1, false}};
   cutrain::bench::time_launches(state, dev, 28.0 * p.elements(), [&] {
     if (multi) {
       CUTRAIN_BENCH_CALL(dev, adam_update, h, p.slots.data(), static_cast<int>(p.slots.size()), dev.stream);

@@ -178,39 +178,39 @@ void launch_updates(const Hyper& h, const ParamSlots<T>* slots, int count, const
 
 Hyper from(const SgdHyper& s) {
   Hyper h{};
-  h.lr = s.lr;
-  h.momentum = s.momentum;
-  h.weight_decay = s.weight_decay;
-  h.nesterov = s.nesterov;
+  h.lr = s.p.lr;
+  h.momentum = s.p.momentum;
+  h.weight_decay = s.p.weight_decay;
+  h.nesterov = s.p.nesterov;
   h.dyn = s.dyn;
   h.dyn.step_slot = h.dyn.decay_slot = -1;
   return h;
 }
 Hyper from(const RmsPropHyper& s) {
   Hyper h{};
-  h.lr = s.lr;
-  h.momentum = s.momentum;
-  h.decay = s.decay;
-  h.epsilon = s.epsilon;
+  h.lr = s.p.lr;
+  h.momentum = s.p.momentum;
+  h.decay = s.p.decay;
+  h.epsilon = s.p.epsilon;
   h.dyn = s.dyn;
   h.dyn.step_slot = h.dyn.decay_slot = -1;
   return h;
 }
 Hyper from(const AdamHyper& s) {
   Hyper h{};
-  h.lr = s.lr;
-  h.weight_decay = s.weight_decay;
-  h.beta1 = s.beta1;
-  h.beta2 = s.beta2;
-  h.epsilon = s.epsilon;
-  h.decoupled = s.decoupled;
+  h.lr = s.p.lr;
+  h.weight_decay = s.p.weight_decay;
+  h.beta1 = s.p.beta1;
+  h.beta2 = s.p.beta2;
+  h.epsilon = s.p.epsilon;
+  h.decoupled = s.p.decoupled;
   h.dyn = s.dyn;
   h.dyn.decay_slot = -1;
   // PyTorch's arrangement: step size lr / (1 − β1^t), denominator sqrt(v) / sqrt(1 − β2^t) + ε.
-  const double t = static_cast<double>(s.step);
+  const double t = static_cast<double>(s.p.step);
   h.adam_t = t;
-  h.adam_step_size = s.lr / (1.0 - std::pow(s.beta1, t));
-  h.adam_bc2_sqrt = std::sqrt(1.0 - std::pow(s.beta2, t));
+  h.adam_step_size = s.p.lr / (1.0 - std::pow(s.p.beta1, t));
+  h.adam_bc2_sqrt = std::sqrt(1.0 - std::pow(s.p.beta2, t));
   return h;
 }
 

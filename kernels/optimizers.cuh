@@ -24,6 +24,7 @@
 
 #include <cstdint>
 
+#include "cutrain/params/optimizers.h"
 #include "launch.cuh"
 
 namespace cutrain::kernels {
@@ -50,13 +51,14 @@ struct StepScalarsRef {
   const double* scalars = nullptr;
   int lr_slot = -1, step_slot = -1, decay_slot = -1;
 };
+// The op's hyperparameters (cutrain/params/optimizers.h) and where this
+// node's per-step values are.
 struct SgdHyper {
-  double lr = 0.01, momentum = 0.0, weight_decay = 0.0;
-  bool nesterov = false;
+  params::Sgd p;
   StepScalarsRef dyn;
 };
 struct RmsPropHyper {
-  double lr = 0.001, decay = 0.9, momentum = 0.0, epsilon = 1e-10;
+  params::RmsProp p;
   StepScalarsRef dyn;
 };
 struct EmaHyper {
@@ -64,9 +66,7 @@ struct EmaHyper {
   StepScalarsRef dyn;
 };
 struct AdamHyper {
-  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weight_decay = 0.0;
-  int64_t step = 1;
-  bool decoupled = false;
+  params::Adam p;
   StepScalarsRef dyn;
 };
 

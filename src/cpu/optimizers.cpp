@@ -8,7 +8,7 @@
 
 namespace cutrain::cpu {
 
-void sgd_update(const std::string& op, const SgdParams& p, const Tensor& param, const Tensor& grad,
+void sgd_update(const std::string& op, const params::Sgd& p, const Tensor& param, const Tensor& grad,
                 const Tensor& buf) {
   require_cpu_contiguous(op, {param, grad});
   if (buf.defined()) require_cpu_contiguous(op, {buf});
@@ -30,7 +30,7 @@ void sgd_update(const std::string& op, const SgdParams& p, const Tensor& param, 
   });
 }
 
-void rmsprop_update(const std::string& op, const RmsPropParams& p, const Tensor& param, const Tensor& grad,
+void rmsprop_update(const std::string& op, const params::RmsProp& p, const Tensor& param, const Tensor& grad,
                     const Tensor& ms, const Tensor& mom) {
   require_cpu_contiguous(op, {param, grad, ms, mom});
   dispatch_float(param.dtype(), op.c_str(), [&]<typename T>() {
@@ -51,7 +51,7 @@ void rmsprop_update(const std::string& op, const RmsPropParams& p, const Tensor&
   });
 }
 
-void adam_update(const std::string& op, const AdamParams& p, const Tensor& param, const Tensor& grad,
+void adam_update(const std::string& op, const params::Adam& p, const Tensor& param, const Tensor& grad,
                  const Tensor& m, const Tensor& v) {
   require_cpu_contiguous(op, {param, grad, m, v});
   dispatch_float(param.dtype(), op.c_str(), [&]<typename T>() {

@@ -4,6 +4,7 @@
 // of kernels/optimizers.cuh directly with all of them.
 #include "cutrain/core/tensor.h"
 #include "cutrain/cuda/check.h"
+#include "cutrain/ops/optimizers.h"
 #include "cutrain/ops/step_scalars.h"
 #include "glue.h"
 #include "optimizers.cuh"
@@ -46,10 +47,7 @@ void register_optimizer_kernels(ops::OpRegistry& r) {
   // (param, grad, [momentum_buf]) -> token
   r.add_kernel("sgd_update", DeviceType::cuda, [](const ops::OpContext& c, const Tensors& in, const Tensors& out) {
     kernels::SgdHyper h;
-    h.lr = c.attrs.f("lr", 0.01);
-    h.momentum = c.attrs.f("momentum", 0.0);
-    h.nesterov = c.attrs.b("nesterov", false);
-    h.weight_decay = c.attrs.f("weight_decay", 0.0);
+    h.p = ops::sgd_params(c.op_name, c.attrs);
     h.dyn = step_scalars_ref(c);
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       const kernels::ParamSlots<T> s = slots<T>(in, 2, -1);
@@ -60,10 +58,7 @@ void register_optimizer_kernels(ops::OpRegistry& r) {
   // (param, grad, ms, mom) -> token
   r.add_kernel("rmsprop_update", DeviceType::cuda, [](const ops::OpContext& c, const Tensors& in, const Tensors& out) {
     kernels::RmsPropHyper h;
-    h.lr = c.attrs.f("lr", 0.001);
-    h.decay = c.attrs.f("decay", 0.9);
-    h.momentum = c.attrs.f("momentum", 0.0);
-    h.epsilon = c.attrs.f("epsilon", 1e-10);
+    h.p = ops::rmsprop_params(c.op_name, c.attrs);
     h.dyn = step_scalars_ref(c);
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       const kernels::ParamSlots<T> s = slots<T>(in, 2, 3);
@@ -74,13 +69,7 @@ void register_optimizer_kernels(ops::OpRegistry& r) {
   // (param, grad, m, v) -> token
   r.add_kernel("adam_update", DeviceType::cuda, [](const ops::OpContext& c, const Tensors& in, const Tensors& out) {
     kernels::AdamHyper h;
-    h.lr = c.attrs.f("lr", 1e-3);
-    h.beta1 = c.attrs.f("beta1", 0.9);
-    h.beta2 = c.attrs.f("beta2", 0.999);
-    h.epsilon = c.attrs.f("epsilon", 1e-8);
-    h.step = c.attrs.i("step");
-    h.weight_decay = c.attrs.f("weight_decay", 0.0);
-    h.decoupled = c.attrs.b("decoupled", false);
+    h.p = ops::adam_params(c.op_name, c.attrs);
     h.dyn = step_scalars_ref(c);
     by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
       const kernels::ParamSlots<T> s = slots<T>(in, 2, 3);

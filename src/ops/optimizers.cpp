@@ -25,8 +25,8 @@ Specs token(const TensorSpec& param) { return {{Shape{}, param.dtype}}; }
 
 void write_token(const Tensor& t) { store_from_double(t.raw_data(), t.dtype(), 0.0); }
 
-void require_non_negative(const std::string& op, const Attrs& a, const char* name, double fallback) {
-  CUTRAIN_OP_CHECK(op, a.f(name, fallback) >= 0, name, " must be >= 0, got ", a.f(name, fallback));
+void require_non_negative(const std::string& op, const char* name, double v) {
+  CUTRAIN_OP_CHECK(op, v >= 0, name, " must be >= 0, got ", v);
 }
 
 void add_sgd(OpRegistry& r) {
@@ -41,19 +41,13 @@ void add_sgd(OpRegistry& r) {
     const std::string op = "sgd_update";
     CUTRAIN_OP_CHECK(op, in.size() <= 3, "takes param, grad and optional momentum_buf, got ", specs_str(in));
     require_like_param(op, in, {"param", "grad", "momentum_buf"});
-    require_non_negative(op, a, "lr", 0.01);
-    require_non_negative(op, a, "momentum", 0.0);
-    const double mu = a.f("momentum", 0.0);
-    CUTRAIN_OP_CHECK(op, mu == 0.0 || in.size() == 3, "momentum ", mu, " needs a momentum_buf input");
-    CUTRAIN_OP_CHECK(op, !a.b("nesterov", false) || mu > 0.0, "nesterov needs momentum > 0");
+    const params::Sgd p = sgd_params(op, a);
+    CUTRAIN_OP_CHECK(op, p.momentum == 0.0 || in.size() == 3, "momentum ", p.momentum, " needs a momentum_buf input");
     return token(in[0]);
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cpu::SgdParams p;
-    p.lr = step_scalar_or_attr(c, "lr", 0.01);
-    p.momentum = c.attrs.f("momentum", 0.0);
-    p.nesterov = c.attrs.b("nesterov", false);
-    p.weight_decay = c.attrs.f("weight_decay", 0.0);
+    params::Sgd p = sgd_params(c.op_name, c.attrs);
+    p.lr = step_scalar_or_attr(c, "lr", p.lr);
     cpu::sgd_update(c.op_name, p, in[0], in[1], in.size() > 2 ? in[2] : Tensor{});
     write_token(out[0]);
   });
@@ -70,18 +64,12 @@ void add_rmsprop(OpRegistry& r) {
   s.infer = [](const Attrs& a, const Specs& in) {
     const std::string op = "rmsprop_update";
     require_like_param(op, in, {"param", "grad", "ms", "mom"});
-    require_non_negative(op, a, "lr", 0.001);
-    require_non_negative(op, a, "momentum", 0.0);
-    const double decay = a.f("decay", 0.9);
-    CUTRAIN_OP_CHECK(op, decay >= 0 && decay <= 1, "decay must be in [0, 1], got ", decay);
+    rmsprop_params(op, a);
     return token(in[0]);
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cpu::RmsPropParams p;
-    p.lr = step_scalar_or_attr(c, "lr", 0.001);
-    p.decay = c.attrs.f("decay", 0.9);
-    p.momentum = c.attrs.f("momentum", 0.0);
-    p.epsilon = c.attrs.f("epsilon", 1e-10);
+    params::RmsProp p = rmsprop_params(c.op_name, c.attrs);
+    p.lr = step_scalar_or_attr(c, "lr", p.lr);
     cpu::rmsprop_update(c.op_name, p, in[0], in[1], in[2], in[3]);
     write_token(out[0]);
   });
@@ -98,23 +86,14 @@ void add_adam(OpRegistry& r) {
   s.infer = [](const Attrs& a, const Specs& in) {
     const std::string op = "adam_update";
     require_like_param(op, in, {"param", "grad", "m", "v"});
-    require_non_negative(op, a, "lr", 1e-3);
-    CUTRAIN_OP_CHECK(op, a.i("step") >= 1, "step is 1-based, got ", a.i("step"));
-    const double b1 = a.f("beta1", 0.9), b2 = a.f("beta2", 0.999);
-    CUTRAIN_OP_CHECK(op, b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1, "beta1 and beta2 must be in [0, 1), got ",
-                     b1, " and ", b2);
+    adam_params(op, a);
     return token(in[0]);
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cpu::AdamParams p;
-    p.lr = step_scalar_or_attr(c, "lr", 1e-3);
-    p.beta1 = c.attrs.f("beta1", 0.9);
-    p.beta2 = c.attrs.f("beta2", 0.999);
-    p.epsilon = c.attrs.f("epsilon", 1e-8);
+    params::Adam p = adam_params(c.op_name, c.attrs);
+    p.lr = step_scalar_or_attr(c, "lr", p.lr);
     const int step_slot = step_scalar_slot(c, "step");
-    p.step = step_slot < 0 ? c.attrs.i("step") : static_cast<int64_t>(c.step_scalars.data<double>()[step_slot]);
-    p.weight_decay = c.attrs.f("weight_decay", 0.0);
-    p.decoupled = c.attrs.b("decoupled", false);
+    if (step_slot >= 0) p.step = static_cast<int64_t>(c.step_scalars.data<double>()[step_slot]);
     cpu::adam_update(c.op_name, p, in[0], in[1], in[2], in[3]);
     write_token(out[0]);
   });
@@ -188,6 +167,46 @@ void require_counts(const char* op, size_t params, size_t other, const char* wha
 }
 
 }  // namespace
+
+params::Sgd sgd_params(const std::string& op, const Attrs& a) {
+  params::Sgd p;
+  p.lr = a.f("lr", p.lr);
+  p.momentum = a.f("momentum", p.momentum);
+  p.nesterov = a.b("nesterov", p.nesterov);
+  p.weight_decay = a.f("weight_decay", p.weight_decay);
+  require_non_negative(op, "lr", p.lr);
+  require_non_negative(op, "momentum", p.momentum);
+  CUTRAIN_OP_CHECK(op, !p.nesterov || p.momentum > 0.0, "nesterov needs momentum > 0");
+  return p;
+}
+
+params::RmsProp rmsprop_params(const std::string& op, const Attrs& a) {
+  params::RmsProp p;
+  p.lr = a.f("lr", p.lr);
+  p.decay = a.f("decay", p.decay);
+  p.momentum = a.f("momentum", p.momentum);
+  p.epsilon = a.f("epsilon", p.epsilon);
+  require_non_negative(op, "lr", p.lr);
+  require_non_negative(op, "momentum", p.momentum);
+  CUTRAIN_OP_CHECK(op, p.decay >= 0 && p.decay <= 1, "decay must be in [0, 1], got ", p.decay);
+  return p;
+}
+
+params::Adam adam_params(const std::string& op, const Attrs& a) {
+  params::Adam p;
+  p.lr = a.f("lr", p.lr);
+  p.beta1 = a.f("beta1", p.beta1);
+  p.beta2 = a.f("beta2", p.beta2);
+  p.epsilon = a.f("epsilon", p.epsilon);
+  p.step = a.i("step");
+  p.weight_decay = a.f("weight_decay", p.weight_decay);
+  p.decoupled = a.b("decoupled", p.decoupled);
+  require_non_negative(op, "lr", p.lr);
+  CUTRAIN_OP_CHECK(op, p.step >= 1, "step is 1-based, got ", p.step);
+  CUTRAIN_OP_CHECK(op, p.beta1 >= 0 && p.beta1 < 1 && p.beta2 >= 0 && p.beta2 < 1,
+                   "beta1 and beta2 must be in [0, 1), got ", p.beta1, " and ", p.beta2);
+  return p;
+}
 
 namespace {
 void set_slot(Attrs& a, const char* name, int slot) {

@@ -91,14 +91,25 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
     case OptimizerKind::sgd: {
       std::vector<graph::Value> bufs;
       if (c.momentum != 0) bufs = make_slots(g, params, "momentum", 0.0, out);
-      out.tokens = ops::sgd_update(params, grads, bufs, {lr, c.momentum, c.nesterov, c.weight_decay, out.lr_slot});
+      ops::SgdOptions o;
+      o.lr = lr;
+      o.momentum = c.momentum;
+      o.nesterov = c.nesterov;
+      o.weight_decay = c.weight_decay;
+      o.lr_slot = out.lr_slot;
+      out.tokens = ops::sgd_update(params, grads, bufs, o);
       break;
     }
     case OptimizerKind::rmsprop: {
       auto ms = make_slots(g, params, "rms", c.rmsprop_ms_init_ones ? 1.0 : 0.0, out);
       auto mom = make_slots(g, params, "momentum", 0.0, out);
-      out.tokens = ops::rmsprop_update(params, grads, ms, mom,
-                                       {lr, c.rho, c.momentum, c.epsilon < 0 ? 1e-10 : c.epsilon, out.lr_slot});
+      ops::RmsPropOptions o;
+      o.lr = lr;
+      o.decay = c.rho;
+      o.momentum = c.momentum;
+      if (c.epsilon >= 0) o.epsilon = c.epsilon;  // else the rule's default (params/optimizers.h)
+      o.lr_slot = out.lr_slot;
+      out.tokens = ops::rmsprop_update(params, grads, ms, mom, o);
       break;
     }
     case OptimizerKind::adam:
@@ -109,7 +120,7 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
       o.lr = lr;
       o.beta1 = c.beta1;
       o.beta2 = c.beta2;
-      o.epsilon = c.epsilon < 0 ? 1e-8 : c.epsilon;
+      if (c.epsilon >= 0) o.epsilon = c.epsilon;
       o.weight_decay = c.weight_decay;
       o.decoupled = c.kind == OptimizerKind::adamw;
       o.lr_slot = out.lr_slot;

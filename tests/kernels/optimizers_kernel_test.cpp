@@ -72,24 +72,24 @@ void check_all_updates(cutrain::testing::KernelBackend& be) {
   for (bool nesterov : {false, true})
     for (double momentum : {0.0, 0.9}) {
       if (nesterov && momentum == 0.0) continue;
-      k::SgdHyper h{0.1, momentum, 1e-2, nesterov};
+      k::SgdHyper h{{0.1, momentum, 1e-2, nesterov}};
       check_update<T>(be, "sgd_update",
-                      {{"lr", h.lr}, {"momentum", momentum}, {"weight_decay", h.weight_decay}, {"nesterov", nesterov}},
+                      {{"lr", h.p.lr}, {"momentum", momentum}, {"weight_decay", h.p.weight_decay}, {"nesterov", nesterov}},
                       momentum > 0 ? 1 : 0, [&](const k::ParamSlots<T>* s, int c) {
                         CUTRAIN_KERNEL_CALL(be, sgd_update, h, s, c, st);
                       });
     }
   for (double momentum : {0.0, 0.9}) {
-    k::RmsPropHyper h{0.01, 0.9, momentum, 1.0};
+    k::RmsPropHyper h{{0.01, 0.9, momentum, 1.0}};
     check_update<T>(be, "rmsprop_update",
-                    {{"lr", h.lr}, {"decay", h.decay}, {"momentum", momentum}, {"epsilon", h.epsilon}}, 2,
+                    {{"lr", h.p.lr}, {"decay", h.p.decay}, {"momentum", momentum}, {"epsilon", h.p.epsilon}}, 2,
                     [&](const k::ParamSlots<T>* s, int c) { CUTRAIN_KERNEL_CALL(be, rmsprop_update, h, s, c, st); });
   }
   for (bool decoupled : {false, true}) {
-    k::AdamHyper h{1e-2, 0.9, 0.999, 1e-8, 0.05, 3, decoupled};
+    k::AdamHyper h{{1e-2, 0.9, 0.999, 1e-8, 0.05, 3, decoupled}};
     check_update<T>(be, "adam_update",
-                    {{"lr", h.lr}, {"beta1", h.beta1}, {"beta2", h.beta2}, {"epsilon", h.epsilon},
-                     {"step", h.step}, {"weight_decay", h.weight_decay}, {"decoupled", decoupled}},
+                    {{"lr", h.p.lr}, {"beta1", h.p.beta1}, {"beta2", h.p.beta2}, {"epsilon", h.p.epsilon},
+                     {"step", h.p.step}, {"weight_decay", h.p.weight_decay}, {"decoupled", decoupled}},
                     2, [&](const k::ParamSlots<T>* s, int c) { CUTRAIN_KERNEL_CALL(be, adam_update, h, s, c, st); });
   }
 }

@@ -7,29 +7,18 @@
 #include <vector>
 
 #include "cutrain/core/tensor.h"
+#include "cutrain/params/optimizers.h"
 
 namespace cutrain::cpu {
 
-struct SgdParams {
-  double lr = 0.01, momentum = 0.0, weight_decay = 0.0;
-  bool nesterov = false;
-};
 // `buf` may be undefined when momentum is 0.
-void sgd_update(const std::string& op, const SgdParams& p, const Tensor& param, const Tensor& grad,
+void sgd_update(const std::string& op, const params::Sgd& p, const Tensor& param, const Tensor& grad,
                 const Tensor& buf);
 
-struct RmsPropParams {
-  double lr = 0.01, decay = 0.9, momentum = 0.0, epsilon = 1e-10;
-};
-void rmsprop_update(const std::string& op, const RmsPropParams& p, const Tensor& param, const Tensor& grad,
+void rmsprop_update(const std::string& op, const params::RmsProp& p, const Tensor& param, const Tensor& grad,
                     const Tensor& ms, const Tensor& mom);
 
-struct AdamParams {
-  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weight_decay = 0.0;
-  int64_t step = 1;
-  bool decoupled = false;
-};
-void adam_update(const std::string& op, const AdamParams& p, const Tensor& param, const Tensor& grad,
+void adam_update(const std::string& op, const params::Adam& p, const Tensor& param, const Tensor& grad,
                  const Tensor& m, const Tensor& v);
 
 // shadow -= (1 - decay) * (shadow - value), in the tensor's dtype with

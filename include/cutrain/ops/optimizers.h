@@ -42,41 +42,53 @@
 #include <vector>
 
 #include "cutrain/graph/graph.h"
+#include "cutrain/params/optimizers.h"
 
 namespace cutrain::ops {
 
 using graph::Value;
 
+// The hyperparameters (defaults from params/optimizers.h, the one place
+// they are set) and the per-step scalar slots the update reads its lr (and
+// Adam's step) from. Separate fields rather than a base struct, so callers
+// keep designated initializers ({.lr = 0.1, .momentum = 0.9}).
 struct SgdOptions {
-  double lr = 0.01;
-  double momentum = 0.0;
-  bool nesterov = false;
-  double weight_decay = 0.0;
+  double lr = params::Sgd{}.lr;
+  double momentum = params::Sgd{}.momentum;
+  bool nesterov = params::Sgd{}.nesterov;
+  double weight_decay = params::Sgd{}.weight_decay;
   int lr_slot = -1;
 };
 
 struct RmsPropOptions {
-  double lr = 0.001;
-  double decay = 0.9;
-  double momentum = 0.0;
-  double epsilon = 1e-10;
+  double lr = params::RmsProp{}.lr;
+  double decay = params::RmsProp{}.decay;
+  double momentum = params::RmsProp{}.momentum;
+  double epsilon = params::RmsProp{}.epsilon;
   int lr_slot = -1;
 };
 
 struct AdamOptions {
-  double lr = 1e-3;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double epsilon = 1e-8;
-  int64_t step = 1;  // 1-based, for the bias corrections
-  double weight_decay = 0.0;
-  bool decoupled = false;  // AdamW
+  double lr = params::Adam{}.lr;
+  double beta1 = params::Adam{}.beta1;
+  double beta2 = params::Adam{}.beta2;
+  double epsilon = params::Adam{}.epsilon;
+  int64_t step = params::Adam{}.step;  // 1-based, for the bias corrections
+  double weight_decay = params::Adam{}.weight_decay;
+  bool decoupled = params::Adam{}.decoupled;  // AdamW
   int lr_slot = -1, step_slot = -1;
 };
 
 Attrs sgd_attrs(const SgdOptions& o);
 Attrs rmsprop_attrs(const RmsPropOptions& o);
 Attrs adam_attrs(const AdamOptions& o);
+
+// An update node's attributes, read and range-checked once for every backend
+// (errors name `op`); the lr and Adam's step as written in the attributes,
+// which kernels replace by the per-step scalars when the node has slots.
+params::Sgd sgd_params(const std::string& op, const Attrs& a);
+params::RmsProp rmsprop_params(const std::string& op, const Attrs& a);
+params::Adam adam_params(const std::string& op, const Attrs& a);
 
 // `momentum_bufs` is empty when momentum is 0, else one per parameter.
 std::vector<Value> sgd_update(const std::vector<Value>& params, const std::vector<Value>& grads,
