@@ -1,5 +1,7 @@
 #include "cutrain/train/model.h"
 
+#include "batch_feed.h"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -430,7 +432,7 @@ std::vector<Tensor> Model::predict_on_batch(const Tensor& images) {
 
 Logs Model::train_batch(std::span<const int64_t> indices, std::span<const double> weights) {
   CUTRAIN_CHECK(train_data_.has_value(), "train_batch: no training data (use fit)");
-  Batch b = make_batch(*train_data_, true, indices, true);
+  Batch b = take_batch(FeedKind::train, *train_data_, indices);
   return train_on_batch(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())),
                         fit_class_weight_);
 }
@@ -439,7 +441,7 @@ Logs Model::evaluate_batch(DataSource source, std::span<const int64_t> indices,
                            std::span<const double> weights) {
   const std::optional<ImageData>& d = source == DataSource::main ? train_data_ : val_data_;
   CUTRAIN_CHECK(d.has_value(), "evaluate_batch: no data for this source");
-  Batch b = make_batch(*d, false, indices, true);
+  Batch b = take_batch(source == DataSource::main ? FeedKind::main_eval : FeedKind::validation, *d, indices);
   return run_eval(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())));
 }
 
@@ -454,6 +456,9 @@ History Model::fit(const ImageData& train, FitOptions options, std::vector<std::
                    std::optional<ImageData> validation) {
   train_data_ = train;
   val_data_ = std::move(validation);
+  const FeedGuard feeds =
+      begin_feeds({FeedKind::train, FeedKind::main_eval, FeedKind::validation}, options.workers,
+                  options.max_queue_size);
   options.validation_data = val_data_.has_value();
   const std::vector<std::string> names = output_names();
   for (const auto& [name, cw] : options.output_class_weight)
@@ -478,6 +483,7 @@ Logs Model::evaluate(const ImageData& data, EvaluateOptions options,
                      std::vector<std::shared_ptr<Callback>> callbacks) {
   val_data_ = data;
   options.source = DataSource::validation;
+  const FeedGuard feeds = begin_feeds({FeedKind::validation}, options.workers, options.max_queue_size);
   EmaSwap::Scope averaged(ema_swap_);  // one swap for the whole pass
   return train::evaluate(*this, options, std::move(callbacks));
 }
@@ -487,10 +493,12 @@ Tensor Model::predict(const ImageData& data, PredictOptions options) {
   Tensor result;
   int64_t row = 0;
   EmaSwap::Scope averaged(ema_swap_);
+  const FeedGuard feeds = begin_feeds({FeedKind::predict}, options.workers, options.max_queue_size);
+  plan_predict(data, n, options);
   train::predict(
       *this, n,
       [&](std::span<const int64_t> idx) {
-        Tensor logits = predict_on_batch(make_batch(data, false, idx, false).images).at(0);
+        Tensor logits = predict_on_batch(take_batch(FeedKind::predict, data, idx).images).at(0);
         if (!result.defined()) result = Tensor::empty({n, logits.dim(1)}, logits.dtype());
         result.slice(0, row, row + logits.dim(0)).copy_from(logits);
         row += logits.dim(0);

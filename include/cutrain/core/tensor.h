@@ -30,6 +30,8 @@ class Storage {
   Storage(std::size_t bytes, Device device, const Stream& stream);
   // Wraps memory owned elsewhere (no free); for zero-copy views of user buffers.
   Storage(void* data, std::size_t bytes, Device device);
+  // Memory from a pool other than the device's own (pinned host memory).
+  Storage(std::size_t bytes, CachingAllocator& allocator, const Stream& stream);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -55,6 +57,8 @@ class Tensor {
   // (default: the device's default stream).
   static Tensor empty(const Shape& shape, DType dtype, Device device = Device::cpu(),
                       const Stream& stream = {});
+  // Uninitialised memory from `allocator` (pinned_allocator.h), on its device.
+  static Tensor empty_in(CachingAllocator& allocator, const Shape& shape, DType dtype, const Stream& stream);
   static Tensor zeros(const Shape& shape, DType dtype, Device device = Device::cpu(),
                       const Stream& stream = {});
   static Tensor full(const Shape& shape, DType dtype, double value,

@@ -14,8 +14,8 @@
 //   validation set) takes precedence over the split.
 // - Training indices are reshuffled at the start of every pass over the data
 //   (seeded by FitOptions::seed and the epoch where the pass starts; Fisher-
-//   Yates with our own generator, identical everywhere). The last partial
-//   batch is kept.
+//   Yates with our own generator, identical everywhere: data::shuffled_order,
+//   the Loader's shuffle). The last partial batch is kept.
 // - Per-sample weight = sample_weight[i] (default 1) * class_weight[label(i)]
 //   (labels missing from class_weight weigh 1). Validation gets sample
 //   weights only, as in Keras. The Trainable reduces its loss as
@@ -71,6 +71,14 @@ class Trainable : public TrainingContext {
   // Loss and metrics without updating anything.
   virtual Logs evaluate_batch(DataSource source, std::span<const int64_t> indices,
                               std::span<const double> weights) = 0;
+  // The batches the loop asks for next, in order (a training epoch's, or an
+  // evaluation's), announced before the first of them so they can be built
+  // ahead (Model: on its loader's workers). The train_batch/evaluate_batch
+  // calls that follow take exactly these indices, unless the loop stops
+  // early (a callback's stop_training, an error).
+  virtual void plan_batches(DataSource source, bool training, std::vector<std::vector<int64_t>> batches) {
+    (void)source, (void)training, (void)batches;
+  }
 };
 
 struct FitOptions {
@@ -91,6 +99,10 @@ struct FitOptions {
   int64_t steps_per_epoch = 0;   // 0: a full pass per epoch
   int64_t validation_steps = 0;  // 0: all validation batches
   uint64_t seed = 0;
+  // Keras' workers and max_queue_size: threads that build batches (0: on the
+  // training thread) and batches built ahead. Results do not depend on them.
+  int workers = 1;
+  int max_queue_size = 4;
   std::ostream* out = &std::cout;  // progress bar output
   Clock clock;                     // default: steady clock
   WarningSink warn;                // default: stderr
@@ -105,6 +117,8 @@ struct EvaluateOptions {
   int64_t steps = 0;  // 0: all batches
   DataSource source = DataSource::main;
   std::vector<double> sample_weight;
+  int workers = 1;  // as in FitOptions
+  int max_queue_size = 4;
   std::ostream* out = &std::cout;
   Clock clock;
 };
@@ -117,6 +131,8 @@ struct PredictOptions {
   int64_t batch_size = 32;
   int verbose = 1;
   int64_t steps = 0;  // 0: all batches
+  int workers = 1;    // as in FitOptions
+  int max_queue_size = 4;
   std::ostream* out = &std::cout;
   Clock clock;
 };
@@ -126,8 +142,5 @@ struct PredictOptions {
 void predict(TrainingContext& model, int64_t num_samples,
              const std::function<void(std::span<const int64_t>)>& run_batch,
              const PredictOptions& options, std::vector<std::shared_ptr<Callback>> callbacks = {});
-
-// Deterministic permutation used for shuffling (exposed for tests).
-std::vector<int64_t> shuffled_indices(std::vector<int64_t> indices, uint64_t seed, int64_t epoch);
 
 }  // namespace cutrain::train

@@ -88,6 +88,8 @@ class StepProfiler;
 
 namespace cutrain::train {
 
+class BatchFeed;
+
 struct NetworkSpec {
   int64_t batch_size = 32;
   int height = 32, width = 32, channels = 3;
@@ -206,6 +208,7 @@ class Model : public Trainable {
   Logs train_batch(std::span<const int64_t> indices, std::span<const double> weights) override;
   Logs evaluate_batch(DataSource source, std::span<const int64_t> indices,
                       std::span<const double> weights) override;
+  void plan_batches(DataSource source, bool training, std::vector<std::vector<int64_t>> batches) override;
 
   // TrainingContext.
   double learning_rate() const override;
@@ -251,9 +254,25 @@ class Model : public Trainable {
     Tensor images;
     Targets targets;  // by output name: every compiled loss's target except input targets
   };
-  // Images (and with `with_targets` every compiled loss's target) of
-  // `indices`, transformed (augmentation keyed by seed, epoch, index).
-  Batch make_batch(const ImageData& d, bool train, std::span<const int64_t> indices, bool with_targets);
+  // Batches come from data::Loader through a BatchFeed (batch_feed.h), one
+  // per use of a data set: fit's training, evaluation of the main data,
+  // validation / evaluate, predict. Augmentation is keyed by (compile seed,
+  // epoch, sample index), so workers and prefetch change no result.
+  enum class FeedKind { train, main_eval, validation, predict };
+  BatchFeed& feed(FeedKind kind, const ImageData& d);
+  // Drops the feeds of `kinds` and sets the loader's workers and queue for
+  // the next ones; the guard drops them again when the pass ends, normally
+  // or by an exception, which stops their workers.
+  struct FeedGuard {
+    Model* m;
+    std::vector<FeedKind> kinds;
+    ~FeedGuard();
+  };
+  FeedGuard begin_feeds(std::initializer_list<FeedKind> kinds, int workers, int queue_size);
+  void plan_predict(const ImageData& d, int64_t n, const PredictOptions& o);
+  // Every compiled loss's target of a loaded batch, by output name.
+  Targets batch_targets(const ImageData& d, const Tensor& labels, std::span<const int64_t> indices);
+  Batch take_batch(FeedKind kind, const ImageData& d, std::span<const int64_t> indices);
   Tensor make_weights(std::span<const double> w, int64_t n) const;
   // One labels tensor for every labels target.
   Targets labels_for_all(const Tensor& labels);
@@ -283,6 +302,8 @@ class Model : public Trainable {
   int64_t epoch_ = 0;
   int64_t last_epoch_ = -1;
   std::optional<ImageData> train_data_, val_data_;
+  std::map<FeedKind, std::unique_ptr<BatchFeed>> feeds_;
+  int workers_ = 1, queue_size_ = 4;  // of the running fit / evaluate / predict
   OutputClassWeights fit_class_weight_;  // per output, during fit
   graph::StepProfiler* profiler_ = nullptr;
   double lr_override_ = -1;  // >= 0 after set_learning_rate
