@@ -58,6 +58,9 @@ struct TrainArgs {
   bool evaluate_test = true;
   bool validate_on_test = false;
   std::string plot;
+  std::string preprocess = "resize";
+  int workers = 1;
+  int prefetch = 4;
   bool lr_given = false;  // --lr was on the command line (models keep their own default otherwise)
 };
 
@@ -157,10 +160,8 @@ int run_train(const TrainArgs& args_in) {
   TrainArgs a = args_in;
   if (a.threads > 0) train::set_cpu_threads(a.threads);
   DataSets ds;
-  train::CheckpointState resume_state;
   try {
-    ds = load_datasets(a.dataset, a.data_dir, a.seed);
-    if (!a.resume.empty()) resume_state = train::load_checkpoint(a.resume);
+    ds = load_datasets(a.dataset, a.data_dir, a.seed);  // the checkpoint is read once, by model.load
   } catch (const std::exception& e) {
     return file_error(e);
   }
@@ -254,7 +255,13 @@ int run_train(const TrainArgs& args_in) {
   fo.class_weight = parse_class_weight(a.class_weight);
   fo.initial_epoch = model.epoch() + 1;
   fo.seed = a.seed;
-  const train::ImageData train_data = train::resize_image_data(ds.train, a.net.image_size, a.net.channels, a.flip);
+  fo.workers = a.workers;
+  fo.max_queue_size = a.prefetch;
+  const auto image_data = [&a](std::shared_ptr<const data::Dataset> d, bool flip) {
+    return a.preprocess == "inception" ? train::inception_image_data(std::move(d), a.net.image_size, a.net.channels, flip)
+                                       : train::resize_image_data(std::move(d), a.net.image_size, a.net.channels, flip);
+  };
+  const train::ImageData train_data = image_data(ds.train, a.flip);
 
   std::cout << "training " << a.net.model << " on " << a.dataset << " (" << ds.train->size() << " images, "
             << a.net.image_size << "x" << a.net.image_size << "x" << a.net.channels << ") on "
@@ -269,7 +276,7 @@ int run_train(const TrainArgs& args_in) {
         std::cerr << "cutrain train: --validate-on-test: dataset '" << a.dataset << "' has no test split\n";
         return 2;
       }
-      validation = train::resize_image_data(ds.test, a.net.image_size, a.net.channels, false);
+      validation = image_data(ds.test, false);
       fo.validation_data = true;
     }
     h = model.fit(train_data, fo, callbacks, validation);
@@ -288,8 +295,9 @@ int run_train(const TrainArgs& args_in) {
     train::EvaluateOptions eo;
     eo.batch_size = a.net.batch_size;
     eo.verbose = 0;
-    const train::Logs test =
-        model.evaluate(train::resize_image_data(ds.test, a.net.image_size, a.net.channels, false), eo);
+    eo.workers = a.workers;
+    eo.max_queue_size = a.prefetch;
+    const train::Logs test = model.evaluate(image_data(ds.test, false), eo);
     std::cout << "test: " << test.str() << "\n";
   }
   return 0;
@@ -361,6 +369,19 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--plot", args->plot, "PNG of the training curves (loss and metrics per epoch), rewritten every epoch");
   c->add_flag("--validate-on-test", args->validate_on_test,
               "validate on the test split after every epoch (val_ logs: learning curves against held-out data)");
+  c->add_option("--preprocess", args->preprocess,
+                "resize: the whole image resized (small images); inception: slim's preprocessing (random crop "
+                "by area 0.05-1 and aspect 3/4-4/3, flip, colour distortion; eval: central crop 0.875)")
+      ->check(CLI::IsMember({"resize", "inception"}))
+      ->capture_default_str();
+  c->add_option("--workers", args->workers,
+                "threads that decode, augment and batch images ahead of the step (0: on the training thread); "
+                "results do not depend on it")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  c->add_option("--prefetch", args->prefetch, "batches built ahead of the step")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   commands.push_back({c, [args, lr_option] {
                         args->lr_given = lr_option->count() > 0;
                         return run_train(*args);
