@@ -74,6 +74,7 @@
 
 #include "cutrain/core/device.h"
 #include "cutrain/data/dataset.h"
+#include "cutrain/data/loader.h"
 #include "cutrain/data/transforms.h"
 #include "cutrain/graph/graph.h"
 #include "cutrain/train/ema.h"
@@ -181,6 +182,15 @@ class Model : public Trainable {
   History fit(const ImageData& train, FitOptions options,
               std::vector<std::shared_ptr<Callback>> callbacks = {},
               std::optional<ImageData> validation = std::nullopt);
+  // Keras' fit with a Sequence (fit_generator): `source(epoch, index)`
+  // yields batch `index` (images [B, H, W, C], labels i32 [B] or undefined
+  // when no loss needs them) for index < steps_per_epoch; it runs on the
+  // loader's workers (options.workers, max_queue_size), so it must be
+  // thread-safe, and an exception it throws ends fit with an error naming
+  // the batch. Epoch logs average the batches equally; validation, sample
+  // and class weights and shuffling do not apply (the source owns its order).
+  History fit(data::BatchSource source, int64_t steps_per_epoch, FitOptions options,
+              std::vector<std::shared_ptr<Callback>> callbacks = {});
   Logs evaluate(const ImageData& data, EvaluateOptions options = {},
                 std::vector<std::shared_ptr<Callback>> callbacks = {});
   // Main-head logits [N, classes] on the host, eval transform, training = false.
