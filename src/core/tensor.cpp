@@ -30,7 +30,7 @@ Storage::Storage(void* data, std::size_t bytes, Device device)
     : data_(data), bytes_(bytes), device_(device) {}
 
 Storage::Storage(std::size_t bytes, CachingAllocator& allocator, const Stream& stream)
-    : bytes_(bytes), device_(allocator.device()), allocator_(&allocator) {
+    : bytes_(bytes), device_(allocator.device()), allocator_(&allocator), records_copies_(true) {
   data_ = allocator_->allocate(bytes, stream);
 }
 
@@ -200,6 +200,9 @@ void Tensor::copy_from(const Tensor& src, const Stream& stream) {
   const Stream s = resolve(stream, dd.is_cuda() ? dd : sd);
   if (is_contiguous() && src.is_contiguous()) {
     b.copy(raw_data(), dd, src.raw_data(), sd, nbytes(), s);
+    // From pinned memory the backend does not wait for the copy: keep the
+    // block from reuse until the stream has done it.
+    if (dd.is_cuda() && !sd.is_cuda() && src.storage_->records_copies()) src.storage_->record_stream(s);
     return;
   }
   // Strided copies run element by element on the host; device tensors take a
