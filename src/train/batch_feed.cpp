@@ -8,25 +8,51 @@
 namespace cutrain::train {
 
 BatchFeed::BatchFeed(std::shared_ptr<const data::Dataset> dataset, data::Transform transform,
-                     data::LoaderOptions options)
-    : loader_(std::move(dataset), std::move(transform), std::move(options)) {}
+                     data::LoaderOptions options, std::optional<Device> upload_to)
+    : loader_(std::move(dataset), std::move(transform), std::move(options)), upload_to_(upload_to) {
+  if (upload_to_) copy_stream_ = Stream::create(*upload_to_);
+}
 
-void BatchFeed::plan(int64_t epoch, std::vector<std::vector<int64_t>> batches) {
+void BatchFeed::restart(int64_t epoch, std::vector<std::vector<int64_t>> batches) {
   planned_ = batches;
   next_ = 0;
+  ahead_.reset();
   epoch_ = epoch;
   active_ = true;
   loader_.start_batches(epoch, std::move(batches));
 }
 
+void BatchFeed::plan(int64_t epoch, std::vector<std::vector<int64_t>> batches) { restart(epoch, std::move(batches)); }
+
+BatchFeed::InFlight BatchFeed::fetch() {
+  std::optional<data::Batch> b = loader_.next();
+  CUTRAIN_CHECK(b.has_value(), "BatchFeed: the loader ended before batch ", next_, " of the plan");
+  InFlight f{std::move(*b), {}};
+  if (upload_to_) {
+    // From the pinned pool this copy does not block the host (cuda_backend.cpp).
+    f.batch.images = f.batch.images.to(*upload_to_, copy_stream_);
+    f.copied = Event::create(*upload_to_);
+    f.copied.record(copy_stream_);
+  }
+  return f;
+}
+
 data::Batch BatchFeed::take(int64_t epoch, std::span<const int64_t> indices) {
   const bool on_plan = active_ && epoch == epoch_ && next_ < planned_.size() &&
                        std::equal(indices.begin(), indices.end(), planned_[next_].begin(), planned_[next_].end());
-  if (!on_plan) plan(epoch, {std::vector<int64_t>(indices.begin(), indices.end())});
+  if (!on_plan) restart(epoch, {std::vector<int64_t>(indices.begin(), indices.end())});
+  InFlight cur = ahead_ ? std::move(*ahead_) : fetch();
+  ahead_.reset();
   ++next_;
-  std::optional<data::Batch> b = loader_.next();
-  CUTRAIN_CHECK(b.has_value(), "BatchFeed: the loader ended before batch ", next_ - 1, " of the plan");
-  return std::move(*b);
+  if (upload_to_) {
+    const Stream main = Stream::default_stream(*upload_to_);
+    main.wait(cur.copied);
+    cur.batch.images.storage()->record_stream(main);
+    // Batch N+1's upload goes on the copy stream before step N is enqueued,
+    // so the two overlap on the device.
+    if (next_ < planned_.size()) ahead_ = fetch();
+  }
+  return std::move(cur.batch);
 }
 
 }  // namespace cutrain::train

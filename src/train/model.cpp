@@ -9,6 +9,7 @@
 #include <set>
 
 #include "cutrain/core/error.h"
+#include "cutrain/core/pinned_allocator.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/fusion.h"
 #include "cutrain/graph/planned_executor.h"
@@ -297,7 +298,11 @@ Tensor Model::make_weights(std::span<const double> w, int64_t n) const {
     CUTRAIN_CHECK(static_cast<int64_t>(w.size()) == n, "got ", w.size(), " weights for ", n, " samples");
     v.assign(w.begin(), w.end());
   }
-  return Tensor::from_vector({n}, v, options_.dtype);
+  Tensor t = Tensor::from_vector({n}, v, options_.dtype);
+  if (options_.device.is_cpu()) return t;
+  Tensor pinned = batch_allocator_for(options_.device)(t.shape(), t.dtype());  // its upload does not block
+  pinned.copy_from(t);
+  return pinned;
 }
 
 std::vector<std::string> Model::output_names() {

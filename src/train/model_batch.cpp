@@ -46,7 +46,10 @@ BatchFeed& Model::feed(FeedKind kind, const ImageData& d) {
   lo.shuffle = false;
   lo.seed = options_.seed;
   lo.allocate = batch_allocator_for(options_.device);
-  f = std::make_unique<BatchFeed>(d.dataset, tf, std::move(lo));
+  // On a GPU the images are uploaded a batch ahead on a copy stream.
+  std::optional<Device> upload;
+  if (options_.device.is_cuda() && options_.dtype == DType::f32) upload = options_.device;  // else feeds() converts on the host
+  f = std::make_unique<BatchFeed>(d.dataset, tf, std::move(lo), upload);
   return *f;
 }
 
