@@ -1,6 +1,7 @@
 #include "batch_feed.h"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 
 #include "cutrain/core/error.h"
@@ -17,6 +18,7 @@ void BatchFeed::restart(int64_t epoch, std::vector<std::vector<int64_t>> batches
   planned_ = batches;
   next_ = 0;
   ahead_.reset();
+  ahead_error_ = nullptr;
   epoch_ = epoch;
   active_ = true;
   loader_.start_batches(epoch, std::move(batches));
@@ -41,6 +43,7 @@ data::Batch BatchFeed::take(int64_t epoch, std::span<const int64_t> indices) {
   const bool on_plan = active_ && epoch == epoch_ && next_ < planned_.size() &&
                        std::equal(indices.begin(), indices.end(), planned_[next_].begin(), planned_[next_].end());
   if (!on_plan) restart(epoch, {std::vector<int64_t>(indices.begin(), indices.end())});
+  if (on_plan && ahead_error_) std::rethrow_exception(std::exchange(ahead_error_, nullptr));
   InFlight cur = ahead_ ? std::move(*ahead_) : fetch();
   ahead_.reset();
   ++next_;
@@ -50,7 +53,14 @@ data::Batch BatchFeed::take(int64_t epoch, std::span<const int64_t> indices) {
     cur.batch.images.storage()->record_stream(main);
     // Batch N+1's upload goes on the copy stream before step N is enqueued,
     // so the two overlap on the device.
-    if (next_ < planned_.size()) ahead_ = fetch();
+    // A failure there belongs to batch N+1: it is rethrown when that is taken.
+    if (next_ < planned_.size()) {
+      try {
+        ahead_ = fetch();
+      } catch (...) {
+        ahead_error_ = std::current_exception();
+      }
+    }
   }
   return std::move(cur.batch);
 }

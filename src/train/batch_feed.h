@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <span>
@@ -56,6 +57,7 @@ class BatchFeed {
   std::vector<std::vector<int64_t>> planned_;  // what the loader is building, in order
   std::size_t next_ = 0;                       // planned batches taken
   std::optional<InFlight> ahead_;              // batch next_, fetched and uploading
+  std::exception_ptr ahead_error_;             // or why fetching it failed
   int64_t epoch_ = 0;
   bool active_ = false;
 };

@@ -53,5 +53,32 @@ TEST(BatchFeed, PlannedOffPlanAndUploadedBatchesAreTheSame) {
   }
 }
 
+class FailsAtSeven final : public data::Dataset {
+ public:
+  int64_t size() const override { return 10; }
+  data::Sample get(int64_t i) const override {
+    if (i == 7) throw Error("/data/seven.jpg: not a JPEG file");
+    return data::Sample{data::Image{2, 2, 1, {0, 1, 2, 3}}, 0};
+  }
+};
+
+// With uploads one batch ahead, a failure building batch N+1 surfaces when
+// N+1 is taken, not while N is.
+TEST(BatchFeed, AnErrorAheadSurfacesWithItsOwnBatch) {
+  for (std::optional<Device> upload : {std::optional<Device>{}, std::optional<Device>{Device::cpu()}}) {
+    BatchFeed f(std::make_shared<FailsAtSeven>(), data::inception_eval_transform(2, 1, 1.0), {.num_workers = 2},
+                upload);
+    f.plan(0, {{1, 2}, {7}, {3}});
+    EXPECT_EQ(f.take(0, std::vector<int64_t>{1, 2}).images.dim(0), 2);
+    std::string msg;
+    try {
+      f.take(0, std::vector<int64_t>{7});
+    } catch (const Error& e) {
+      msg = e.what();
+    }
+    EXPECT_NE(msg.find("batch 1 of epoch 0, sample 7: /data/seven.jpg: not a JPEG file"), std::string::npos) << msg;
+  }
+}
+
 }  // namespace
 }  // namespace cutrain::train
