@@ -90,6 +90,8 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
                 "fit: validation_split must be in [0, 1), got ", opt.validation_split);
   CUTRAIN_CHECK(opt.steps_per_epoch >= 0 && opt.validation_steps >= 0,
                 "fit: steps_per_epoch and validation_steps must be >= 0");
+  CUTRAIN_CHECK(opt.steps_per_execution >= 1, "fit: steps_per_execution must be >= 1, got ",
+                opt.steps_per_execution);
   const int64_t n = model.num_samples();
   CUTRAIN_CHECK(opt.sample_weight.empty() || static_cast<int64_t>(opt.sample_weight.size()) == n,
                 "fit: ", opt.sample_weight.size(), " sample weights for ", n, " samples");
@@ -157,21 +159,32 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
     model.plan_batches(DataSource::main, true,
                        cut(pass, cursor, std::min(steps, batches_per_pass - cursor), opt.batch_size));
     LogsAverager avg;
-    for (int64_t step = 0; step < steps; ++step) {
-      if (cursor >= batches_per_pass) {
-        warn("Your input ran out of data; interrupting training. Make sure that your dataset can "
-             "generate at least steps_per_epoch * epochs batches.");
-        break;
+    std::vector<std::pair<PendingLogs, double>> pending;  // the current execution's steps
+    bool out_of_data = false;
+    for (int64_t step = 0; step < steps && !out_of_data;) {
+      const int64_t first = step;
+      for (int64_t k = 0; k < opt.steps_per_execution && step < steps; ++k, ++step) {
+        if (cursor >= batches_per_pass) {
+          warn("Your input ran out of data; interrupting training. Make sure that your dataset can "
+               "generate at least steps_per_epoch * epochs batches.");
+          out_of_data = true;
+          break;
+        }
+        const int64_t lo = cursor * opt.batch_size, hi = std::min(n_train, lo + opt.batch_size);
+        ++cursor;
+        std::span<const int64_t> idx(pass.data() + lo, static_cast<std::size_t>(hi - lo));
+        if (k == 0) {
+          Logs none;
+          callbacks.on_train_batch_begin(first, none);
+        }
+        pending.emplace_back(model.train_batch_deferred(idx, weights_for(idx, train_weights)),
+                             static_cast<double>(hi - lo));
       }
-      const int64_t lo = cursor * opt.batch_size, hi = std::min(n_train, lo + opt.batch_size);
-      ++cursor;
-      std::span<const int64_t> idx(pass.data() + lo, static_cast<std::size_t>(hi - lo));
-      Logs none;
-      callbacks.on_train_batch_begin(step, none);
-      const Logs batch_logs = model.train_batch(idx, weights_for(idx, train_weights));
-      avg.add(batch_logs, static_cast<double>(hi - lo));
+      if (pending.empty()) break;
+      for (auto& [logs, weight] : pending) avg.add(logs.get(), weight);
+      pending.clear();
       Logs running = avg.average();
-      callbacks.on_train_batch_end(step, running);
+      callbacks.on_train_batch_end(step - 1, running);
       if (model.stop_training()) break;
     }
     Logs epoch_logs = avg.average();

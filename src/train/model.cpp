@@ -391,8 +391,8 @@ Logs Model::train_on_batch(const Tensor& images, const Tensor& labels, const Ten
   return train_on_batch(images, labels_for_all(labels), weights, {});
 }
 
-Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const Tensor& weights,
-                           const OutputClassWeights& class_weight) {
+PendingLogs Model::train_step(const Tensor& images, const Targets& targets, const Tensor& weights,
+                              const OutputClassWeights& class_weight) {
   StepGraph& s = graph_for(images.dim(0));
   if (!s.has_train) build_train_part(s);
   CUTRAIN_CHECK(!ema_swap_.swapped(), "train_on_batch: the averaged weights are swapped in (evaluation running)");
@@ -405,7 +405,14 @@ Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const T
       s.exec->run(feeds(s, images, targets, weights, class_weight), s.train_fetches, {.training = true});
   s.exec->set_profiler(nullptr);
   ++step_;
-  return step_logs(s, out, targets, weights);
+  // Read when asked: on a GPU that waits for the step (step_logs copies to the host).
+  return PendingLogs(
+      [this, &s, out = std::move(out), targets, weights] { return step_logs(s, out, targets, weights); });
+}
+
+Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const Tensor& weights,
+                           const OutputClassWeights& class_weight) {
+  return train_step(images, targets, weights, class_weight).get();
 }
 
 Logs Model::run_eval(const Tensor& images, const Targets& targets, const Tensor& weights) {
@@ -436,10 +443,14 @@ std::vector<Tensor> Model::predict_on_batch(const Tensor& images) {
 }
 
 Logs Model::train_batch(std::span<const int64_t> indices, std::span<const double> weights) {
+  return train_batch_deferred(indices, weights).get();
+}
+
+PendingLogs Model::train_batch_deferred(std::span<const int64_t> indices, std::span<const double> weights) {
   CUTRAIN_CHECK(train_data_.has_value(), "train_batch: no training data (use fit)");
   Batch b = take_batch(FeedKind::train, *train_data_, indices);
-  return train_on_batch(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())),
-                        fit_class_weight_);
+  return train_step(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())),
+                    fit_class_weight_);
 }
 
 Logs Model::evaluate_batch(DataSource source, std::span<const int64_t> indices,

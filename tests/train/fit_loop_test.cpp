@@ -228,6 +228,36 @@ TEST(Fit, AnnouncesTheBatchesItAsksForNext) {
   EXPECT_EQ(eval_call, m.eval_calls.size());
 }
 
+// steps_per_execution (Keras): batch callbacks bracket each execution, the
+// logs and History are those of one step at a time.
+TEST(Fit, StepsPerExecutionGroupsBatchCallbacksWithTheSameLogs) {
+  std::vector<History> h;
+  std::vector<std::vector<int64_t>> begins(2), ends(2);
+  std::vector<std::vector<double>> running(2);
+  for (int run = 0; run < 2; ++run) {
+    ScriptedTrainable m;
+    m.n = 13;  // 7 batches of 2 (the last 1)
+    auto cb = std::make_shared<LambdaCallback>();
+    cb->train_batch_begin = [&, run](int64_t b, Logs&) { begins[run].push_back(b); };
+    cb->train_batch_end = [&, run](int64_t b, Logs& l) {
+      ends[run].push_back(b);
+      running[run].push_back(l.at("loss"));
+    };
+    h.push_back(fit(m, quiet({.batch_size = 2, .epochs = 2, .steps_per_execution = run == 0 ? 1 : 3, .seed = 3}),
+                    {cb}));
+    EXPECT_EQ(m.train_calls.size(), 14u);
+  }
+  EXPECT_EQ(h[0]["loss"], h[1]["loss"]);
+  EXPECT_EQ(begins[1], (std::vector<int64_t>{0, 3, 6, 0, 3, 6}));
+  EXPECT_EQ(ends[1], (std::vector<int64_t>{2, 5, 6, 2, 5, 6}));
+  // The running averages at an execution's end are the per-step ones at that step.
+  for (std::size_t i = 0; i < ends[1].size(); ++i)
+    EXPECT_EQ(running[1][i], running[0][static_cast<std::size_t>(ends[1][i] + (i >= 3 ? 7 : 0))]) << i;
+  ScriptedTrainable m;
+  m.n = 4;
+  EXPECT_THROW(fit(m, quiet({.steps_per_execution = 0})), Error);
+}
+
 TEST(Fit, ValidationStepsAndSeparateValidationData) {
   ScriptedTrainable m;
   m.n = 10;

@@ -169,6 +169,25 @@ TEST(ModelLoader, StepsPerEpochContinuesThePassForAnyWorkerCount) {
   EXPECT_TRUE(bitwise_equal(w[0], w[1]));
 }
 
+// Several steps per execution leave the loss and metric outputs unread
+// until the execution ends: the History and the weights do not change.
+TEST(ModelLoader, StepsPerExecutionGivesTheSameHistory) {
+  auto train = synthetic(90, 12, 4, 5, 1.0f);
+  const ImageData data = resize_image_data(train, 12, 1, true);
+  std::vector<History> h;
+  std::vector<WeightSnapshot> w;
+  for (int64_t k : {1, 4}) {
+    auto m = compiled_cnn(16);
+    FitOptions fo = fit_options(1, 2);
+    fo.steps_per_execution = k;
+    fo.validation_split = 0.2;
+    h.push_back(m->fit(data, fo));
+    w.push_back(m->get_weights());
+  }
+  EXPECT_TRUE(bitwise_equal(h[0], h[1]));
+  EXPECT_TRUE(bitwise_equal(w[0], w[1]));
+}
+
 // A folder of 8x8 gray PNGs in two classes.
 std::string image_folder(const std::string& tag, int per_class) {
   const std::string root = testing::temp_path(tag, "images");

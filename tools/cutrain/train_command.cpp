@@ -61,6 +61,7 @@ struct TrainArgs {
   std::string preprocess = "resize";
   int workers = 1;
   int prefetch = 4;
+  int64_t steps_per_execution = 1;
   bool lr_given = false;  // --lr was on the command line (models keep their own default otherwise)
 };
 
@@ -257,6 +258,7 @@ int run_train(const TrainArgs& args_in) {
   fo.seed = a.seed;
   fo.workers = a.workers;
   fo.max_queue_size = a.prefetch;
+  fo.steps_per_execution = a.steps_per_execution;
   const auto image_data = [&a](std::shared_ptr<const data::Dataset> d, bool flip) {
     return a.preprocess == "inception" ? train::inception_image_data(std::move(d), a.net.image_size, a.net.channels, flip)
                                        : train::resize_image_data(std::move(d), a.net.image_size, a.net.channels, flip);
@@ -381,6 +383,11 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->capture_default_str();
   c->add_option("--prefetch", args->prefetch, "batches built ahead of the step")
       ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  c->add_option("--steps-per-execution", args->steps_per_execution,
+                "training steps run before their loss and metrics are read (on a GPU: no wait per step); "
+                "the same History, batch callbacks once per execution")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}))
       ->capture_default_str();
   commands.push_back({c, [args, lr_option] {
                         args->lr_given = lr_option->count() > 0;

@@ -216,6 +216,7 @@ class Model : public Trainable {
   int64_t num_validation_samples() const override;
   int64_t label(int64_t index) const override;
   Logs train_batch(std::span<const int64_t> indices, std::span<const double> weights) override;
+  PendingLogs train_batch_deferred(std::span<const int64_t> indices, std::span<const double> weights) override;
   Logs evaluate_batch(DataSource source, std::span<const int64_t> indices,
                       std::span<const double> weights) override;
   void plan_batches(DataSource source, bool training, std::vector<std::vector<int64_t>> batches) override;
@@ -293,6 +294,9 @@ class Model : public Trainable {
   Logs step_logs(const StepGraph& s, const std::vector<Tensor>& out, const Targets& targets,
                  const Tensor& weights) const;
   Logs run_eval(const Tensor& images, const Targets& targets, const Tensor& weights);
+  // One optimizer step; its logs are read on get().
+  PendingLogs train_step(const Tensor& images, const Targets& targets, const Tensor& weights,
+                         const OutputClassWeights& class_weight);
   Logs metric_logs(const Tensor& logits, const Tensor& labels, const Tensor& weights) const;
 
   NetworkBuilder builder_;
