@@ -1,7 +1,5 @@
 #include "cutrain/train/model.h"
 
-#include "batch_feed.h"
-
 #include <omp.h>
 
 #include <algorithm>
@@ -21,6 +19,7 @@
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/metrics.h"
 #include "cutrain/train/model_config.h"
+#include "batch_feed.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
 

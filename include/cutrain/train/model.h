@@ -32,6 +32,15 @@
 // prediction run with the model's step count too, so random ops that sample
 // outside training (a VAE's eps) give the same values after a reload.
 //
+// Batches: fit, evaluate and predict take them from data::Loader (worker
+// threads decode, augment and collate the index batches the fit loop
+// announces; FitOptions::workers and max_queue_size), augmentation keyed by
+// (compile seed, epoch, sample index), so no result depends on the worker
+// count. On a GPU they land in pinned host memory and the images of batch
+// N+1 are uploaded on a copy stream while step N runs (batch_feed.h); with
+// FitOptions::steps_per_execution > 1 the steps' loss and metric outputs
+// are read only at the end of each execution.
+//
 // With CompileOptions::ema_decay > 0 the step also averages the parameters
 // and evaluation runs on the averages (ema.h); checkpoints (weights-only ones
 // too) store the averages as "ema.<parameter>".
