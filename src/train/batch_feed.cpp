@@ -32,7 +32,10 @@ BatchFeed::InFlight BatchFeed::fetch() {
   InFlight f{std::move(*b), {}};
   if (upload_to_) {
     // From the pinned pool this copy does not block the host (cuda_backend.cpp).
-    f.batch.images = f.batch.images.to(*upload_to_, copy_stream_);
+    // The host buffer stays with the batch until take() has ordered the
+    // step after the copy (a CPU copy stream has no record_stream to keep it).
+    f.staged = f.batch.images;
+    f.batch.images = f.staged.to(*upload_to_, copy_stream_);
     f.copied = Event::create(*upload_to_);
     f.copied.record(copy_stream_);
   }
@@ -51,6 +54,7 @@ data::Batch BatchFeed::take(int64_t epoch, std::span<const int64_t> indices) {
     const Stream main = Stream::default_stream(*upload_to_);
     main.wait(cur.copied);
     cur.batch.images.storage()->record_stream(main);
+    cur.staged = Tensor();
     // Batch N+1's upload goes on the copy stream before step N is enqueued,
     // so the two overlap on the device.
     // A failure there belongs to batch N+1: it is rethrown when that is taken.

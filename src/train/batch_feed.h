@@ -46,7 +46,8 @@ class BatchFeed {
  private:
   struct InFlight {
     data::Batch batch;
-    Event copied;  // recorded on the copy stream after the upload
+    Event copied;   // recorded on the copy stream after the upload
+    Tensor staged;  // the host images, kept until the copy is waited for
   };
   InFlight fetch();  // the loader's next batch, its upload started
   void restart(int64_t epoch, std::vector<std::vector<int64_t>> batches);
