@@ -333,7 +333,12 @@ std::vector<std::pair<graph::Value, Tensor>> Model::feeds(StepGraph& s, const Te
   for (const auto& [name, w] : cw)
     CUTRAIN_CHECK(std::find(names.begin(), names.end(), name) != names.end(), "class weights for '", name,
                   "', but the model has no output of that name");
-  const Tensor w = weights.defined() ? weights.to(Device::cpu()).to(options_.dtype) : make_weights({}, b);
+  // Host weights of the right type (fit's, from the pinned pool on a GPU) go as they are: a converted
+  // copy would be pageable, and its upload would wait for the stream.
+  const bool as_is = weights.defined() && weights.device().is_cpu() && weights.dtype() == options_.dtype;
+  const Tensor w = as_is ? weights
+                   : weights.defined() ? weights.to(Device::cpu()).to(options_.dtype)
+                                       : make_weights({}, b);
   std::vector<std::pair<graph::Value, Tensor>> f{
       {s.net.input, images.dtype() == options_.dtype ? images : images.to(options_.dtype)}};
   for (size_t i = 0; i < s.heads.size(); ++i) {
