@@ -29,6 +29,11 @@ Storage::Storage(std::size_t bytes, Device device, const Stream& stream)
 Storage::Storage(void* data, std::size_t bytes, Device device)
     : data_(data), bytes_(bytes), device_(device) {}
 
+Storage::Storage(std::size_t bytes, CachingAllocator& allocator, const Stream& stream)
+    : bytes_(bytes), device_(allocator.device()), allocator_(&allocator), records_copies_(true) {
+  data_ = allocator_->allocate(bytes, stream);
+}
+
 Storage::~Storage() {
   if (allocator_) allocator_->deallocate(data_);
 }
@@ -48,6 +53,12 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, int64_t offset, Shape shape,
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device, const Stream& stream) {
   const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
   auto storage = std::make_shared<Storage>(bytes, device, stream);
+  return Tensor(std::move(storage), 0, shape, shape.contiguous_strides(), dtype);
+}
+
+Tensor Tensor::empty_in(CachingAllocator& allocator, const Shape& shape, DType dtype, const Stream& stream) {
+  const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
+  auto storage = std::make_shared<Storage>(bytes, allocator, stream);
   return Tensor(std::move(storage), 0, shape, shape.contiguous_strides(), dtype);
 }
 
@@ -189,6 +200,9 @@ void Tensor::copy_from(const Tensor& src, const Stream& stream) {
   const Stream s = resolve(stream, dd.is_cuda() ? dd : sd);
   if (is_contiguous() && src.is_contiguous()) {
     b.copy(raw_data(), dd, src.raw_data(), sd, nbytes(), s);
+    // From pinned memory the backend does not wait for the copy: keep the
+    // block from reuse until the stream has done it.
+    if (dd.is_cuda() && !sd.is_cuda() && src.storage_->records_copies()) src.storage_->record_stream(s);
     return;
   }
   // Strided copies run element by element on the host; device tensors take a

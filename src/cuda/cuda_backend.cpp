@@ -9,6 +9,7 @@
 
 #include "cutrain/core/backend.h"
 #include "cutrain/core/caching_allocator.h"
+#include "cutrain/core/pinned_allocator.h"
 #include "cutrain/core/stream_capture.h"
 #include "cutrain/cuda/check.h"
 
@@ -188,6 +189,35 @@ class CudaRawAllocator final : public RawAllocator {
   int index_;
 };
 
+// Page-locked host memory for the pinned pool (core/pinned_allocator.h).
+// Portable: usable by every device's streams, not only the current one's.
+class CudaHostRawAllocator final : public RawAllocator {
+ public:
+  void* allocate(std::size_t bytes) override {
+    void* p = nullptr;
+    const cudaError_t e = cudaHostAlloc(&p, bytes, cudaHostAllocPortable);
+    if (e == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      return nullptr;
+    }
+    CUDA_CHECK(e);
+    return p;
+  }
+  void deallocate(void* p, std::size_t) override { CUDA_CHECK(cudaFreeHost(p)); }
+  Device device() const override { return Device::cpu(); }
+  std::string name() const override { return "cudaHostAlloc"; }
+};
+
+// Whether `p` is page-locked host memory (cudaHostAlloc / registered).
+bool pinned_host(const void* p) {
+  cudaPointerAttributes a{};
+  if (cudaPointerGetAttributes(&a, p) != cudaSuccess) {
+    cudaGetLastError();  // pageable memory on old runtimes reports an error
+    return false;
+  }
+  return a.type == cudaMemoryTypeHost;
+}
+
 struct PerDevice {
   std::shared_ptr<StreamImpl> default_stream;
   std::unique_ptr<CachingAllocator> allocator;
@@ -205,6 +235,11 @@ class CudaBackend final : public DeviceBackend {
       why_ = "no CUDA device: the driver reports 0 devices";
     }
     devices_.resize(static_cast<size_t>(count_));
+    // Batches bound for the GPU are pinned (the pool's events are device
+    // 0's: one device per process is what fit drives).
+    if (count_ > 0)
+      register_pinned_source(std::make_shared<CudaHostRawAllocator>(),
+                             [] { return Event(std::make_shared<CudaEvent>(0)); });
   }
   DeviceType type() const override { return DeviceType::cuda; }
 
@@ -243,7 +278,12 @@ class CudaBackend final : public DeviceBackend {
     CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, static_cast<cudaStream_t>(stream.native_handle())));
     // Copies involving pageable host memory must finish before the host
     // touches it again: tensors promise no hidden asynchrony across devices.
-    if (!dd.is_cuda() || !sd.is_cuda()) CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream.native_handle())));
+    // An upload from pinned memory is the exception that lets a copy stream
+    // overlap compute: its source block is kept from reuse by record_stream
+    // (Tensor::copy_from), as in PyTorch's non_blocking copies.
+    const bool pinned_upload = dd.is_cuda() && !sd.is_cuda() && pinned_host(src);
+    if ((!dd.is_cuda() || !sd.is_cuda()) && !pinned_upload)
+      CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream.native_handle())));
   }
   void memset(void* dst, int value, std::size_t bytes, const Stream& stream) override {
     CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, static_cast<cudaStream_t>(stream.native_handle())));

@@ -6,28 +6,13 @@
 #include <sstream>
 
 #include "cutrain/core/error.h"
+#include "cutrain/data/shuffle.h"
 #include "cutrain/train/callbacks/progbar_logger.h"
 #include "cutrain/train/callbacks/terminate_on_nan.h"
 #include "cutrain/train/data_parallel.h"
 
 namespace cutrain::train {
 namespace {
-
-uint64_t splitmix64(uint64_t& x) {
-  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// Unbiased integer in [0, n) by rejection.
-uint64_t below(uint64_t& state, uint64_t n) {
-  const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-  uint64_t r;
-  do r = splitmix64(state);
-  while (r >= limit);
-  return r % n;
-}
 
 int64_t num_batches(int64_t n, int64_t batch_size) { return (n + batch_size - 1) / batch_size; }
 
@@ -36,6 +21,20 @@ std::vector<double> weights_for(std::span<const int64_t> idx, const std::vector<
   if (!sw.empty())
     for (std::size_t i = 0; i < idx.size(); ++i) w[i] = sw[static_cast<std::size_t>(idx[i])];
   return w;
+}
+
+// Batches [first, first + count) of `indices` cut into batch_size rows (the
+// last one may be short).
+std::vector<std::vector<int64_t>> cut(const std::vector<int64_t>& indices, int64_t first, int64_t count,
+                                      int64_t batch_size) {
+  std::vector<std::vector<int64_t>> out;
+  const auto n = static_cast<int64_t>(indices.size());
+  for (int64_t b = first; b < first + count; ++b) {
+    const int64_t lo = b * batch_size, hi = std::min(n, lo + batch_size);
+    if (lo >= hi) break;
+    out.emplace_back(indices.begin() + lo, indices.begin() + hi);
+  }
+  return out;
 }
 
 // The default callbacks Keras adds, then the context and params for all.
@@ -60,6 +59,7 @@ Logs run_evaluation(Trainable& model, DataSource source, const std::vector<int64
   const auto n = static_cast<int64_t>(indices.size());
   int64_t batches = num_batches(n, batch_size);
   if (steps > 0) batches = std::min(batches, steps);
+  model.plan_batches(source, false, cut(indices, 0, batches, batch_size));
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t lo = b * batch_size, hi = std::min(n, lo + batch_size);
     std::span<const int64_t> idx(indices.data() + lo, static_cast<std::size_t>(hi - lo));
@@ -106,20 +106,14 @@ int64_t Trainable::label(int64_t index) const {
   CUTRAIN_THROW("class_weight needs labels, but this model does not provide them (sample ", index, ")");
 }
 
-std::vector<int64_t> shuffled_indices(std::vector<int64_t> v, uint64_t seed, int64_t epoch) {
-  uint64_t state = seed;
-  splitmix64(state);
-  state ^= static_cast<uint64_t>(epoch) * 0xD6E8FEB86659FD93ull;
-  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(state, i)]);
-  return v;
-}
-
 History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr<Callback>> user) {
   CUTRAIN_CHECK(opt.batch_size > 0, "fit: batch_size must be positive, got ", opt.batch_size);
   CUTRAIN_CHECK(opt.validation_split >= 0 && opt.validation_split < 1,
                 "fit: validation_split must be in [0, 1), got ", opt.validation_split);
   CUTRAIN_CHECK(opt.steps_per_epoch >= 0 && opt.validation_steps >= 0,
                 "fit: steps_per_epoch and validation_steps must be >= 0");
+  CUTRAIN_CHECK(opt.steps_per_execution >= 1, "fit: steps_per_execution must be >= 1, got ",
+                opt.steps_per_execution);
   const int64_t n = model.num_samples();
   CUTRAIN_CHECK(opt.sample_weight.empty() || static_cast<int64_t>(opt.sample_weight.size()) == n,
                 "fit: ", opt.sample_weight.size(), " sample weights for ", n, " samples");
@@ -192,30 +186,45 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
   int64_t cursor = 0;  // next batch of the current pass
   for (int64_t epoch = opt.initial_epoch; epoch < opt.epochs; ++epoch) {
     if (pass.empty() || cursor >= batches_per_pass) {
-      pass = opt.shuffle ? shuffled_indices(base, opt.seed, epoch) : base;
+      pass = opt.shuffle ? data::shuffled_order(base, opt.seed, epoch) : base;
       if (sharded) pass = shard_indices(pass, comm->rank(), comm->world_size(), true);
       cursor = 0;
     }
     Logs epoch_begin_logs;
     callbacks.on_epoch_begin(epoch, epoch_begin_logs);
+    model.plan_batches(DataSource::main, true,
+                       cut(pass, cursor, std::min(steps, batches_per_pass - cursor), opt.batch_size));
     LogsAverager avg;
     double seen = 0;  // samples behind this epoch's logs
-    for (int64_t step = 0; step < steps; ++step) {
-      if (cursor >= batches_per_pass) {
-        warn("Your input ran out of data; interrupting training. Make sure that your dataset can "
-             "generate at least steps_per_epoch * epochs batches.");
-        break;
+    std::vector<std::pair<PendingLogs, double>> pending;  // the current execution's steps
+    bool out_of_data = false;
+    for (int64_t step = 0; step < steps && !out_of_data;) {
+      const int64_t first = step;
+      for (int64_t k = 0; k < opt.steps_per_execution && step < steps; ++k, ++step) {
+        if (cursor >= batches_per_pass) {
+          warn("Your input ran out of data; interrupting training. Make sure that your dataset can "
+               "generate at least steps_per_epoch * epochs batches.");
+          out_of_data = true;
+          break;
+        }
+        const int64_t lo = cursor * opt.batch_size, hi = std::min(per_rank, lo + opt.batch_size);
+        ++cursor;
+        std::span<const int64_t> idx(pass.data() + lo, static_cast<std::size_t>(hi - lo));
+        if (k == 0) {
+          Logs none;
+          callbacks.on_train_batch_begin(first, none);
+        }
+        pending.emplace_back(model.train_batch_deferred(idx, weights_for(idx, train_weights)),
+                             static_cast<double>(hi - lo));
       }
-      const int64_t lo = cursor * opt.batch_size, hi = std::min(per_rank, lo + opt.batch_size);
-      ++cursor;
-      std::span<const int64_t> idx(pass.data() + lo, static_cast<std::size_t>(hi - lo));
-      Logs none;
-      callbacks.on_train_batch_begin(step, none);
-      const Logs batch_logs = model.train_batch(idx, weights_for(idx, train_weights));
-      avg.add(batch_logs, static_cast<double>(hi - lo));
-      seen += static_cast<double>(hi - lo);
+      if (pending.empty()) break;
+      for (auto& [logs, weight] : pending) {
+        avg.add(logs.get(), weight);
+        seen += weight;
+      }
+      pending.clear();
       Logs running = avg.average();
-      callbacks.on_train_batch_end(step, running);
+      callbacks.on_train_batch_end(step - 1, running);
       if (nan_guard && nan_guard->terminated()) {
         // Non-finite weights: no validation, epoch end or checkpoint of them.
         callbacks.on_train_end(training_logs);

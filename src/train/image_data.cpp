@@ -30,4 +30,11 @@ ImageData resize_image_data(std::shared_ptr<const data::Dataset> dataset, int si
                    resize_transform(size, channels, false)};
 }
 
+ImageData inception_image_data(std::shared_ptr<const data::Dataset> dataset, int size, int channels, bool flip) {
+  data::InceptionTrainOptions train;
+  train.flip = flip;
+  return ImageData{std::move(dataset), data::inception_train_transform(size, channels, train),
+                   data::inception_eval_transform(size, channels, 0.875)};
+}
+
 }  // namespace cutrain::train

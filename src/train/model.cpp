@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cutrain/core/error.h"
+#include "cutrain/core/pinned_allocator.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/fusion.h"
 #include "cutrain/graph/planned_executor.h"
@@ -18,6 +19,7 @@
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/metrics.h"
 #include "cutrain/train/model_config.h"
+#include "batch_feed.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
 
@@ -306,7 +308,11 @@ Tensor Model::make_weights(std::span<const double> w, int64_t n) const {
     CUTRAIN_CHECK(static_cast<int64_t>(w.size()) == n, "got ", w.size(), " weights for ", n, " samples");
     v.assign(w.begin(), w.end());
   }
-  return Tensor::from_vector({n}, v, options_.dtype);
+  Tensor t = Tensor::from_vector({n}, v, options_.dtype);
+  if (options_.device.is_cpu()) return t;
+  Tensor pinned = batch_allocator_for(options_.device)(t.shape(), t.dtype());  // its upload does not block
+  pinned.copy_from(t);
+  return pinned;
 }
 
 std::vector<std::string> Model::output_names() {
@@ -338,7 +344,12 @@ std::vector<std::pair<graph::Value, Tensor>> Model::feeds(StepGraph& s, const Te
   for (const auto& [name, w] : cw)
     CUTRAIN_CHECK(std::find(names.begin(), names.end(), name) != names.end(), "class weights for '", name,
                   "', but the model has no output of that name");
-  const Tensor w = weights.defined() ? weights.to(Device::cpu()).to(options_.dtype) : make_weights({}, b);
+  // Host weights of the right type (fit's, from the pinned pool on a GPU) go as they are: a converted
+  // copy would be pageable, and its upload would wait for the stream.
+  const bool as_is = weights.defined() && weights.device().is_cpu() && weights.dtype() == options_.dtype;
+  const Tensor w = as_is ? weights
+                   : weights.defined() ? weights.to(Device::cpu()).to(options_.dtype)
+                                       : make_weights({}, b);
   std::vector<std::pair<graph::Value, Tensor>> f{
       {s.net.input, images.dtype() == options_.dtype ? images : images.to(options_.dtype)}};
   for (size_t i = 0; i < s.heads.size(); ++i) {
@@ -395,8 +406,8 @@ Logs Model::train_on_batch(const Tensor& images, const Tensor& labels, const Ten
   return train_on_batch(images, labels_for_all(labels), weights, {});
 }
 
-Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const Tensor& weights,
-                           const OutputClassWeights& class_weight) {
+PendingLogs Model::train_step(const Tensor& images, const Targets& targets, const Tensor& weights,
+                              const OutputClassWeights& class_weight) {
   StepGraph& s = graph_for(images.dim(0));
   if (!s.has_train) build_train_part(s);
   CUTRAIN_CHECK(!ema_swap_.swapped(), "train_on_batch: the averaged weights are swapped in (evaluation running)");
@@ -409,7 +420,14 @@ Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const T
       s.exec->run(feeds(s, images, targets, weights, class_weight), s.train_fetches, {.training = true});
   s.exec->set_profiler(nullptr);
   ++step_;
-  return step_logs(s, out, targets, weights);
+  // Read when asked: on a GPU that waits for the step (step_logs copies to the host).
+  return PendingLogs(
+      [this, &s, out = std::move(out), targets, weights] { return step_logs(s, out, targets, weights); });
+}
+
+Logs Model::train_on_batch(const Tensor& images, const Targets& targets, const Tensor& weights,
+                           const OutputClassWeights& class_weight) {
+  return train_step(images, targets, weights, class_weight).get();
 }
 
 Logs Model::run_eval(const Tensor& images, const Targets& targets, const Tensor& weights) {
@@ -440,17 +458,21 @@ std::vector<Tensor> Model::predict_on_batch(const Tensor& images) {
 }
 
 Logs Model::train_batch(std::span<const int64_t> indices, std::span<const double> weights) {
+  return train_batch_deferred(indices, weights).get();
+}
+
+PendingLogs Model::train_batch_deferred(std::span<const int64_t> indices, std::span<const double> weights) {
   CUTRAIN_CHECK(train_data_.has_value(), "train_batch: no training data (use fit)");
-  Batch b = make_batch(*train_data_, true, indices, true);
-  return train_on_batch(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())),
-                        fit_class_weight_);
+  Batch b = take_batch(FeedKind::train, *train_data_, indices);
+  return train_step(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())),
+                    fit_class_weight_);
 }
 
 Logs Model::evaluate_batch(DataSource source, std::span<const int64_t> indices,
                            std::span<const double> weights) {
   const std::optional<ImageData>& d = source == DataSource::main ? train_data_ : val_data_;
   CUTRAIN_CHECK(d.has_value(), "evaluate_batch: no data for this source");
-  Batch b = make_batch(*d, false, indices, true);
+  Batch b = take_batch(source == DataSource::main ? FeedKind::main_eval : FeedKind::validation, *d, indices);
   return run_eval(b.images, b.targets, make_weights(weights, static_cast<int64_t>(indices.size())));
 }
 
@@ -465,6 +487,9 @@ History Model::fit(const ImageData& train, FitOptions options, std::vector<std::
                    std::optional<ImageData> validation) {
   train_data_ = train;
   val_data_ = std::move(validation);
+  const FeedGuard feeds =
+      begin_feeds({FeedKind::train, FeedKind::main_eval, FeedKind::validation}, options.workers,
+                  options.max_queue_size);
   options.validation_data = val_data_.has_value();
   const std::vector<std::string> names = output_names();
   for (const auto& [name, cw] : options.output_class_weight)
@@ -490,6 +515,7 @@ Logs Model::evaluate(const ImageData& data, EvaluateOptions options,
                      std::vector<std::shared_ptr<Callback>> callbacks) {
   val_data_ = data;
   options.source = DataSource::validation;
+  const FeedGuard feeds = begin_feeds({FeedKind::validation}, options.workers, options.max_queue_size);
   EmaSwap::Scope averaged(ema_swap_);  // one swap for the whole pass
   return train::evaluate(*this, options, std::move(callbacks));
 }
@@ -499,10 +525,12 @@ Tensor Model::predict(const ImageData& data, PredictOptions options) {
   Tensor result;
   int64_t row = 0;
   EmaSwap::Scope averaged(ema_swap_);
+  const FeedGuard feeds = begin_feeds({FeedKind::predict}, options.workers, options.max_queue_size);
+  plan_predict(data, n, options);
   train::predict(
       *this, n,
       [&](std::span<const int64_t> idx) {
-        Tensor logits = predict_on_batch(make_batch(data, false, idx, false).images).at(0);
+        Tensor logits = predict_on_batch(take_batch(FeedKind::predict, data, idx).images).at(0);
         if (!result.defined()) result = Tensor::empty({n, logits.dim(1)}, logits.dtype());
         result.slice(0, row, row + logits.dim(0)).copy_from(logits);
         row += logits.dim(0);

@@ -38,7 +38,9 @@ void ProgBarLogger::finalize(const Logs& logs) {
     target_ = seen_;
     bar_->set_target(target_);
   }
-  bar_->update(target_, logs, true);
+  // The steps that ran, not the target: a run stopped early (--max-steps,
+  // stop_training) must not claim the whole epoch, nor divide its time by it.
+  bar_->update(seen_, logs, true);
 }
 
 void ProgBarLogger::on_epoch_begin(int64_t epoch, Logs&) {

@@ -82,6 +82,12 @@ class ScriptedTrainable : public FakeContext {
   int64_t n_val = 0;
   std::function<int64_t(int64_t)> label_of = [](int64_t i) { return i % 3; };
   std::vector<Call> train_calls, eval_calls;
+  struct Plan {
+    DataSource source;
+    bool training;
+    std::vector<std::vector<int64_t>> batches;
+  };
+  std::vector<Plan> plans;  // plan_batches calls, in order
   double now = 0;              // the fake clock
   double seconds_per_batch = 0;
   double accuracy = 0.25;
@@ -103,6 +109,9 @@ class ScriptedTrainable : public FakeContext {
   Logs evaluate_batch(DataSource src, std::span<const int64_t> idx, std::span<const double> w) override {
     eval_calls.push_back({{idx.begin(), idx.end()}, {w.begin(), w.end()}, src});
     return L({{"loss", weighted_mean(idx, w)}, {"accuracy", accuracy}});
+  }
+  void plan_batches(DataSource src, bool training, std::vector<std::vector<int64_t>> batches) override {
+    plans.push_back({src, training, std::move(batches)});
   }
   Clock clock() {
     return [this] { return now; };

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cutrain/core/error.h"
+#include "cutrain/data/shuffle.h"
 #include "cutrain/train/callbacks/lambda_callback.h"
 #include "cutrain/train/callbacks/reduce_lr_on_plateau.h"
 #include "cutrain/train/callbacks/terminate_on_nan.h"
@@ -39,7 +40,7 @@ TEST(Fit, ValidationSplitTakesTheLastSamplesBeforeShuffling) {
   History h = fit(m, quiet({.batch_size = 3, .epochs = 2, .validation_split = 0.25, .seed = 42}));
   ASSERT_EQ(m.train_calls.size(), 6u);
   for (int epoch = 0; epoch < 2; ++epoch) {
-    const Idx perm = shuffled_indices({0, 1, 2, 3, 4, 5, 6}, 42, epoch);
+    const Idx perm = data::shuffled_order({0, 1, 2, 3, 4, 5, 6}, 42, epoch);
     Idx seen;
     for (int b = 0; b < 3; ++b) {
       const auto& idx = m.train_calls[static_cast<std::size_t>(epoch * 3 + b)].indices;
@@ -51,7 +52,7 @@ TEST(Fit, ValidationSplitTakesTheLastSamplesBeforeShuffling) {
     EXPECT_EQ(sorted, (Idx{0, 1, 2, 3, 4, 5, 6}));
   }
   EXPECT_EQ(m.train_calls[2].indices.size(), 1u);  // last partial batch kept
-  EXPECT_NE(shuffled_indices({0, 1, 2, 3, 4, 5, 6}, 42, 0), shuffled_indices({0, 1, 2, 3, 4, 5, 6}, 42, 1));
+  EXPECT_NE(data::shuffled_order({0, 1, 2, 3, 4, 5, 6}, 42, 0), data::shuffled_order({0, 1, 2, 3, 4, 5, 6}, 42, 1));
   ASSERT_EQ(m.eval_calls.size(), 2u);
   for (const auto& c : m.eval_calls) {
     EXPECT_EQ(c.indices, (Idx{7, 8, 9}));
@@ -177,7 +178,7 @@ TEST(Fit, InitialEpochAndEpochsAsFinalIndex) {
   EXPECT_EQ(begun, (std::vector<int64_t>{2, 3, 4}));
   EXPECT_EQ(h.epoch(), (std::vector<int64_t>{2, 3, 4}));
   // The shuffle of epoch 2 is the one an uninterrupted run would use.
-  EXPECT_EQ(m.train_calls[0].indices, shuffled_indices({0, 1, 2, 3, 4}, 7, 2));
+  EXPECT_EQ(m.train_calls[0].indices, data::shuffled_order({0, 1, 2, 3, 4}, 7, 2));
   ScriptedTrainable none;
   none.n = 5;
   History empty = fit(none, quiet({.epochs = 2, .initial_epoch = 2}));
@@ -199,6 +200,66 @@ TEST(Fit, StepsPerEpochContinuesThePassAcrossEpochs) {
   EXPECT_EQ(train_batches(m), (std::vector<Idx>{{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9}, {0, 1, 2}, {3, 4, 5}, {6, 7, 8}}));
   EXPECT_EQ(warnings.size(), 1u);
   EXPECT_EQ(h["loss"][1], 9.0);
+}
+
+// The loop announces each epoch's training batches and each validation's
+// batches before asking for them (a loader builds them ahead): the calls
+// that follow take exactly the announced batches, in order.
+TEST(Fit, AnnouncesTheBatchesItAsksForNext) {
+  ScriptedTrainable m;
+  m.n = 11;  // 8 training samples (batches 3, 3, 2), 3 validating
+  fit(m, quiet({.batch_size = 3, .epochs = 3, .validation_split = 0.25, .steps_per_epoch = 2, .seed = 9,
+                .warn = [](const std::string&) {}}));
+  // Epoch 0: 2 batches; epoch 1: the last batch of the pass; epoch 2: a new pass.
+  ASSERT_EQ(m.plans.size(), 6u);
+  std::size_t train_call = 0, eval_call = 0;
+  for (std::size_t p = 0; p < m.plans.size(); ++p) {
+    const auto& plan = m.plans[p];
+    EXPECT_EQ(plan.training, p % 2 == 0);
+    EXPECT_EQ(plan.source, DataSource::main);
+    for (const auto& batch : plan.batches) {
+      auto& calls = plan.training ? m.train_calls : m.eval_calls;
+      std::size_t& next = plan.training ? train_call : eval_call;
+      ASSERT_LT(next, calls.size());
+      EXPECT_EQ(calls[next++].indices, batch) << "plan " << p;
+    }
+  }
+  EXPECT_EQ(m.plans[0].batches.size(), 2u);
+  EXPECT_EQ(m.plans[2].batches.size(), 1u);
+  EXPECT_EQ(m.plans[4].batches.size(), 2u);
+  EXPECT_EQ(m.plans[1].batches, (std::vector<Idx>{{8, 9, 10}}));
+  EXPECT_EQ(train_call, m.train_calls.size());
+  EXPECT_EQ(eval_call, m.eval_calls.size());
+}
+
+// steps_per_execution (Keras): batch callbacks bracket each execution, the
+// logs and History are those of one step at a time.
+TEST(Fit, StepsPerExecutionGroupsBatchCallbacksWithTheSameLogs) {
+  std::vector<History> h;
+  std::vector<std::vector<int64_t>> begins(2), ends(2);
+  std::vector<std::vector<double>> running(2);
+  for (int run = 0; run < 2; ++run) {
+    ScriptedTrainable m;
+    m.n = 13;  // 7 batches of 2 (the last 1)
+    auto cb = std::make_shared<LambdaCallback>();
+    cb->train_batch_begin = [&, run](int64_t b, Logs&) { begins[run].push_back(b); };
+    cb->train_batch_end = [&, run](int64_t b, Logs& l) {
+      ends[run].push_back(b);
+      running[run].push_back(l.at("loss"));
+    };
+    h.push_back(fit(m, quiet({.batch_size = 2, .epochs = 2, .steps_per_execution = run == 0 ? 1 : 3, .seed = 3}),
+                    {cb}));
+    EXPECT_EQ(m.train_calls.size(), 14u);
+  }
+  EXPECT_EQ(h[0]["loss"], h[1]["loss"]);
+  EXPECT_EQ(begins[1], (std::vector<int64_t>{0, 3, 6, 0, 3, 6}));
+  EXPECT_EQ(ends[1], (std::vector<int64_t>{2, 5, 6, 2, 5, 6}));
+  // The running averages at an execution's end are the per-step ones at that step.
+  for (std::size_t i = 0; i < ends[1].size(); ++i)
+    EXPECT_EQ(running[1][i], running[0][static_cast<std::size_t>(ends[1][i] + (i >= 3 ? 7 : 0))]) << i;
+  ScriptedTrainable m;
+  m.n = 4;
+  EXPECT_THROW(fit(m, quiet({.steps_per_execution = 0})), Error);
 }
 
 TEST(Fit, ValidationStepsAndSeparateValidationData) {

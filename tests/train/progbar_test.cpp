@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "cutrain/train/callbacks/lambda_callback.h"
 #include "cutrain/train/callbacks/progbar_logger.h"
 #include "cutrain/train/progbar.h"
 #include "fakes.h"
@@ -117,4 +118,20 @@ TEST(ProgBarLogger, EvaluateOutsideFitHasItsOwnBar) {
   const Logs logs = evaluate(m, {.batch_size = 2, .verbose = 2, .out = &out, .clock = m.clock()});
   EXPECT_DOUBLE_EQ(logs.at("loss"), 1.0);  // (0 + 1 + 2) / 3
   EXPECT_EQ(out.str(), "2/2 - 0s - 0s/step - loss: 1.0000 - accuracy: 0.2500\n");
+}
+
+// A run stopped early (--max-steps) reports the steps that ran and their
+// time per step, not the whole epoch.
+TEST(ProgBarLogger, StoppedEarlyCountsTheStepsThatRan) {
+  ScriptedTrainable m;
+  m.n = 20;  // 10 batches of 2
+  m.seconds_per_batch = 0.5;
+  auto stop = std::make_shared<LambdaCallback>();
+  stop->train_batch_end = [&](int64_t batch, Logs&) {
+    if (batch == 3) m.set_stop_training(true);
+  };
+  std::ostringstream out;
+  fit(m, {.batch_size = 2, .epochs = 1, .verbose = 2, .shuffle = false, .out = &out, .clock = m.clock()}, {stop});
+  // Four steps of 0.5 s: 2 s in all, 500 ms per step (the target stays 10).
+  EXPECT_EQ(out.str(), " 4/10 - 2s - 500ms/step - loss: 3.5000 - accuracy: 0.2500\n");
 }

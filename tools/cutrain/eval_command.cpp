@@ -28,6 +28,9 @@ struct EvalArgs {
   int verbose = 1;
   int threads = 0;
   bool no_verify = false;
+  std::string preprocess = "resize";
+  int workers = 1;
+  int prefetch = 4;
 };
 
 struct Loaded {
@@ -80,7 +83,9 @@ int load_model_and_data(const EvalArgs& a, Loaded& out) {
   } catch (const std::exception& e) {
     return file_error(e);
   }
-  out.data = train::resize_image_data(set, out.net.image_size, out.net.channels, false);
+  out.data = a.preprocess == "inception"
+                 ? train::inception_image_data(set, out.net.image_size, out.net.channels, false)
+                 : train::resize_image_data(set, out.net.image_size, out.net.channels, false);
   return 0;
 }
 
@@ -98,6 +103,15 @@ void add_common(CLI::App* c, EvalArgs& a) {
   c->add_flag("--no-verify", a.no_verify,
               "load the checkpoint without checking its checksums and values (finite weights, "
               "non-negative batch-norm variances)");
+  c->add_option("--preprocess", a.preprocess,
+                "resize: the whole image resized; inception: slim's eval preprocessing (central crop 0.875), "
+                "for models trained with train --preprocess inception")
+      ->check(CLI::IsMember({"resize", "inception"}))
+      ->capture_default_str();
+  c->add_option("--workers", a.workers, "threads that decode and batch images ahead (0: on the calling thread)")
+      ->check(integer_in(0, 256))
+      ->capture_default_str();
+  c->add_option("--prefetch", a.prefetch, "batches built ahead")->check(integer_in(1, 1024))->capture_default_str();
 }
 
 int run_eval(const EvalArgs& a) {
@@ -106,6 +120,8 @@ int run_eval(const EvalArgs& a) {
   train::EvaluateOptions eo;
   eo.batch_size = a.batch_size > 0 ? a.batch_size : l.net.batch_size;
   eo.verbose = a.verbose;
+  eo.workers = a.workers;
+  eo.max_queue_size = a.prefetch;
   const train::Logs logs = l.model->evaluate(l.data, eo);
   std::cout << a.dataset << " " << a.split << ": " << logs.str() << "\n";
   return 0;
@@ -130,6 +146,8 @@ int run_predict(const EvalArgs& a) {
   train::PredictOptions po;
   po.batch_size = a.batch_size > 0 ? a.batch_size : l.net.batch_size;
   po.verbose = a.output.empty() ? 0 : a.verbose;
+  po.workers = a.workers;
+  po.max_queue_size = a.prefetch;
   const Tensor logits = l.model->predict(l.data, po);
   std::ofstream file;
   if (!a.output.empty()) {

@@ -67,6 +67,10 @@ struct TrainArgs {
   bool evaluate_test = true;
   bool validate_on_test = false;
   std::string plot;
+  std::string preprocess = "resize";
+  int workers = 1;
+  int prefetch = 4;
+  int64_t steps_per_execution = 1;
   bool lr_given = false;  // --lr was on the command line (models keep their own default otherwise)
   bool distributed = false;
 };
@@ -212,6 +216,7 @@ int run_train(const TrainArgs& args_in) {
     class_weight = parse_class_weight(a.class_weight);
     ds = load_datasets(a.dataset, a.data_dir, a.seed);
     check_class_weight(class_weight, ds.num_classes);
+    // Read before the model is built: the schedule's planned length is in it.
     if (!a.resume.empty()) resume_state = train::load_checkpoint(a.resume, !a.no_verify);
     check_outputs_writable(a, ds);
   } catch (const std::exception& e) {
@@ -319,7 +324,14 @@ int run_train(const TrainArgs& args_in) {
   fo.class_weight = class_weight;
   fo.initial_epoch = model.epoch() + 1;
   fo.seed = a.seed;
-  const train::ImageData train_data = train::resize_image_data(ds.train, a.net.image_size, a.net.channels, a.flip);
+  fo.workers = a.workers;
+  fo.max_queue_size = a.prefetch;
+  fo.steps_per_execution = a.steps_per_execution;
+  const auto image_data = [&a](std::shared_ptr<const data::Dataset> d, bool flip) {
+    return a.preprocess == "inception" ? train::inception_image_data(std::move(d), a.net.image_size, a.net.channels, flip)
+                                       : train::resize_image_data(std::move(d), a.net.image_size, a.net.channels, flip);
+  };
+  const train::ImageData train_data = image_data(ds.train, a.flip);
 
   std::cout << "training " << a.net.model << " on " << a.dataset << " (" << ds.train->size() << " images, "
             << a.net.image_size << "x" << a.net.image_size << "x" << a.net.channels << ") on "
@@ -338,7 +350,7 @@ int run_train(const TrainArgs& args_in) {
         std::cerr << "cutrain train: --validate-on-test: dataset '" << a.dataset << "' has no test split\n";
         return 2;
       }
-      validation = train::resize_image_data(ds.test, a.net.image_size, a.net.channels, false);
+      validation = image_data(ds.test, false);
       fo.validation_data = true;
     }
     h = model.fit(train_data, fo, callbacks, validation);
@@ -364,8 +376,9 @@ int run_train(const TrainArgs& args_in) {
     train::EvaluateOptions eo;
     eo.batch_size = a.net.batch_size;
     eo.verbose = 0;
-    const train::Logs test =
-        model.evaluate(train::resize_image_data(ds.test, a.net.image_size, a.net.channels, false), eo);
+    eo.workers = a.workers;
+    eo.max_queue_size = a.prefetch;
+    const train::Logs test = model.evaluate(image_data(ds.test, false), eo);
     std::cout << "test: " << test.str() << "\n";
   }
   return 0;
@@ -451,6 +464,24 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_flag("--distributed", args->distributed,
               "data-parallel training under mpirun, one process per GPU (or per CPU): gradients "
               "averaged over the ranks, --batch-size per rank, rank 0 prints and writes files");
+  c->add_option("--preprocess", args->preprocess,
+                "resize: the whole image resized (small images); inception: slim's preprocessing (random crop "
+                "by area 0.05-1 and aspect 3/4-4/3, flip, colour distortion; eval: central crop 0.875)")
+      ->check(CLI::IsMember({"resize", "inception"}))
+      ->capture_default_str();
+  c->add_option("--workers", args->workers,
+                "threads that decode, augment and batch images ahead of the step (0: on the training thread); "
+                "results do not depend on it")
+      ->check(integer_in(0, 256))
+      ->capture_default_str();
+  c->add_option("--prefetch", args->prefetch, "batches built ahead of the step")
+      ->check(integer_in(1, 1024))
+      ->capture_default_str();
+  c->add_option("--steps-per-execution", args->steps_per_execution,
+                "training steps run before their loss and metrics are read (on a GPU: no wait per step); "
+                "the same History, batch callbacks once per execution")
+      ->check(integer_in(1, 100000))
+      ->capture_default_str();
   commands.push_back({c, [args, lr_option] {
                         args->lr_given = lr_option->count() > 0;
                         return run_ranked(args->distributed, [args] { return run_train(*args); });

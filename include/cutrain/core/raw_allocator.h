@@ -1,6 +1,7 @@
 // RawAllocator: the memory source beneath the caching allocator.
 //
-// Implementations: host (aligned malloc), pinned host (cudaMallocHost),
+// Implementations: host (aligned malloc), pinned host (cudaHostAlloc, under
+// the pinned pool of pinned_allocator.h),
 // device (cudaMalloc), and CountingAllocator, a fake for tests that hands out
 // addresses from a virtual range without touching memory and counts calls.
 #pragma once

@@ -30,6 +30,10 @@ class Storage {
   Storage(std::size_t bytes, Device device, const Stream& stream);
   // Wraps memory owned elsewhere (no free); for zero-copy views of user buffers.
   Storage(void* data, std::size_t bytes, Device device);
+  // Memory from a pool other than the device's own (pinned host memory,
+  // pinned_allocator.h): a copy from it to a GPU is asynchronous, so the
+  // copy records its stream on the block, which is reused only after it.
+  Storage(std::size_t bytes, CachingAllocator& allocator, const Stream& stream);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -39,12 +43,15 @@ class Storage {
   Device device() const { return device_; }
   // Tells the allocator the memory is used on `s` too (see CachingAllocator::record_stream).
   void record_stream(const Stream& s);
+  // From a pinned pool (the constructor above): device copies record their stream.
+  bool records_copies() const { return records_copies_; }
 
  private:
   void* data_ = nullptr;
   std::size_t bytes_ = 0;
   Device device_;
   CachingAllocator* allocator_ = nullptr;
+  bool records_copies_ = false;
 };
 
 class Tensor {
@@ -55,6 +62,8 @@ class Tensor {
   // (default: the device's default stream).
   static Tensor empty(const Shape& shape, DType dtype, Device device = Device::cpu(),
                       const Stream& stream = {});
+  // Uninitialised memory from `allocator` (pinned_allocator.h), on its device.
+  static Tensor empty_in(CachingAllocator& allocator, const Shape& shape, DType dtype, const Stream& stream);
   static Tensor zeros(const Shape& shape, DType dtype, Device device = Device::cpu(),
                       const Stream& stream = {});
   static Tensor full(const Shape& shape, DType dtype, double value,

@@ -14,8 +14,8 @@
 //   validation set) takes precedence over the split.
 // - Training indices are reshuffled at the start of every pass over the data
 //   (seeded by FitOptions::seed and the epoch where the pass starts; Fisher-
-//   Yates with our own generator, identical everywhere). The last partial
-//   batch is kept.
+//   Yates with our own generator, identical everywhere: data::shuffled_order,
+//   the Loader's shuffle). The last partial batch is kept.
 // - Per-sample weight = sample_weight[i] (default 1) * class_weight[label(i)]
 //   (labels missing from class_weight weigh 1). Validation gets sample
 //   weights only, as in Keras. The Trainable reduces its loss as
@@ -29,6 +29,10 @@
 //   runs out inside an epoch, the epoch ends early with a warning and the next
 //   one starts a new pass. validation_steps > 0 limits each validation to its
 //   first that many batches (always from the first validation sample).
+// - steps_per_execution K > 1 (Keras): K training steps run before their
+//   logs are read and added to the running averages in step order, so the
+//   averages are the same; on_train_batch_begin(first) and
+//   on_train_batch_end(last) bracket each execution.
 // - Callback order: train_begin; per epoch: epoch_begin, (train_batch_begin,
 //   train_batch_end)*, [test_begin, (test_batch_begin, test_batch_end)*,
 //   test_end], epoch_end; train_end with the last epoch logs. A History is
@@ -66,6 +70,29 @@ namespace cutrain::train {
 // separate validation data.
 enum class DataSource { main, validation };
 
+// A step's logs that may still be on the device: read (which on a GPU waits
+// for the step) once, when first asked for. Lets fit run several steps
+// without waiting for any of them (FitOptions::steps_per_execution).
+class PendingLogs {
+ public:
+  PendingLogs(Logs ready) : logs_(std::move(ready)), resolved_(true) {}  // NOLINT: implicit by design
+  explicit PendingLogs(std::function<Logs()> resolve) : resolve_(std::move(resolve)) {}
+  const Logs& get() {
+    if (!resolved_) {
+      logs_ = resolve_();
+      resolve_ = nullptr;
+      resolved_ = true;
+    }
+    return logs_;
+  }
+  bool resolved() const { return resolved_; }
+
+ private:
+  std::function<Logs()> resolve_;
+  Logs logs_;
+  bool resolved_ = false;
+};
+
 class Trainable : public TrainingContext {
  public:
   virtual int64_t num_samples() const = 0;
@@ -76,9 +103,22 @@ class Trainable : public TrainingContext {
   // One optimizer step on the main samples `indices` with per-sample weights.
   // Returns the batch's loss and metrics (batch means).
   virtual Logs train_batch(std::span<const int64_t> indices, std::span<const double> weights) = 0;
+  // The same step with its logs read later (Model: the loss and metric
+  // outputs stay on the device until get()). Default: train_batch.
+  virtual PendingLogs train_batch_deferred(std::span<const int64_t> indices, std::span<const double> weights) {
+    return train_batch(indices, weights);
+  }
   // Loss and metrics without updating anything.
   virtual Logs evaluate_batch(DataSource source, std::span<const int64_t> indices,
                               std::span<const double> weights) = 0;
+  // The batches the loop asks for next, in order (a training epoch's, or an
+  // evaluation's), announced before the first of them so they can be built
+  // ahead (Model: on its loader's workers). The train_batch/evaluate_batch
+  // calls that follow take exactly these indices, unless the loop stops
+  // early (a callback's stop_training, an error).
+  virtual void plan_batches(DataSource source, bool training, std::vector<std::vector<int64_t>> batches) {
+    (void)source, (void)training, (void)batches;
+  }
 };
 
 struct FitOptions {
@@ -98,8 +138,18 @@ struct FitOptions {
   int64_t initial_epoch = 0;
   int64_t steps_per_epoch = 0;   // 0: a full pass per epoch
   int64_t validation_steps = 0;  // 0: all validation batches
+  // Keras' steps_per_execution: steps run back to back before their logs
+  // are read and on_train_batch_begin/end are called (once per execution,
+  // with the first and the last step's index); the logs and History are the
+  // same for any value, callbacks see fewer batch ends and stop_training
+  // takes effect at the end of an execution.
+  int64_t steps_per_execution = 1;
   uint64_t seed = 0;
   bool terminate_on_nan = true;    // see above
+  // Keras' workers and max_queue_size: threads that build batches (0: on the
+  // training thread) and batches built ahead. Results do not depend on them.
+  int workers = 1;
+  int max_queue_size = 4;
   std::ostream* out = &std::cout;  // progress bar output
   Clock clock;                     // default: steady clock
   WarningSink warn;                // default: stderr
@@ -118,6 +168,8 @@ struct EvaluateOptions {
   int64_t steps = 0;  // 0: all batches
   DataSource source = DataSource::main;
   std::vector<double> sample_weight;
+  int workers = 1;  // as in FitOptions
+  int max_queue_size = 4;
   std::ostream* out = &std::cout;
   Clock clock;
 };
@@ -130,6 +182,8 @@ struct PredictOptions {
   int64_t batch_size = 32;
   int verbose = 1;
   int64_t steps = 0;  // 0: all batches
+  int workers = 1;    // as in FitOptions
+  int max_queue_size = 4;
   std::ostream* out = &std::cout;
   Clock clock;
 };
@@ -139,8 +193,5 @@ struct PredictOptions {
 void predict(TrainingContext& model, int64_t num_samples,
              const std::function<void(std::span<const int64_t>)>& run_batch,
              const PredictOptions& options, std::vector<std::shared_ptr<Callback>> callbacks = {});
-
-// Deterministic permutation used for shuffling (exposed for tests).
-std::vector<int64_t> shuffled_indices(std::vector<int64_t> indices, uint64_t seed, int64_t epoch);
 
 }  // namespace cutrain::train

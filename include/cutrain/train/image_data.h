@@ -18,4 +18,11 @@ data::Transform resize_transform(int size, int channels, bool random_flip);
 ImageData resize_image_data(std::shared_ptr<const data::Dataset> dataset, int size, int channels,
                             bool flip = true);
 
+// Slim's Inception preprocessing (data/transforms.h): for training a random
+// crop by area 0.05-1 and aspect 3/4-4/3, a random flip (when `flip`) and
+// colour distortion; for evaluation the central crop of 0.875. Photos at
+// 299x299, not 28x28 garments.
+ImageData inception_image_data(std::shared_ptr<const data::Dataset> dataset, int size, int channels,
+                               bool flip = true);
+
 }  // namespace cutrain::train

@@ -32,6 +32,15 @@
 // prediction run with the model's step count too, so random ops that sample
 // outside training (a VAE's eps) give the same values after a reload.
 //
+// Batches: fit, evaluate and predict take them from data::Loader (worker
+// threads decode, augment and collate the index batches the fit loop
+// announces; FitOptions::workers and max_queue_size), augmentation keyed by
+// (compile seed, epoch, sample index), so no result depends on the worker
+// count. On a GPU they land in pinned host memory and the images of batch
+// N+1 are uploaded on a copy stream while step N runs (batch_feed.h); with
+// FitOptions::steps_per_execution > 1 the steps' loss and metric outputs
+// are read only at the end of each execution.
+//
 // With CompileOptions::ema_decay > 0 the step also averages the parameters
 // and evaluation runs on the averages (ema.h); checkpoints (weights-only ones
 // too) store the averages as "ema.<parameter>".
@@ -74,6 +83,7 @@
 
 #include "cutrain/core/device.h"
 #include "cutrain/data/dataset.h"
+#include "cutrain/data/loader.h"
 #include "cutrain/data/transforms.h"
 #include "cutrain/graph/graph.h"
 #include "cutrain/train/ema.h"
@@ -90,6 +100,7 @@ class StepProfiler;
 namespace cutrain::train {
 
 struct CheckpointState;
+class BatchFeed;
 
 struct NetworkSpec {
   int64_t batch_size = 32;
@@ -195,6 +206,15 @@ class Model : public Trainable {
   History fit(const ImageData& train, FitOptions options,
               std::vector<std::shared_ptr<Callback>> callbacks = {},
               std::optional<ImageData> validation = std::nullopt);
+  // Keras' fit with a Sequence (fit_generator): `source(epoch, index)`
+  // yields batch `index` (images [B, H, W, C], labels i32 [B] or undefined
+  // when no loss needs them) for index < steps_per_epoch; it runs on the
+  // loader's workers (options.workers, max_queue_size), so it must be
+  // thread-safe, and an exception it throws ends fit with an error naming
+  // the batch. Epoch logs average the batches equally; validation, sample
+  // and class weights and shuffling do not apply (the source owns its order).
+  History fit(data::BatchSource source, int64_t steps_per_epoch, FitOptions options,
+              std::vector<std::shared_ptr<Callback>> callbacks = {});
   Logs evaluate(const ImageData& data, EvaluateOptions options = {},
                 std::vector<std::shared_ptr<Callback>> callbacks = {});
   // Main-head logits [N, classes] on the host, eval transform, training = false.
@@ -220,8 +240,10 @@ class Model : public Trainable {
   int64_t num_validation_samples() const override;
   int64_t label(int64_t index) const override;
   Logs train_batch(std::span<const int64_t> indices, std::span<const double> weights) override;
+  PendingLogs train_batch_deferred(std::span<const int64_t> indices, std::span<const double> weights) override;
   Logs evaluate_batch(DataSource source, std::span<const int64_t> indices,
                       std::span<const double> weights) override;
+  void plan_batches(DataSource source, bool training, std::vector<std::vector<int64_t>> batches) override;
 
   // TrainingContext.
   double learning_rate() const override;
@@ -272,9 +294,25 @@ class Model : public Trainable {
     Tensor images;
     Targets targets;  // by output name: every compiled loss's target except input targets
   };
-  // Images (and with `with_targets` every compiled loss's target) of
-  // `indices`, transformed (augmentation keyed by seed, epoch, index).
-  Batch make_batch(const ImageData& d, bool train, std::span<const int64_t> indices, bool with_targets);
+  // Batches come from data::Loader through a BatchFeed (batch_feed.h), one
+  // per use of a data set: fit's training, evaluation of the main data,
+  // validation / evaluate, predict. Augmentation is keyed by (compile seed,
+  // epoch, sample index), so workers and prefetch change no result.
+  enum class FeedKind { train, main_eval, validation, predict };
+  BatchFeed& feed(FeedKind kind, const ImageData& d);
+  // Drops the feeds of `kinds` and sets the loader's workers and queue for
+  // the next ones; the guard drops them again when the pass ends, normally
+  // or by an exception, which stops their workers.
+  struct FeedGuard {
+    Model* m;
+    std::vector<FeedKind> kinds;
+    ~FeedGuard();
+  };
+  FeedGuard begin_feeds(std::initializer_list<FeedKind> kinds, int workers, int queue_size);
+  void plan_predict(const ImageData& d, int64_t n, const PredictOptions& o);
+  // Every compiled loss's target of a loaded batch, by output name.
+  Targets batch_targets(const ImageData& d, const Tensor& labels, std::span<const int64_t> indices);
+  Batch take_batch(FeedKind kind, const ImageData& d, std::span<const int64_t> indices);
   Tensor make_weights(std::span<const double> w, int64_t n) const;
   // One labels tensor for every labels target.
   Targets labels_for_all(const Tensor& labels);
@@ -285,6 +323,9 @@ class Model : public Trainable {
   Logs step_logs(const StepGraph& s, const std::vector<Tensor>& out, const Targets& targets,
                  const Tensor& weights) const;
   Logs run_eval(const Tensor& images, const Targets& targets, const Tensor& weights);
+  // One optimizer step; its logs are read on get().
+  PendingLogs train_step(const Tensor& images, const Targets& targets, const Tensor& weights,
+                         const OutputClassWeights& class_weight);
   Logs metric_logs(const Tensor& logits, const Tensor& labels, const Tensor& weights) const;
 
   NetworkBuilder builder_;
@@ -304,6 +345,8 @@ class Model : public Trainable {
   int64_t epoch_ = 0;
   int64_t last_epoch_ = -1;
   std::optional<ImageData> train_data_, val_data_;
+  std::map<FeedKind, std::unique_ptr<BatchFeed>> feeds_;
+  int workers_ = 1, queue_size_ = 4;  // of the running fit / evaluate / predict
   OutputClassWeights fit_class_weight_;  // per output, during fit
   graph::StepProfiler* profiler_ = nullptr;
   double lr_override_ = -1;  // >= 0 after set_learning_rate
