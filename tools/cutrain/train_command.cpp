@@ -95,7 +95,7 @@ void check_outputs_writable(const TrainArgs& a, const DataSets& ds) {
   if (!a.checkpoint_dir.empty()) prepare_output_dir(a.checkpoint_dir, "--checkpoint-dir");
   if (!a.logdir.empty()) prepare_output_dir(a.logdir, "--logdir");
   if (!a.csv.empty()) check_writable_file(a.csv, "--csv");
-  if (!a.plot.empty()) check_writable_file(a.plot, "--plot");
+  if (!a.plot.empty()) check_writable_file(a.plot, "--plot", /*replaced_atomically=*/true);
   if ((a.evaluate_test || a.validate_on_test) && ds.test)
     CUTRAIN_CHECK(ds.test->size() > 0, "data set '", a.dataset, "' has an empty test split (use --no-test)");
 }
@@ -277,6 +277,10 @@ int run_train(const TrainArgs& args_in) {
       fo.validation_data = true;
     }
     h = model.fit(train_data, fo, callbacks, validation);
+  } catch (const WriteError& e) {
+    // A log that cannot be written (disk full) is a runtime failure (exit 1).
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
   } catch (const graph::NonFiniteValueError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
