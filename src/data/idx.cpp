@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -48,10 +49,14 @@ uint32_t be32(const uint8_t* p) {
 // checks that nothing follows: memory use is bounded by the header's claim,
 // which is itself checked against the data actually present.
 Tensor read_idx(const std::string& path) {
-  CUTRAIN_CHECK(std::filesystem::is_regular_file(path), "cannot read IDX file ", path,
-                ": no such file");
+  // "no such file" only when there is none; a folder or an unreadable file says so.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  CUTRAIN_CHECK(std::filesystem::exists(st), "cannot read IDX file ", path, ": no such file");
+  CUTRAIN_CHECK(std::filesystem::is_regular_file(st), "cannot read IDX file ", path, ": not a regular file");
+  errno = 0;
   std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
-  CUTRAIN_CHECK(f != nullptr, "cannot open IDX file ", path);
+  CUTRAIN_CHECK(f != nullptr, "cannot open IDX file ", path, ": ", std::strerror(errno != 0 ? errno : EIO));
   uint8_t head[4 + 4 * 4];
   const std::size_t got_magic = read_some(f.get(), head, 4, path);
   CUTRAIN_CHECK(got_magic == 4, path, ": truncated IDX file (", got_magic,
