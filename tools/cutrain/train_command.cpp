@@ -21,6 +21,7 @@
 #include "cutrain/train/image_data.h"
 #include "cutrain/train/scalar_writer.h"
 #include "cutrain/train/schedules.h"
+#include "interrupt.h"
 #include "model_setup.h"
 #include "output_paths.h"
 #include "sngan.h"
@@ -250,6 +251,13 @@ int run_train(const TrainArgs& args_in) {
         to, [](const std::string& dir) { return std::make_unique<EventFileWriter>(dir); }));
   }
 
+  // Only fit stops at a step boundary; the final evaluation keeps the default action.
+  std::optional<SignalGuard> signals;
+  signals.emplace();
+  callbacks.push_back(std::make_shared<StopOnSignal>(
+      a.checkpoint_dir.empty() ? std::string()
+                               : (std::filesystem::path(a.checkpoint_dir) / "interrupted.safetensors").string()));
+
   train::FitOptions fo;
   fo.batch_size = a.net.batch_size;
   fo.epochs = a.epochs;
@@ -277,6 +285,9 @@ int run_train(const TrainArgs& args_in) {
       fo.validation_data = true;
     }
     h = model.fit(train_data, fo, callbacks, validation);
+  } catch (const Interrupted& e) {
+    std::cerr << "\n" << e.what() << "\n";  // after the progress bar's line
+    return e.exit_code();
   } catch (const WriteError& e) {
     // A log that cannot be written (disk full) is a runtime failure (exit 1).
     std::cerr << "error: " << e.what() << "\n";
@@ -292,6 +303,11 @@ int run_train(const TrainArgs& args_in) {
     // Damaged images surface while batches are built.
     return file_error(e);
   }
+  if (const int sig = SignalGuard::pending(); sig != 0) {  // arrived after the last batch
+    std::cerr << "interrupted by signal " << sig << " at the end of training\n";
+    return 128 + sig;
+  }
+  signals.reset();
   const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "trained " << model.step() << " steps in " << train_s << " s\n";
   for (const auto& [key, values] : h.history()) {
