@@ -133,8 +133,11 @@ uint32_t be32(const uint8_t* p) {
 // before the tensor is allocated, so a header promising more than the file
 // holds costs no more memory than the file's real contents.
 Tensor read_idx(const std::string& path, const ImageLimits& limits) {
-  CUTRAIN_CHECK(std::filesystem::is_regular_file(path), "cannot read IDX file ", path,
-                ": no such file");
+  // "no such file" only when there is none; a folder or an unreadable file says so.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  CUTRAIN_CHECK(std::filesystem::exists(st), "cannot read IDX file ", path, ": no such file");
+  CUTRAIN_CHECK(std::filesystem::is_regular_file(st), "cannot read IDX file ", path, ": not a regular file");
   IdxBytes f(path);
   uint8_t head[4 + 4 * 4];
   const std::size_t got_magic = f.read(head, 4);

@@ -44,13 +44,13 @@ void CsvWriter::write_row(const std::vector<std::string>& fields) {
     line += csv_quote(fields[i], options_.separator);
   }
   line += options_.line_terminator;
-  CUTRAIN_CHECK(std::fwrite(line.data(), 1, line.size(), file_) == line.size(), "cannot write ",
+  CUTRAIN_CHECK_WRITE(std::fwrite(line.data(), 1, line.size(), file_) == line.size(), "cannot write ",
                 path_, ": ", std::strerror(errno));
 }
 
 void CsvWriter::flush() {
   if (file_) {
-    CUTRAIN_CHECK(std::fflush(file_) == 0, "cannot flush ", path_, ": ", std::strerror(errno));
+    CUTRAIN_CHECK_WRITE(std::fflush(file_) == 0, "cannot write ", path_, ": ", std::strerror(errno));
   }
 }
 
@@ -58,7 +58,7 @@ void CsvWriter::close() {
   if (!file_) return;
   std::FILE* f = file_;
   file_ = nullptr;
-  CUTRAIN_CHECK(std::fclose(f) == 0, "cannot close ", path_, ": ", std::strerror(errno));
+  CUTRAIN_CHECK_WRITE(std::fclose(f) == 0, "cannot close ", path_, ": ", std::strerror(errno));
 }
 
 std::vector<std::vector<std::string>> parse_csv(const std::string& text, char separator) {

@@ -132,14 +132,14 @@ EventWriter::~EventWriter() {
 void EventWriter::write_event(const std::string& event) {
   CUTRAIN_CHECK(file_, "event file ", path_, " is closed");
   const std::string rec = frame_record(event);
-  CUTRAIN_CHECK(std::fwrite(rec.data(), 1, rec.size(), file_) == rec.size(), "cannot write ", path_,
+  CUTRAIN_CHECK_WRITE(std::fwrite(rec.data(), 1, rec.size(), file_) == rec.size(), "cannot write ", path_,
                 ": ", std::strerror(errno));
   if (options_.flush_each_record) flush();
 }
 
 void EventWriter::flush() {
   if (file_) {
-    CUTRAIN_CHECK(std::fflush(file_) == 0, "cannot flush ", path_, ": ", std::strerror(errno));
+    CUTRAIN_CHECK_WRITE(std::fflush(file_) == 0, "cannot write ", path_, ": ", std::strerror(errno));
   }
 }
 
@@ -147,7 +147,7 @@ void EventWriter::close() {
   if (!file_) return;
   std::FILE* f = file_;
   file_ = nullptr;
-  CUTRAIN_CHECK(std::fclose(f) == 0, "cannot close ", path_, ": ", std::strerror(errno));
+  CUTRAIN_CHECK_WRITE(std::fclose(f) == 0, "cannot close ", path_, ": ", std::strerror(errno));
 }
 
 void EventWriter::add_scalar(const std::string& tag, double value, int64_t step) {

@@ -1,22 +1,11 @@
 #include "cutrain/train/callbacks/csv_logger.h"
 
 #include <algorithm>
+#include <fstream>
 
 #include "cutrain/core/error.h"
 
 namespace cutrain::train {
-namespace {
-// Python csv's QUOTE_MINIMAL: quote fields holding the separator, a quote or a newline.
-std::string csv_field(const std::string& s, char sep) {
-  if (s.find_first_of(std::string{sep, '"', '\n', '\r'}) == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-}  // namespace
 
 CSVLogger::CSVLogger(std::string filename, char separator, bool append)
     : filename_(std::move(filename)), sep_(separator), append_(append) {}
@@ -31,25 +20,24 @@ void CSVLogger::on_train_begin(Logs&) {
       write_header_ = first.empty();
     }
   }
-  file_.close();
-  file_.open(filename_, append_ ? std::ios::app : std::ios::trunc);
-  CUTRAIN_CHECK(file_.is_open(), "CSVLogger: cannot open '", filename_, "' for writing");
+  file_.reset();
+  io::CsvOptions o;
+  o.separator = sep_;
+  // Python's csv module ends rows with \r\n by default; Keras 3 opens the
+  // file in text mode, so on POSIX the row ends "\r\n". We write "\n" only.
+  o.line_terminator = "\n";
+  o.append = append_;
+  file_ = std::make_unique<io::CsvWriter>(filename_, o);
   header_done_ = false;
 }
 
 void CSVLogger::write_row(const std::vector<std::string>& fields) {
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) file_ << sep_;
-    file_ << csv_field(fields[i], sep_);
-  }
-  // Python's csv module ends rows with \r\n by default; Keras 3 opens the
-  // file in text mode, so on POSIX the row ends "\r\n". We write "\n" only.
-  file_ << "\n";
-  file_.flush();
+  file_->write_row(fields);
+  file_->flush();  // each row reaches the file (and a full disk shows) at once
 }
 
 void CSVLogger::on_epoch_end(int64_t epoch, Logs& logs) {
-  CUTRAIN_CHECK(file_.is_open(), "CSVLogger: on_epoch_end before on_train_begin");
+  CUTRAIN_CHECK(file_ != nullptr, "CSVLogger: on_epoch_end before on_train_begin");
   if (!keys_set_) {
     keys_ = logs.sorted_keys();
     const bool has_val = std::any_of(keys_.begin(), keys_.end(),
@@ -76,6 +64,9 @@ void CSVLogger::on_epoch_end(int64_t epoch, Logs& logs) {
   write_row(row);
 }
 
-void CSVLogger::on_train_end(Logs&) { file_.close(); }
+void CSVLogger::on_train_end(Logs&) {
+  if (file_) file_->close();
+  file_.reset();
+}
 
 }  // namespace cutrain::train

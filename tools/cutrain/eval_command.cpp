@@ -1,6 +1,8 @@
 // cutrain eval and cutrain predict: rebuild the model from a checkpoint's
 // config, restore its weights, and evaluate or predict on a data set.
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/image_data.h"
 #include "model_setup.h"
+#include "output_paths.h"
 
 namespace cutrain::cli {
 
@@ -40,20 +43,25 @@ struct Loaded {
 };
 
 // Returns 0 and fills `out`, or the exit code of a file error.
-int load_model_and_data(const EvalArgs& a, Loaded& out) {
+int load_model_and_data(const EvalArgs& a, const char* what, Loaded& out) {
   if (a.threads > 0) train::set_cpu_threads(a.threads);
   train::CheckpointState st;
   DataSets ds;
   try {
     st = train::load_checkpoint(a.checkpoint, !a.no_verify);
     out.net = NetConfig::from_checkpoint_config(st.config_json, a.checkpoint);
-    ds = load_datasets(a.dataset, a.data_dir, st.seed);
+    ds = load_datasets(a.dataset, a.data_dir, st.seed, a.split == "train" ? SplitsToLoad::train : SplitsToLoad::test);
   } catch (const std::exception& e) {
     return file_error(e);
   }
   std::shared_ptr<const data::Dataset> set = a.split == "train" ? ds.train : ds.test;
   if (!set) {
     std::cerr << "error: data set '" << a.dataset << "' has no " << a.split << " split\n";
+    return 2;
+  }
+  if (set->size() == 0) {
+    std::cerr << "error: the " << a.split << " split of data set '" << a.dataset << "' is empty: nothing to "
+              << what << "\n";
     return 2;
   }
   if (ds.channels != out.net.channels || ds.num_classes != out.net.num_classes) {
@@ -116,7 +124,7 @@ void add_common(CLI::App* c, EvalArgs& a) {
 
 int run_eval(const EvalArgs& a) {
   Loaded l;
-  if (int rc = load_model_and_data(a, l); rc != 0) return rc;
+  if (int rc = load_model_and_data(a, "evaluate", l); rc != 0) return rc;
   train::EvaluateOptions eo;
   eo.batch_size = a.batch_size > 0 ? a.batch_size : l.net.batch_size;
   eo.verbose = a.verbose;
@@ -128,8 +136,15 @@ int run_eval(const EvalArgs& a) {
 }
 
 int run_predict(const EvalArgs& a) {
+  if (!a.output.empty()) {
+    try {
+      check_writable_file(a.output, "--output");
+    } catch (const Error& e) {
+      return file_error(e);
+    }
+  }
   Loaded l;
-  if (int rc = load_model_and_data(a, l); rc != 0) return rc;
+  if (int rc = load_model_and_data(a, "predict", l); rc != 0) return rc;
   if (a.limit > 0 && a.limit < l.data.dataset->size()) {
     // Predict on the first `limit` samples only.
     struct Head final : data::Dataset {
@@ -153,7 +168,7 @@ int run_predict(const EvalArgs& a) {
   if (!a.output.empty()) {
     file.open(a.output);
     if (!file) {
-      std::cerr << "error: cannot write '" << a.output << "'\n";
+      std::cerr << "error: --output: cannot write '" << a.output << "': " << std::strerror(errno) << "\n";
       return 2;
     }
   }
@@ -168,6 +183,14 @@ int run_predict(const EvalArgs& a) {
     double z = 0;
     for (int64_t k = 0; k < c; ++k) z += std::exp(logits.at({i, k}) - mx);
     out << i << "," << l.data.dataset->get(i).label << "," << best << "," << 1.0 / z << "\n";
+  }
+  // A full disk shows only at flush or close: check both, or the CSV is silently short.
+  const std::string where = a.output.empty() ? std::string("standard output") : "'" + a.output + "'";
+  out.flush();
+  CUTRAIN_CHECK_WRITE(out.good(), "predict: cannot write ", where, ": ", std::strerror(errno));
+  if (file.is_open()) {
+    file.close();
+    CUTRAIN_CHECK_WRITE(!file.fail(), "predict: cannot close ", where, ": ", std::strerror(errno));
   }
   return 0;
 }

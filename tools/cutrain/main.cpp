@@ -1,12 +1,26 @@
 // The cutrain command line: one binary, one subcommand per job.
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 
 #include "cutrain/core/error.h"
 #include "cutrain/core/version.h"
 #include "commands.h"
+
+namespace {
+
+// Results printed to a full disk or a closed pipe must not end in exit 0.
+int check_stdout() {
+  std::cout.flush();
+  if (std::cout.good()) return 0;
+  std::cerr << "error: cannot write standard output: " << std::strerror(errno) << "\n";
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"cutrain: train convolutional networks on NVIDIA GPUs (CPU reference backend included)"};
@@ -29,7 +43,7 @@ int main(int argc, char** argv) {
       std::cout << "cutrain " << cutrain::version() << "\n" << cutrain::build_info();
       return 0;
     }
-    if (int rc = commands.run(); rc >= 0) return rc;
+    if (int rc = commands.run(); rc >= 0) return rc == 0 ? check_stdout() : rc;
     std::cout << app.help();
     return 0;
   } catch (const cutrain::Error& e) {

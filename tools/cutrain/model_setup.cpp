@@ -96,20 +96,21 @@ void require_dir(const std::string& dir, const std::string& what) {
 
 }  // namespace
 
-DataSets load_datasets(const std::string& name, const std::string& data_dir, uint64_t seed) {
+DataSets load_datasets(const std::string& name, const std::string& data_dir, uint64_t seed, SplitsToLoad splits) {
   DataSets d;
+  const bool train = splits != SplitsToLoad::test, test = splits != SplitsToLoad::train;
   if (name == "fashion-mnist") {
     const std::string dir = data_dir.empty() ? data::kFashionMnistDir : data_dir;
     require_dir(dir, "Fashion-MNIST");
-    d.train = std::make_shared<data::TensorDataset>(data::load_fashion_mnist(data::Split::train, dir));
-    d.test = std::make_shared<data::TensorDataset>(data::load_fashion_mnist(data::Split::test, dir));
+    if (train) d.train = std::make_shared<data::TensorDataset>(data::load_fashion_mnist(data::Split::train, dir));
+    if (test) d.test = std::make_shared<data::TensorDataset>(data::load_fashion_mnist(data::Split::test, dir));
     return d;
   }
   if (name == "cifar10") {
     const std::string dir = data_dir.empty() ? "cifar-10-batches-bin" : data_dir;
     require_dir(dir, "CIFAR-10");
-    d.train = std::make_shared<data::TensorDataset>(data::load_cifar10(data::Split::train, dir));
-    d.test = std::make_shared<data::TensorDataset>(data::load_cifar10(data::Split::test, dir));
+    if (train) d.train = std::make_shared<data::TensorDataset>(data::load_cifar10(data::Split::train, dir));
+    if (test) d.test = std::make_shared<data::TensorDataset>(data::load_cifar10(data::Split::test, dir));
     d.channels = 3;
     d.native_size = 32;
     return d;

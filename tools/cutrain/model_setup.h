@@ -43,7 +43,11 @@ struct DataSets {
   int num_classes = 10;
   int native_size = 28;
 };
-DataSets load_datasets(const std::string& name, const std::string& data_dir, uint64_t seed);
+// `splits`: which of train/test to read (eval --split test must not fail on
+// damaged train files); the other stays null.
+enum class SplitsToLoad { both, train, test };
+DataSets load_datasets(const std::string& name, const std::string& data_dir, uint64_t seed,
+                       SplitsToLoad splits = SplitsToLoad::both);
 
 // "cpu", "cuda", "auto" (cuda when a GPU is usable).
 Device parse_device(const std::string& s);

@@ -22,7 +22,7 @@ void prepare_output_dir(const std::string& dir, const std::string& flag) {
                 "' is not writable: ", std::strerror(errno));
 }
 
-void check_writable_file(const std::string& path, const std::string& flag) {
+void check_writable_file(const std::string& path, const std::string& flag, bool replaced_atomically) {
   std::error_code ec;
   CUTRAIN_CHECK(!fs::is_directory(path, ec), flag, ": '", path, "' is a directory, not a file");
   fs::path parent = fs::path(path).parent_path();
@@ -31,6 +31,8 @@ void check_writable_file(const std::string& path, const std::string& flag) {
                 "' does not exist");
   CUTRAIN_CHECK(::access(parent.c_str(), W_OK | X_OK) == 0, flag, ": cannot write '", path, "': folder '",
                 parent.string(), "': ", std::strerror(errno));
+  if (replaced_atomically && fs::exists(path, ec))
+    CUTRAIN_CHECK(fs::is_regular_file(path, ec), flag, ": '", path, "' exists and is not a regular file");
   if (fs::exists(path, ec))
     CUTRAIN_CHECK(::access(path.c_str(), W_OK) == 0, flag, ": cannot write '", path, "': ", std::strerror(errno));
 }

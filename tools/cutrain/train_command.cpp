@@ -23,6 +23,7 @@
 #include "cutrain/train/scalar_writer.h"
 #include "cutrain/train/schedules.h"
 #include "distributed.h"
+#include "interrupt.h"
 #include "model_setup.h"
 #include "output_paths.h"
 #include "sngan.h"
@@ -104,7 +105,7 @@ void check_outputs_writable(const TrainArgs& a, const DataSets& ds) {
   if (!a.checkpoint_dir.empty()) prepare_output_dir(a.checkpoint_dir, "--checkpoint-dir");
   if (!a.logdir.empty()) prepare_output_dir(a.logdir, "--logdir");
   if (!a.csv.empty()) check_writable_file(a.csv, "--csv");
-  if (!a.plot.empty()) check_writable_file(a.plot, "--plot");
+  if (!a.plot.empty()) check_writable_file(a.plot, "--plot", /*replaced_atomically=*/true);
   if ((a.evaluate_test || a.validate_on_test) && ds.test)
     CUTRAIN_CHECK(ds.test->size() > 0, "data set '", a.dataset, "' has an empty test split (use --no-test)");
 }
@@ -316,6 +317,13 @@ int run_train(const TrainArgs& args_in) {
         to, [](const std::string& dir) { return std::make_unique<EventFileWriter>(dir); }));
   }
 
+  // Only fit stops at a step boundary; the final evaluation keeps the default action.
+  std::optional<SignalGuard> signals;
+  signals.emplace();
+  callbacks.push_back(std::make_shared<StopOnSignal>(
+      a.checkpoint_dir.empty() ? std::string()
+                               : (std::filesystem::path(a.checkpoint_dir) / "interrupted.safetensors").string()));
+
   train::FitOptions fo;
   fo.batch_size = a.net.batch_size;
   fo.epochs = a.epochs;
@@ -354,6 +362,13 @@ int run_train(const TrainArgs& args_in) {
       fo.validation_data = true;
     }
     h = model.fit(train_data, fo, callbacks, validation);
+  } catch (const Interrupted& e) {
+    std::cerr << "\n" << e.what() << "\n";  // after the progress bar's line
+    return e.exit_code();
+  } catch (const WriteError& e) {
+    // A log that cannot be written (disk full) is a runtime failure (exit 1).
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
   } catch (const graph::NonFiniteValueError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
@@ -365,6 +380,11 @@ int run_train(const TrainArgs& args_in) {
     // Damaged images surface while batches are built.
     return file_error(e);
   }
+  if (const int sig = SignalGuard::pending(); sig != 0) {  // arrived after the last batch
+    std::cerr << "interrupted by signal " << sig << " at the end of training\n";
+    return 128 + sig;
+  }
+  signals.reset();
   const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "trained " << model.step() << " steps in " << train_s << " s\n";
   for (const auto& [key, values] : h.history()) {

@@ -24,6 +24,14 @@ class OutOfMemoryError : public Error {
   using Error::Error;
 };
 
+// A file or stream that could not be written or closed (disk full, I/O
+// error): a runtime failure, which the CLI reports with exit code 1 rather
+// than as bad input. The message names the path and the errno text.
+class WriteError : public Error {
+ public:
+  using Error::Error;
+};
+
 namespace detail {
 template <typename... Args>
 std::string concat(Args&&... args) {
@@ -38,6 +46,14 @@ std::string concat(Args&&... args) {
 
 #define CUTRAIN_THROW(...) \
   ::cutrain::detail::throw_error(__FILE__, __LINE__, ::cutrain::detail::concat(__VA_ARGS__))
+
+// CUTRAIN_CHECK_WRITE(cond, "message parts", ...): throws cutrain::WriteError.
+#define CUTRAIN_CHECK_WRITE(cond, ...)                                            \
+  do {                                                                            \
+    if (!(cond)) [[unlikely]] {                                                   \
+      throw ::cutrain::WriteError(::cutrain::detail::concat(__VA_ARGS__));        \
+    }                                                                             \
+  } while (0)
 
 // CUTRAIN_CHECK(cond, "message parts", value, ...): throws cutrain::Error.
 #define CUTRAIN_CHECK(cond, ...)  \

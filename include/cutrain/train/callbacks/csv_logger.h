@@ -6,13 +6,16 @@
 // are 0-based; a key missing from an epoch's logs is written "NA"; values are
 // written as Python's repr (python_float_repr). Each row is flushed. With
 // append=true the file is opened for appending and the header is written only
-// if the file is missing or its first line is empty.
+// if the file is missing or its first line is empty. Every write, flush and
+// close is checked: a full disk or an I/O error throws cutrain::WriteError
+// naming the file and the errno text (never a silently empty log).
 #pragma once
 
-#include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cutrain/io/csv.h"
 #include "cutrain/train/callback.h"
 
 namespace cutrain::train {
@@ -35,7 +38,7 @@ class CSVLogger : public Callback {
   bool header_done_ = false;
   std::vector<std::string> keys_;
   bool keys_set_ = false;
-  std::ofstream file_;
+  std::unique_ptr<io::CsvWriter> file_;
 };
 
 }  // namespace cutrain::train
