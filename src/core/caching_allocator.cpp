@@ -413,6 +413,12 @@ struct CachingAllocator::Impl {
       std::fprintf(stderr, "cutrain: caching allocator destroyed with %zu live blocks\n", live.size());
       return;  // leak rather than free memory someone still points to
     }
+    // Capture pools never released: their segments are freed with the rest
+    // (found leaking by the ASan build's leak check).
+    capturing.clear();
+    std::vector<int> pools;
+    for (const auto& [id, _] : capture_pools) pools.push_back(id);
+    for (int id : pools) release_pool(id);
     release_cached();
     for (Block* b : spare_blocks) delete b;
   }

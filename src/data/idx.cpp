@@ -154,18 +154,21 @@ Tensor read_idx(const std::string& path, const ImageLimits& limits) {
   const std::size_t dim_bytes = 4 * static_cast<std::size_t>(ndims);
   CUTRAIN_CHECK(f.read(head + 4, dim_bytes) == dim_bytes, path, ": truncated IDX header");
   std::vector<int64_t> dims;
-  uint64_t count = 1, per_item = 1;
+  uint64_t count = 1, per_item = 1, nonzero = 1;
   bool item_overflow = false;
   for (int i = 0; i < ndims; ++i) {
     const uint32_t d = be32(head + 4 + 4 * i);
     dims.push_back(d);
     count *= d;
-    // Checked even when another dimension is 0: the tensor's strides are
-    // products of the later dimensions and must fit in 64 bits.
     if (i > 0) item_overflow = item_overflow || __builtin_mul_overflow(per_item, d, &per_item);
+    // The product of the non-zero dimensions too: with a 0 anywhere the
+    // tensor is empty, but its strides are products of the other dimensions
+    // and must fit in int64.
+    if (d > 0) item_overflow = item_overflow || __builtin_mul_overflow(nonzero, d, &nonzero);
     CUTRAIN_CHECK(count <= (uint64_t{1} << 40), path, ": IDX dimensions ", Shape(dims).str(),
                   "... are implausibly large");
   }
+  item_overflow = item_overflow || nonzero > static_cast<uint64_t>(INT64_MAX);
   CUTRAIN_CHECK(!item_overflow && per_item <= limits.max_elements, path, ": IDX items of ",
                 Shape(dims).str(), " have ", item_overflow ? std::string("over 2^64") : std::to_string(per_item),
                 " elements each, more than the limit of ", limits.max_elements,

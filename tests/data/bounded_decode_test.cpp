@@ -87,6 +87,10 @@ TEST(BoundedDecode, IdxItemDimensionsOverflowingWithAZeroCountAreRefused) {
   spit(dir.file("zero"), be32(0x804) + be32(0) + be32(0xFF000002) + be32(0xF5F40000) + be32(7));
   const std::string msg = error_of([&] { read_idx(dir.file("zero")); });
   EXPECT_NE(msg.find("elements each, more than the limit"), std::string::npos) << msg;
+  // A zero among the item dimensions, the others overflowing (also found by fuzz_idx).
+  spit(dir.file("inner"), be32(0x804) + be32(3) + be32(0) + be32(0xFFFFFE8C) + be32(0xF6FFFFFF));
+  const std::string inner = error_of([&] { read_idx(dir.file("inner")); });
+  EXPECT_NE(inner.find("over 2^64 elements each"), std::string::npos) << inner;
   // A zero count with reasonable items is an empty, valid file.
   spit(dir.file("empty"), be32(0x803) + be32(0) + be32(28) + be32(28));
   EXPECT_EQ(read_idx(dir.file("empty")).shape(), (Shape{0, 28, 28}));

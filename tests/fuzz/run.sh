@@ -29,6 +29,8 @@ for t in "${targets[@]}"; do
   artifacts="$work/artifacts/$t"
   mkdir -p "$corpus" "$artifacts"
   log="$work/$t.log"
+  stamp="$work/$t.start"
+  : >"$stamp"
   # Small inputs and a memory cap: the parsers must bound their allocations.
   nice -n 15 "$exe" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} \
@@ -37,7 +39,7 @@ for t in "${targets[@]}"; do
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   size=$(find "$corpus" -type f | wc -l)
-  found=$(find "$artifacts" -type f | wc -l)
+  found=$(find "$artifacts" -type f -newer "$stamp" | wc -l)  # this run's only
   result=ok
   if ((rc != 0 || found > 0)); then
     result="FOUND $found (exit $rc; see $log)"

@@ -54,4 +54,10 @@ err=$("$cli" eval --checkpoint "$dir/damaged.safetensors" --dataset synthetic --
 printf '%s\n' "$err" | grep -q "does not match its checksum" || fail "no checksum error: $err"
 "$cli" eval --checkpoint "$dir/damaged.safetensors" --dataset synthetic --split train -v 0 --no-verify \
   | grep -q accuracy || fail "--no-verify did not load the damaged checkpoint"
+rc=0
+err=$("$cli" train $common --epochs 2 --resume "$dir/damaged.safetensors" 2>&1) || rc=$?
+[ "$rc" -eq 2 ] || fail "resume from a damaged checkpoint: exit $rc, expected 2: $err"
+printf '%s\n' "$err" | grep -q "does not match its checksum" || fail "no checksum error on resume: $err"
+"$cli" train $common --epochs 2 --resume "$dir/damaged.safetensors" --no-verify | grep -q "trained 16 steps" \
+  || fail "--no-verify did not resume from the damaged checkpoint"
 echo "cli checkpoint files ok"
