@@ -16,6 +16,7 @@
 #include "cutrain/ops/optimizers.h"
 #include "cutrain/ops/regularizers.h"
 #include "cutrain/train/checkpoint.h"
+#include "cutrain/train/gradient_contract.h"
 #include "cutrain/train/metrics.h"
 #include "cutrain/train/model_config.h"
 
@@ -239,6 +240,7 @@ std::unique_ptr<graph::PlannedExecutor> Model::make_executor(graph::Graph& g) co
 
 void Model::build_train_part(StepGraph& s) {
   graph::Graph& g = *s.g;
+  check_gradient_contract(g, s.loss, s.net.trainable, stderr_warning_sink());
   std::vector<graph::Value> grads = graph::gradients(g, s.loss, s.net.trainable);
   if (options_.clip_global_norm > 0) grads = ops::clip_by_global_norm(grads, options_.clip_global_norm);
   s.opt = build_optimizer(g, options_.optimizer, s.net.trainable, grads);
