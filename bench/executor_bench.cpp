@@ -68,7 +68,7 @@ BENCHMARK(BM_Plan)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 void BM_ReferenceStep(benchmark::State& state) {
   BenchGraph b = make_graph();
   graph::Executor ex(*b.g, Device::cpu());
-  for (auto _ : state) benchmark::DoNotOptimize(ex.run({{b.x, b.xv}}, {b.y}));
+  for (auto _ : state) benchmark::DoNotOptimize(ex.run({{b.x, b.xv}}, {b.y}, graph::kTraining));
   state.counters["kernels"] = static_cast<double>(b.g->size() - 1);
 }
 BENCHMARK(BM_ReferenceStep)->Unit(benchmark::kMillisecond);
@@ -81,8 +81,8 @@ void BM_PlannedStep(benchmark::State& state) {
   o.memory_plan = state.range(1) != 0;
   if (state.range(2)) o.main_stream = make_cpu_stream({.threaded = true});
   graph::PlannedExecutor ex(*b.g, Device::cpu(), o);
-  ex.run({{b.x, b.xv}}, {b.y});  // plan and warm up
-  for (auto _ : state) benchmark::DoNotOptimize(ex.run({{b.x, b.xv}}, {b.y}));
+  ex.run({{b.x, b.xv}}, {b.y}, graph::kTraining);  // plan and warm up
+  for (auto _ : state) benchmark::DoNotOptimize(ex.run({{b.x, b.xv}}, {b.y}, graph::kTraining));
   state.counters["streams"] = ex.plan({b.y}).report.streams_used;
 }
 BENCHMARK(BM_PlannedStep)

@@ -41,6 +41,12 @@ if(NOT CUTRAIN_CUDA STREQUAL "OFF")
     set(CMAKE_CUDA_STANDARD 20)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     message(STATUS "cutrain: CUDA backend ON (CUDA ${CUDAToolkit_VERSION}, cuDNN ${CUDNN_VERSION}, archs ${CUTRAIN_CUDA_ARCHS})")
+    # An imported target rather than the library's path, so the installed
+    # package names cuDNN and finds it again where it is used (cutrainConfig.cmake).
+    if(NOT TARGET cutrain::cudnn)
+      add_library(cutrain::cudnn UNKNOWN IMPORTED)
+      set_target_properties(cutrain::cudnn PROPERTIES IMPORTED_LOCATION ${CUDNN_LIBRARY})
+    endif()
   elseif(CUTRAIN_CUDA STREQUAL "ON")
     message(FATAL_ERROR "CUTRAIN_CUDA=ON but ${_why}")
   else()
@@ -58,7 +64,7 @@ function(cutrain_add_cuda_backend target)
   # check wrappers): compiled one by one, outside the library's unity batches.
   set_source_files_properties(${_cuda_srcs} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
   target_include_directories(${target} PRIVATE ${CUDNN_INCLUDE_DIR} ${PROJECT_SOURCE_DIR}/kernels)
-  target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas CUDA::cublasLt ${CUDNN_LIBRARY})
+  target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas CUDA::cublasLt cutrain::cudnn)
   target_compile_definitions(${target} PUBLIC CUTRAIN_WITH_CUDA=1)
   target_compile_definitions(${target} PRIVATE
     CUTRAIN_CUDA_VERSION="${CUDAToolkit_VERSION}" CUTRAIN_CUDNN_VERSION="${CUDNN_VERSION}"

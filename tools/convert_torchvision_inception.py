@@ -3,7 +3,7 @@
 
     python3 tools/convert_torchvision_inception.py --out inception_v3.safetensors
         [--state-dict model.pt] [--seed 0] [--num-classes 1000] [--prefix InceptionV3/]
-        [--logits conv|dense] [--no-aux] [--reference N,SIZE]
+        [--logits conv|dense] [--no-aux] [--reference N,SIZE] [--names dotted|slim]
 
 Without --state-dict the weights are torchvision's random initialisation
 (`inception_v3(weights=None, aux_logits=True, init_weights=True)`, seeded);
@@ -14,6 +14,14 @@ The classifier `Linear(in, N)` becomes, with --logits conv (default, slim's
 1x1 conv), weights [N, 1, 1, in] and biases [N]; with --logits dense, weights
 [N, in] (cutrain's dense layout, y = x W^T + b, i.e. torch's layout unchanged).
 num_batches_tracked is dropped. Every tensor is written float32.
+
+Names: by default the file uses cutrain's one naming scheme, the one of its
+checkpoints, nn::load_weights and `cutrain train --init-from`: the slim scope
+with '/' as '.' and PyTorch's leaf names (weights -> weight, biases -> bias,
+gamma -> weight, beta -> bias, moving_mean -> running_mean, moving_variance ->
+running_var), e.g. InceptionV3.Mixed_5b.Branch_1.Conv2d_0a_1x1.weight.
+--names slim keeps the slim scope names of the table below (which cutrain
+also reads, through the same mapping).
 
 --reference N,SIZE also stores `reference/input` (N x SIZE x SIZE x 3, uniform
 in [-1, 1], NHWC) and `reference/logits` ([N, classes]): torchvision's eval
@@ -230,6 +238,15 @@ def write_safetensors(path, tensors, metadata=None):
     os.replace(tmp, path)
 
 
+SLIM_TO_TORCH_LEAF = {"weights": "weight", "biases": "bias", "gamma": "weight", "beta": "bias",
+                      "moving_mean": "running_mean", "moving_variance": "running_var"}
+
+
+def dotted_name(slim_name):
+    """cutrain's weight name of a slim scope name (nn::weight_name)."""
+    return ".".join(SLIM_TO_TORCH_LEAF.get(part, part) for part in slim_name.split("/"))
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -243,6 +260,8 @@ def main():
     ap.add_argument("--logits", choices=["conv", "dense"], default="conv")
     ap.add_argument("--no-aux", action="store_true", help="leave the AuxLogits head out")
     ap.add_argument("--reference", help="N,SIZE: also store an input batch and torchvision's eval logits")
+    ap.add_argument("--names", choices=["dotted", "slim"], default="dotted",
+                    help="weight names: cutrain's checkpoint names (default) or slim scope names")
     args = ap.parse_args()
 
     try:
@@ -261,9 +280,12 @@ def main():
     if args.no_aux:
         state = {k: v for k, v in state.items() if not k.startswith("AuxLogits.")}
     tensors = convert(state, args.prefix, args.logits)
+    if args.names == "dotted":
+        tensors = {dotted_name(k): v for k, v in tensors.items()}
     meta = {"source": "torchvision.models.inception_v3", "torchvision_version": torchvision.__version__,
             "seed": args.seed if not args.state_dict else "", "num_classes": args.num_classes,
-            "logits": args.logits, "batch_norm": "gamma, epsilon 0.001", "avg_pool": "count_include_pad"}
+            "logits": args.logits, "batch_norm": "gamma, epsilon 0.001", "avg_pool": "count_include_pad",
+            "names": args.names}
     if args.reference:
         n, size = (int(x) for x in args.reference.split(","))
         model.eval()
@@ -274,7 +296,8 @@ def main():
         tensors["reference/logits"] = logits.contiguous()
     write_safetensors(args.out, tensors, meta)
     params = sum(t.numel() for k, t in tensors.items()
-                 if not k.startswith("reference/") and not k.endswith(("moving_mean", "moving_variance")))
+                 if not k.startswith("reference/")
+                 and not k.endswith(("moving_mean", "moving_variance", "running_mean", "running_var")))
     print(f"wrote {args.out}: {len(tensors)} tensors, {params} trainable parameters")
     return 0
 

@@ -109,7 +109,7 @@ void BM_InceptionV3TrainingStep(benchmark::State& state) {
   const Tensor d_images = images.to(device), d_labels = labels.to(device);
   const std::vector<std::pair<Value, Tensor>> feeds = {{step->model.input, d_images}, {step->labels, d_labels}};
   auto run = [&] {
-    auto out = ref ? ref->run(feeds, step->fetches) : planned->run(feeds, step->fetches);
+    auto out = ref ? ref->run(feeds, step->fetches, graph::kTraining) : planned->run(feeds, step->fetches, graph::kTraining);
     return out.back().to(Device::cpu()).item();  // waits for the step
   };
   run();  // warm-up: planning, recording the step, cuDNN algorithm choice, allocator growth

@@ -1,5 +1,6 @@
 #include "cutrain/core/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -33,9 +34,12 @@ Storage::Storage(std::size_t bytes, CachingAllocator& allocator, const Stream& s
     : bytes_(bytes), device_(allocator.device()), allocator_(&allocator), records_copies_(true) {
   data_ = allocator_->allocate(bytes, stream);
 }
+Storage::Storage(void* data, std::size_t bytes, Device device, std::function<void(void*)> deleter)
+    : data_(data), bytes_(bytes), device_(device), deleter_(std::move(deleter)) {}
 
 Storage::~Storage() {
   if (allocator_) allocator_->deallocate(data_);
+  if (deleter_) deleter_(data_);
 }
 
 void Storage::record_stream(const Stream& s) {
@@ -82,6 +86,14 @@ Tensor Tensor::from_vector(const Shape& shape, const std::vector<double>& values
   const std::size_t es = dtype_size(dtype);
   for (std::size_t i = 0; i < values.size(); ++i) store_from_double(p + i * es, dtype, values[i]);
   return t;
+}
+
+Tensor Tensor::from_blob(void* data, const Shape& shape, DType dtype, Device device,
+                         std::function<void(void*)> deleter) {
+  CUTRAIN_CHECK(data != nullptr || shape.numel() == 0, "from_blob: null data for shape ", shape.str());
+  const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
+  auto storage = std::make_shared<Storage>(data, bytes, device, std::move(deleter));
+  return Tensor(std::move(storage), 0, shape, shape.contiguous_strides(), dtype);
 }
 
 Device Tensor::device() const {
@@ -171,6 +183,35 @@ Tensor Tensor::reshape(std::initializer_list<int64_t> dims) const {
   }
   if (infer >= 0 && known > 0) v[static_cast<size_t>(infer)] = numel() / known;
   return reshape(Shape(v));
+}
+
+Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
+  CUTRAIN_CHECK(static_cast<int>(dims.size()) == rank(), "permute: ", dims.size(), " dims for a tensor of shape ",
+                shape_.str());
+  std::vector<bool> seen(dims.size(), false);
+  std::vector<int64_t> shape(dims.size()), strides(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int64_t d = dims[i];
+    CUTRAIN_CHECK(d >= 0 && d < rank() && !seen[static_cast<size_t>(d)], "permute: (", [&] {
+      std::string s;
+      for (int64_t x : dims) s += (s.empty() ? "" : ", ") + std::to_string(x);
+      return s;
+    }(), ") is not a permutation of the dims of ", shape_.str());
+    seen[static_cast<size_t>(d)] = true;
+    shape[i] = shape_[static_cast<int>(d)];
+    strides[i] = strides_[static_cast<size_t>(d)];
+  }
+  return Tensor(storage_, offset_, Shape(shape), std::move(strides), dtype_);
+}
+
+Tensor Tensor::contiguous(const Stream& stream) const {
+  CUTRAIN_CHECK(defined(), "contiguous() of an undefined tensor");
+  if (is_contiguous()) return *this;
+  CUTRAIN_CHECK(device().is_cpu(), "contiguous(): strided tensor ", shape_.str(), " is on ", device().str(),
+                "; copy it with to(Device::cpu(), stream) first");
+  Tensor out = empty(shape_, dtype_, device(), stream);
+  out.copy_from(*this, stream);
+  return out;
 }
 
 Tensor Tensor::to(Device device, const Stream& stream) const {
@@ -344,5 +385,41 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
   }
   return m;
 }
+
+double max_rel_diff(const Tensor& a, const Tensor& b) {
+  CUTRAIN_CHECK(a.shape() == b.shape(), "max_rel_diff: shapes ", a.shape().str(), " and ",
+                b.shape().str(), " differ");
+  double m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double ref = b.flat(i);
+    const double d = std::fabs(a.flat(i) - ref) / std::max(std::fabs(ref), 1e-30);
+    if (std::isnan(d)) return d;
+    m = std::max(m, d);
+  }
+  return m;
+}
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  CUTRAIN_CHECK(a.shape() == b.shape(), "allclose: shapes ", a.shape().str(), " and ", b.shape().str(),
+                " differ");
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double x = a.flat(i), y = b.flat(i);
+    // Written so that NaN compares false.
+    if (!(std::fabs(x - y) <= atol + rtol * std::fabs(y))) return false;
+  }
+  return true;
+}
+
+namespace {
+Tensor permute4(const Tensor& t, const char* what, std::vector<int64_t> dims) {
+  CUTRAIN_CHECK(t.rank() == 4, what, ": expected a rank-4 tensor, got ", t.shape().str());
+  return t.permute(dims);
+}
+}  // namespace
+
+Tensor nchw_to_nhwc(const Tensor& t) { return permute4(t, "nchw_to_nhwc", {0, 2, 3, 1}); }
+Tensor nhwc_to_nchw(const Tensor& t) { return permute4(t, "nhwc_to_nchw", {0, 3, 1, 2}); }
+Tensor oihw_to_ohwi(const Tensor& t) { return permute4(t, "oihw_to_ohwi", {0, 2, 3, 1}); }
+Tensor ohwi_to_oihw(const Tensor& t) { return permute4(t, "ohwi_to_oihw", {0, 3, 1, 2}); }
 
 }  // namespace cutrain

@@ -1,6 +1,7 @@
 // CUDA kernels of the batch-norm family (kernels/batch_norm.cu); IO order as
 // src/ops/batch_norm.cpp.
 #include "batch_norm.cuh"
+#include "cutrain/ops/batch_norm.h"
 #include "glue.h"
 
 namespace cutrain::cuda {
@@ -13,7 +14,7 @@ void register_batch_norm_kernels(ops::OpRegistry& r) {
     by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
       const int64_t c = i[0].dim(-1), m = i[0].numel() / c;
       const double eps = ctx.attrs.f("epsilon", 0.001), decay = ctx.attrs.f("decay", 0.9997);
-      if (ctx.training) {
+      if (ops::batch_norm_training(ctx)) {
         const Tensor ws = scratch(ctx, kernels::cuda::batch_norm_workspace(m, c), i[0].dtype());
         kernels::cuda::batch_norm_stats(in_ptr<T>(i[0]), m, c, eps, decay, out_ptr<T>(i[2]), out_ptr<T>(i[3]), out_ptr<T>(o[1]),
                                         out_ptr<T>(o[2]), out_ptr<T>(ws), native(ctx));
@@ -32,7 +33,7 @@ void register_batch_norm_kernels(ops::OpRegistry& r) {
       const int64_t c = i[1].dim(-1), m = i[1].numel() / c;
       const Tensor ws = scratch(ctx, kernels::cuda::batch_norm_workspace(m, c), i[1].dtype());
       kernels::cuda::batch_norm_backward(in_ptr<T>(i[0]), in_ptr<T>(i[1]), in_ptr<T>(i[2]), in_ptr<T>(i[3]),
-                                         i.size() > 4 ? in_ptr<T>(i[4]) : nullptr, m, c, ctx.training, out_ptr<T>(o[0]),
+                                         i.size() > 4 ? in_ptr<T>(i[4]) : nullptr, m, c, ops::batch_norm_training(ctx), out_ptr<T>(o[0]),
                                          out_ptr<T>(o[1]), o.size() > 2 ? out_ptr<T>(o[2]) : nullptr, out_ptr<T>(ws),
                                          native(ctx));
     });
@@ -43,7 +44,7 @@ void register_batch_norm_kernels(ops::OpRegistry& r) {
                  by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
                    const int64_t c = i[0].dim(-1), m = i[0].numel() / c;
                    kernels::cuda::batch_norm_stats_backward(in_ptr<T>(i[0]), in_ptr<T>(i[1]), in_ptr<T>(i[2]), in_ptr<T>(i[3]),
-                                                            in_ptr<T>(i[4]), m, c, ctx.training, out_ptr<T>(o[0]),
+                                                            in_ptr<T>(i[4]), m, c, ops::batch_norm_training(ctx), out_ptr<T>(o[0]),
                                                             native(ctx));
                  });
                });

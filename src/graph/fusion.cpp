@@ -51,6 +51,7 @@ std::optional<Branch> match_branch(const Graph& g, const std::map<Key, std::vect
   b.bn = y.node;
   const Node& bn = g.node(b.bn);
   if (bn.inputs.size() != 4 || bn.attrs.b("stats_only", false)) return std::nullopt;  // gamma-free only
+  if (bn.attrs.b("inference", false)) return std::nullopt;  // frozen: eval statistics, not fused
   const std::vector<Use>& y_readers = readers(all, {b.bn, 0});
   if (y_readers.size() != 1 || y_readers[0].first != b.relu) return std::nullopt;
   int concat_reads = 0;

@@ -253,6 +253,19 @@ int64_t inception_v3_min_image_size(bool create_aux_logits) {
   return create_aux_logits ? 107 : 75;
 }
 
+InceptionV3Options InceptionV3Options::torchvision(int64_t num_classes, int64_t image_size, int64_t batch_size) {
+  InceptionV3Options o;
+  o.num_classes = num_classes;
+  o.image_size = image_size;
+  o.batch_size = batch_size;
+  o.is_training = false;
+  o.dropout_keep_prob = 1.0;
+  o.bn_gamma = true;
+  o.torchvision_pools = true;
+  o.initialize = false;
+  return o;
+}
+
 Model inception_v3(const InceptionV3Options& o) {
   check_options(o);
   Model model;

@@ -4,6 +4,17 @@
 
 namespace cutrain::nn {
 
+Tensor Model::predict(const Tensor& images, Device device) {
+  CUTRAIN_CHECK(graph && input.defined(), "predict: model '", name, "' has no graph or input");
+  CUTRAIN_CHECK(logits.defined(), "predict: model '", name, "' has no classifier (num_classes = 0); "
+                "run an endpoint with graph::Executor and graph::kInference");
+  CUTRAIN_CHECK(images.shape() == input.shape(), "predict: model '", name, "' takes images ",
+                input.shape().str(), ", got ", images.shape().str());
+  graph::Executor exec(*graph, device);
+  const Tensor x = images.dtype() == input.dtype() ? images : images.to(Device::cpu()).to(input.dtype());
+  return exec.run({{input, x}}, {logits}, graph::kInference)[0].to(Device::cpu());
+}
+
 const Value& Model::endpoint(const std::string& n) const {
   auto it = endpoints.find(n);
   if (it == endpoints.end()) {

@@ -11,6 +11,8 @@ namespace cutrain::ops {
 using graph::Graph;
 using graph::Node;
 
+bool batch_norm_training(const OpContext& ctx) { return ctx.training && !ctx.attrs.b("inference", false); }
+
 Attrs BatchNormOptions::attrs() const { return Attrs{{"epsilon", epsilon}, {"decay", decay}}; }
 
 namespace {
@@ -78,7 +80,7 @@ void register_batch_norm_ops(OpRegistry& r) {
   };
   s.kernels[DeviceType::cpu] = cpu::on_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        cpu::batch_norm(ctx.op_name, ctx.training, ctx.attrs.f("epsilon", 0.001),
+        cpu::batch_norm(ctx.op_name, batch_norm_training(ctx), ctx.attrs.f("epsilon", 0.001),
                         ctx.attrs.f("decay", 0.9997), in[0], in[1], optional(in, kGamma),
                         in[kRunningMean], in[kRunningVar],
                         ctx.attrs.b("stats_only", false) ? Tensor() : out[0], out[1], out[2]);
@@ -94,7 +96,9 @@ void register_batch_norm_ops(OpRegistry& r) {
     if (dys[0].defined()) {
       std::vector<Value> in{dys[0], x, mean, invstd};
       if (has_gamma) in.push_back(n.inputs[kGamma]);
-      const std::vector<Value> d = g.apply("batch_norm_grad", in, {{"has_gamma", has_gamma}});
+      Attrs ga{{"has_gamma", has_gamma}};
+      if (n.attrs.b("inference", false)) ga.set("inference", true);
+      const std::vector<Value> d = g.apply("batch_norm_grad", in, ga);
       dx_terms.push_back(d[0]);
       grads[1] = d[1];
       if (has_gamma) grads[kGamma] = d[2];
@@ -102,7 +106,9 @@ void register_batch_norm_ops(OpRegistry& r) {
     if (dys[1].defined() || dys[2].defined()) {
       const Value dmean = dys[1].defined() ? dys[1] : zeros_like(g, mean);
       const Value dinvstd = dys[2].defined() ? dys[2] : zeros_like(g, invstd);
-      dx_terms.push_back(g.apply1("batch_norm_stats_grad", {x, mean, invstd, dmean, dinvstd}));
+      Attrs sa;
+      if (n.attrs.b("inference", false)) sa.set("inference", true);
+      dx_terms.push_back(g.apply1("batch_norm_stats_grad", {x, mean, invstd, dmean, dinvstd}, sa));
     }
     if (!dx_terms.empty()) grads[0] = graph::add_n(g, dx_terms);
     return grads;
@@ -132,7 +138,7 @@ void register_batch_norm_ops(OpRegistry& r) {
   };
   d.kernels[DeviceType::cpu] = cpu::on_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        cpu::batch_norm_grad(ctx.op_name, ctx.training, in[0], in[1], in[2], in[3], optional(in, 4),
+        cpu::batch_norm_grad(ctx.op_name, batch_norm_training(ctx), in[0], in[1], in[2], in[3], optional(in, 4),
                              out[0], out[1], optional(out, 2));
       });
   r.add(std::move(d));
@@ -151,7 +157,7 @@ void register_batch_norm_ops(OpRegistry& r) {
   };
   sg.kernels[DeviceType::cpu] = cpu::on_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        cpu::batch_norm_stats_grad(ctx.op_name, ctx.training, in[0], in[1], in[2], in[3], in[4], out[0]);
+        cpu::batch_norm_stats_grad(ctx.op_name, batch_norm_training(ctx), in[0], in[1], in[2], in[3], in[4], out[0]);
       });
   r.add(std::move(sg));
 }

@@ -6,26 +6,12 @@
 #include <sstream>
 
 #include "cutrain/core/error.h"
+#include "cutrain/nn/weights.h"
 
 namespace cutrain::train {
 
-std::string checkpoint_name(const std::string& graph_name) {
-  static const std::map<std::string, std::string> kRename{
-      {"weights", "weight"},          {"biases", "bias"},
-      {"gamma", "weight"},            {"beta", "bias"},
-      {"moving_mean", "running_mean"}, {"moving_variance", "running_var"}};
-  std::string out;
-  std::stringstream ss(graph_name);
-  std::string part;
-  bool first = true;
-  while (std::getline(ss, part, '/')) {
-    auto it = kRename.find(part);
-    if (!first) out += '.';
-    out += it == kRename.end() ? part : it->second;
-    first = false;
-  }
-  return out;
-}
+// One naming scheme for checkpoints and weight files (nn/weights.h).
+std::string checkpoint_name(const std::string& graph_name) { return nn::weight_name(graph_name); }
 
 namespace {
 

@@ -17,6 +17,7 @@
 #include "cutrain/ops/optimizers.h"
 #include "cutrain/ops/regularizers.h"
 #include "cutrain/train/checkpoint.h"
+#include "cutrain/train/gradient_contract.h"
 #include "cutrain/train/metrics.h"
 #include "cutrain/train/model_config.h"
 #include "batch_feed.h"
@@ -242,6 +243,7 @@ std::unique_ptr<graph::PlannedExecutor> Model::make_executor(graph::Graph& g) co
 
 void Model::build_train_part(StepGraph& s) {
   graph::Graph& g = *s.g;
+  check_gradient_contract(g, s.loss, s.net.trainable, stderr_warning_sink());
   std::vector<graph::Value> grads = graph::gradients(g, s.loss, s.net.trainable);
   // Averaged over the ranks before clipping, as with DDP (clipping sees the global gradient).
   if (options_.communicator)

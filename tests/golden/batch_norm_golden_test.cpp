@@ -38,7 +38,7 @@ void check_batch_norm(const std::string& name) {
     std::vector<Value> fetches{y};
     fetches.insert(fetches.end(), grads.begin(), grads.end());
     graph::Executor exec(g, Device::cpu());
-    const auto out = exec.run({{x, x_train}}, fetches);
+    const auto out = exec.run({{x, x_train}}, fetches, graph::kTraining);
     const double tol = golden::tolerance(dt);
     golden::expect_close(c, "y", dt, out[0], "y", tol);
     golden::expect_close(c, "dx", dt, out[1], "dx", tol);

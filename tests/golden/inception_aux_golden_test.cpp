@@ -69,7 +69,7 @@ void check_training_step_with_aux(const golden::Case& c, DType dt) {
   // A gamma/beta pair per moving mean/variance pair, plus the chosen convs.
   EXPECT_EQ(grad_names.size(), model.states.size() + static_cast<size_t>(c.i("checked_convs")));
   graph::Executor exec(g, Device::cpu());
-  const auto out = exec.run({{model.input, input}}, fetches);  // training mode: batch statistics
+  const auto out = exec.run({{model.input, input}}, fetches, graph::kTraining);  // training mode: batch statistics
 
   // Float64: every tensor within kTolF64. Float32: relative to PyTorch's own
   // float32 error on the same step, measured by the script (its float32 aux

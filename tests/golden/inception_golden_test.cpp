@@ -182,7 +182,7 @@ void check_eval_and_training_step(const golden::Case& c, DType dt, graph::Graph&
         grad_names.push_back(params[i].name());
       }
     ASSERT_GT(grad_names.size(), 8u);  // every batch norm's gamma and beta, and the chosen convs
-    const auto train = exec.run({{x, c.get("train/input", dt)}}, fetches);
+    const auto train = exec.run({{x, c.get("train/input", dt)}}, fetches, graph::kTraining);
 
     // Float64: every tensor within kTolF64. Float32: training-mode gradients of
     // this small problem are ill-conditioned (see the script; PyTorch's own

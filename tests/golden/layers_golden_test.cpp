@@ -36,7 +36,7 @@ void check_conv(const std::string& name) {
     const Value loss = ops::sum(ops::mul(y, g.constant(c.get("dy", dt))));
     const auto grads = graph::gradients(g, loss, {x, w, b});
     graph::Executor exec(g, Device::cpu());
-    const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]});
+    const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]}, graph::kTraining);
     const double tol = golden::tolerance(dt, /*conv=*/true);
     golden::expect_close(c, "y", dt, out[0], "y", tol);
     golden::expect_close(c, "dx", dt, out[1], "dx", tol);
@@ -56,7 +56,7 @@ void check_dense(const std::string& name) {
     const Value loss = ops::sum(ops::mul(y, g.constant(c.get("dy", dt))));
     const auto grads = graph::gradients(g, loss, {x, w, b});
     graph::Executor exec(g, Device::cpu());
-    const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]});
+    const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]}, graph::kTraining);
     const double tol = golden::tolerance(dt);
     golden::expect_close(c, "y", dt, out[0], "y", tol);
     golden::expect_close(c, "dx", dt, out[1], "dx", tol);
@@ -84,7 +84,7 @@ void check_pool(const std::string& name) {
     const Value loss = ops::sum(ops::mul(y, g.constant(c.get("dy", dt))));
     const auto grads = graph::gradients(g, loss, {x});
     graph::Executor exec(g, Device::cpu());
-    const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0]});
+    const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0]}, graph::kTraining);
     golden::expect_close(c, "y", dt, out[0], "y", golden::tolerance(dt));
     golden::expect_close(c, "dx", dt, out[1], "dx", golden::tolerance(dt));
   }

@@ -31,7 +31,7 @@ void check_loss(const std::string& name, Loss kind) {
     const Value loss = ops::sum(ops::mul(per_sample, g.constant(c.get("r", dt))));
     const Value grad = graph::gradients(g, loss, {logits})[0];
     graph::Executor exec(g, Device::cpu());
-    const auto out = exec.run(std::map<int, Tensor>{}, {per_sample, grad});
+    const auto out = exec.run(std::map<int, Tensor>{}, {per_sample, grad}, graph::kTraining);
     golden::expect_close(c, "loss", dt, out[0], "loss", golden::tolerance(dt));
     golden::expect_close(c, "dlogits", dt, out[1], "dlogits", golden::tolerance(dt));
   }

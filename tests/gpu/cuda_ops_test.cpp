@@ -76,8 +76,8 @@ TEST(CudaOps, DenseReluStepThroughTheExecutorMatchesCpu) {
   auto dw = ops::matmul(x, g.apply1("relu_grad", {dy, y}), /*transpose_a=*/true);
   const Tensor xv = random({16, 64}, 5), dyv = random({16, 32}, 6);
   graph::Executor cpu(g, Device::cpu()), gpu(g, Device::cuda(0));
-  const auto ref = cpu.run({{x, xv}, {dy, dyv}}, {y, dw});
-  auto got = gpu.run({{x, xv}, {dy, dyv}}, {y, dw});
+  const auto ref = cpu.run({{x, xv}, {dy, dyv}}, {y, dw}, graph::kTraining);
+  auto got = gpu.run({{x, xv}, {dy, dyv}}, {y, dw}, graph::kTraining);
   const Stream s = gpu.stream();
   expect_close(got[0].to(Device::cpu(), s), ref[0], 1e-5, 1e-4, "forward");
   expect_close(got[1].to(Device::cpu(), s), ref[1], 1e-5, 1e-4, "dW");

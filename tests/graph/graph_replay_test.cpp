@@ -176,19 +176,19 @@ TEST(GraphReplay, ReturnedTensorsAreCopiesAndNewFetchesRecordAgain) {
   const Tensor labels = Tensor::from_vector({8}, {0, 1, 2, 0, 1, 2, 0, 1}, DType::i32);
   train::set_step_scalars(ex, n.opt, 0.05, 1);
   train::set_ema_decay(ex, n.ema, 0.5);
-  const std::vector<Tensor> first = ex.run({{n.x, images}, {n.labels, labels}}, n.train_fetches);
+  const std::vector<Tensor> first = ex.run({{n.x, images}, {n.labels, labels}}, n.train_fetches, graph::kTraining);
   const double first_loss = first[0].item();
   EXPECT_EQ(ex.captures(), 1);
   train::set_step_scalars(ex, n.opt, 0.05, 2);
-  const std::vector<Tensor> second = ex.run({{n.x, images}, {n.labels, labels}}, n.train_fetches);
+  const std::vector<Tensor> second = ex.run({{n.x, images}, {n.labels, labels}}, n.train_fetches, graph::kTraining);
   EXPECT_EQ(ex.captures(), 1);
   EXPECT_NE(second[0].item(), first_loss);  // the weights moved
   EXPECT_EQ(first[0].item(), first_loss);   // and the first step's tensor is still its own
   EXPECT_FALSE(first[0].same_storage(second[0]));
 
   // Another fetch list is another plan, recorded on first use only.
-  ex.run({{n.x, images}, {n.labels, labels}}, {n.loss});
-  ex.run({{n.x, images}, {n.labels, labels}}, {n.loss});
+  ex.run({{n.x, images}, {n.labels, labels}}, {n.loss}, graph::kTraining);
+  ex.run({{n.x, images}, {n.labels, labels}}, {n.loss}, graph::kTraining);
   EXPECT_EQ(ex.captures(), 2);
   // Changing a node records again, and the change takes effect.
   const double before = ex.run({{n.x, images}, {n.labels, labels}}, {n.loss}, {.training = false})[0].item();

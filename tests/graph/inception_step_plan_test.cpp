@@ -52,7 +52,7 @@ void compare(DType dtype, bool fuse) {
   images.uniform(-1, 1, 9);
   const Tensor labels = Tensor::from_vector({2}, {3, 7}, DType::i32);
   graph::Executor reference(*ref.model.graph, Device::cpu());
-  const auto want = reference.run({{ref.model.input, images}, {ref.labels, labels}}, ref.fetches);
+  const auto want = reference.run({{ref.model.input, images}, {ref.labels, labels}}, ref.fetches, graph::kTraining);
 
   Step s = build(dtype);
   if (fuse) {
@@ -69,7 +69,7 @@ void compare(DType dtype, bool fuse) {
     graph::PlannedExecutorOptions po;
     po.cpu_jitter_seed = jitter;
     graph::PlannedExecutor planned(*s.model.graph, Device::cpu(), po);
-    const auto got = planned.run(feeds, s.fetches);
+    const auto got = planned.run(feeds, s.fetches, graph::kTraining);
     const graph::PlanReport& r = planned.plan(s.fetches).report;
     EXPECT_GE(r.streams_used, 2);
     EXPECT_LE(static_cast<double>(r.planned_bytes), 0.6 * static_cast<double>(r.naive_bytes)) << r.str();

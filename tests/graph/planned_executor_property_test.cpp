@@ -129,7 +129,7 @@ TEST(PlannedExecutorProperty, RandomDagsMatchReferenceBitwise) {
   for (int di = 0; di < kDags; ++di) {
     RandomDag d = make_dag(1000 + static_cast<uint64_t>(di));
     graph::Executor ref(*d.g, Device::cpu());
-    const std::vector<Tensor> expect = ref.run(d.feeds, d.fetches);
+    const std::vector<Tensor> expect = ref.run(d.feeds, d.fetches, graph::kTraining);
 
     struct Config {
       bool streams, memory;
@@ -160,7 +160,7 @@ TEST(PlannedExecutorProperty, RandomDagsMatchReferenceBitwise) {
         shared_bytes_plans += plan.report.planned_bytes < plan.report.naive_bytes;
       }
       for (int step = 0; step < c.steps; ++step) {
-        const std::vector<Tensor> got = ex.run(d.feeds, d.fetches);
+        const std::vector<Tensor> got = ex.run(d.feeds, d.fetches, graph::kTraining);
         ASSERT_EQ(got.size(), expect.size());
         for (size_t k = 0; k < got.size(); ++k)
           ASSERT_TRUE(bitwise_equal(got[k], expect[k]))

@@ -105,8 +105,8 @@ TEST(PlannedExecutor, DiamondRunsOnTwoStreamsWithTheRightWaits) {
   for (int it = 0; it < 4; ++it) {
     Tensor xv = Tensor::empty({4, 8}, DType::f32);
     xv.uniform(-2, 2, 100 + static_cast<uint64_t>(it));
-    const Tensor got = ex.run({{x, xv}}, {e})[0];
-    const Tensor want = ref.run({{x, xv}}, {e})[0];
+    const Tensor got = ex.run({{x, xv}}, {e}, graph::kTraining)[0];
+    const Tensor want = ref.run({{x, xv}}, {e}, graph::kTraining)[0];
     ASSERT_EQ(std::memcmp(got.raw_data(), want.raw_data(), want.nbytes()), 0) << "step " << it;
   }
 
@@ -144,7 +144,7 @@ TEST(PlannedExecutor, StateMutationIsOrderedAgainstReaders) {
   // Integer-valued inputs keep the sums exact: after k steps s = k * relu(x).
   const Tensor xv = Tensor::from_vector({6}, {1, -2, 3, 4, -5, 6});
   for (int k = 0; k < 5; ++k) {
-    const std::vector<Tensor> out = ex.run({{x, xv}}, fetches);
+    const std::vector<Tensor> out = ex.run({{x, xv}}, fetches, graph::kTraining);
     for (int64_t i = 0; i < 6; ++i) {
       const double r = std::max(0.0, xv.flat(i));
       ASSERT_EQ(out[0].flat(i), k * r) << "reader before the update, step " << k;
@@ -169,7 +169,7 @@ TEST(PlannedExecutor, OneStreamAndNoMemoryPlanOptions) {
   EXPECT_EQ(p.report.planned_bytes, p.report.naive_bytes);
   Tensor xv = Tensor::empty({3, 5}, DType::f64);
   xv.normal(0, 1, 4);
-  const Tensor got = ex.run({{x, xv}}, {y})[0];
+  const Tensor got = ex.run({{x, xv}}, {y}, graph::kTraining)[0];
   for (int64_t i = 0; i < 15; ++i)
     EXPECT_DOUBLE_EQ(got.flat(i), std::tanh(xv.flat(i)) + 1 / (1 + std::exp(-xv.flat(i))));
 }
@@ -179,5 +179,5 @@ TEST(PlannedExecutor, UnfedInputIsAnError) {
   const Value x = g.input("x", {Shape({2}), DType::f32});
   const Value y = ops::relu(x);
   graph::PlannedExecutor ex(g, Device::cpu());
-  EXPECT_THROW(ex.run(std::map<int, Tensor>{}, {y}), Error);
+  EXPECT_THROW(ex.run(std::map<int, Tensor>{}, {y}, graph::kTraining), Error);
 }

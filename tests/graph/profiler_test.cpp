@@ -53,13 +53,13 @@ TEST(StepProfiler, TimesEveryKernelOnItsStreamOncePerStep) {
   Tensor xv = Tensor::empty({4, 8}, DType::f32);
   xv.uniform(-1, 1, 7);
 
-  ex.run({{x, xv}}, {d});  // unprofiled: planning and first allocations
+  ex.run({{x, xv}}, {d}, graph::kTraining);  // unprofiled: planning and first allocations
   graph::StepProfiler prof;
   ex.set_profiler(&prof);
   constexpr int kSteps = 3;
-  for (int i = 0; i < kSteps; ++i) ex.run({{x, xv}}, {d});
+  for (int i = 0; i < kSteps; ++i) ex.run({{x, xv}}, {d}, graph::kTraining);
   ex.set_profiler(nullptr);
-  ex.run({{x, xv}}, {d});  // detached: must not count
+  ex.run({{x, xv}}, {d}, graph::kTraining);  // detached: must not count
 
   EXPECT_EQ(prof.steps(), kSteps);
   const auto nodes = prof.nodes();

@@ -10,3 +10,6 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 cmake -S "$src/consumer" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/consumer" >/dev/null
 "$tmp/consumer/consumer"
+for example in "$tmp"/consumer/example_*; do
+  "$example"
+done

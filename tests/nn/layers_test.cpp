@@ -121,7 +121,7 @@ TEST(Layers, DenseAndBiasedConvHaveBiasesWithoutDecay) {
   xs.uniform(-1, 1, 2);
   const Tensor& w = b.graph().tensor_of(b.graph().find("fc/weights"));
   graph::Executor ex(b.graph(), Device::cpu());
-  const Tensor out = ex.run({{x, xs}}, {y})[0];
+  const Tensor out = ex.run({{x, xs}}, {y}, graph::kTraining)[0];
   for (int64_t n = 0; n < 2; ++n)
     for (int64_t o = 0; o < 3; ++o) {
       double acc = 0.5;
@@ -154,7 +154,7 @@ TEST(Layers, WeightTransformReplacesTheWeightInsideTheLayerScope) {
   EXPECT_EQ(scope_seen, "b/");
   Tensor xs = Tensor::full(x.shape(), DType::f64, 1.0);
   graph::Executor ex(b.graph(), Device::cpu());
-  const auto out = ex.run({{x, xs}}, {y1, y2});
+  const auto out = ex.run({{x, xs}}, {y1, y2}, graph::kTraining);
   const Tensor& wb = b.graph().tensor_of(b.graph().find("b/weights"));
   for (int64_t o = 0; o < 2; ++o) {
     double s = 0;

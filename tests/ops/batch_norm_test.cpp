@@ -151,7 +151,7 @@ TEST(BatchNorm, GraphTrainingStepUpdatesStateOnce) {
   const auto loss = g.apply1("sum_to", {y}, {{"shape", std::vector<int64_t>{}}});
   const auto grads = graph::gradients(g, loss, {beta});
   graph::Executor exec(g, Device::cpu());
-  const auto out = exec.run({{x, in[0]}}, {loss, grads[0]});
+  const auto out = exec.run({{x, in[0]}}, {loss, grads[0]}, graph::kTraining);
   for (int64_t ch = 0; ch < 2; ++ch) EXPECT_NEAR(out[1].flat(ch), 18.0, 1e-12);
   const Stats s = batch_stats(in[0]);
   EXPECT_NEAR(exec.leaf(rm).flat(1), kDecay * in[2].flat(1) + (1 - kDecay) * s.mean[1], 1e-15);

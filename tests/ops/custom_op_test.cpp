@@ -96,7 +96,7 @@ TEST(CustomOp, LinearRegressionWithUserLossConverges) {
   fetch.push_back(r.loss);
   double first_loss = 0, last_loss = 0;
   for (int step = 0; step < 1000; ++step) {
-    const auto out = ex.run({{r.x, xs}, {r.y, ys}}, fetch);
+    const auto out = ex.run({{r.x, xs}, {r.y, ys}}, fetch, graph::kTraining);
     (step == 0 ? first_loss : last_loss) = out.back().item();
   }
   const double w = ex.leaf(r.w).item(), b = ex.leaf(r.b).item();

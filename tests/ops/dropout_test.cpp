@@ -143,8 +143,8 @@ TEST(Dropout, BackwardUsesTheSameRunsMaskAndStepsDiffer) {
   auto loss = ops::sum(y);
   auto dx = graph::gradients(g, loss, {x})[0];
   graph::Executor ex(g, Device::cpu());
-  auto first = ex.run(std::map<int, Tensor>{}, {mask, dx});
-  auto second = ex.run(std::map<int, Tensor>{}, {mask, dx});
+  auto first = ex.run(std::map<int, Tensor>{}, {mask, dx}, graph::kTraining);
+  auto second = ex.run(std::map<int, Tensor>{}, {mask, dx}, graph::kTraining);
   for (const auto& out : {first, second}) {
     const uint8_t* m = out[0].data<uint8_t>();
     for (int64_t i = 0; i < x0.numel(); ++i) ASSERT_EQ(out[1].flat(i), m[i] ? 2.0 : 0.0) << i;

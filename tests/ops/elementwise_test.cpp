@@ -81,7 +81,7 @@ TEST(Autodiff, SumsGradientsOfReusedValues) {
   auto loss = ops::sum_to(y, Shape{});
   auto grads = graph::gradients(g, loss, {x});
   graph::Executor ex(g, Device::cpu());
-  auto out = ex.run(std::map<int, Tensor>{}, {grads[0]});
+  auto out = ex.run(std::map<int, Tensor>{}, {grads[0]}, graph::kTraining);
   for (int64_t i = 0; i < x0.numel(); ++i) EXPECT_NEAR(out[0].flat(i), 2 * x0.flat(i) + 1, 1e-14);
 }
 

@@ -265,7 +265,7 @@ TEST(LossGraph, AutodiffThroughCrossEntropyAndReduction) {
                                         g.constant(w0, "weights"));
   auto grads = graph::gradients(g, loss, {x});
   graph::Executor ex(g, Device::cpu());
-  const auto out = ex.run(std::map<int, Tensor>{}, {loss, grads[0]});
+  const auto out = ex.run(std::map<int, Tensor>{}, {loss, grads[0]}, graph::kTraining);
   double expected_loss = 0;
   for (int64_t i = 0; i < n; ++i) {
     double z = 0;

@@ -112,7 +112,7 @@ TEST(Dense, ForwardAndGradientsThroughGraph) {
     auto loss = ops::sum(ops::mul(y, g.constant(r0, "r")));
     auto grads = graph::gradients(g, loss, {x, w, b});
     graph::Executor ex(g, Device::cpu());
-    auto out = ex.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]});
+    auto out = ex.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]}, graph::kTraining);
     for (int n = 0; n < 3; ++n)
       for (int o = 0; o < 7; ++o) {
         double e = b0.at({o});
@@ -126,9 +126,9 @@ TEST(Dense, ForwardAndGradientsThroughGraph) {
       for (int64_t i = 0; i < t.numel(); ++i) {
         const double v = t.flat(i), h = 1e-6;
         t.set_flat(i, v + h);
-        const double fp = ex.run(std::map<int, Tensor>{}, {loss})[0].item();
+        const double fp = ex.run(std::map<int, Tensor>{}, {loss}, graph::kTraining)[0].item();
         t.set_flat(i, v - h);
-        const double fm = ex.run(std::map<int, Tensor>{}, {loss})[0].item();
+        const double fm = ex.run(std::map<int, Tensor>{}, {loss}, graph::kTraining)[0].item();
         t.set_flat(i, v);
         const double numeric = (fp - fm) / (2 * h), analytic = out[1 + p].flat(i);
         max_diff = std::max(max_diff, std::fabs(numeric - analytic));
@@ -144,7 +144,7 @@ TEST(Dense, WithoutBias) {
   const Tensor x0 = random({2, 4}, 5), w0 = random({3, 4}, 6);
   auto y = ops::dense(g.constant(x0), g.constant(w0));
   graph::Executor ex(g, Device::cpu());
-  const Tensor out = ex.run(std::map<int, Tensor>{}, {y})[0];
+  const Tensor out = ex.run(std::map<int, Tensor>{}, {y}, graph::kTraining)[0];
   for (int n = 0; n < 2; ++n)
     for (int o = 0; o < 3; ++o) {
       double e = 0;

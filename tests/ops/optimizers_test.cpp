@@ -190,7 +190,7 @@ TEST(OptimizerGraph, BuildersUpdateEveryParameterWhenTokensAreFetched) {
   const auto tokens = ops::sgd_update({p1, p2}, grads, {b1, b2}, {.lr = 0.1, .momentum = 0.9});
   ASSERT_EQ(tokens.size(), 2u);
   graph::Executor ex(g, Device::cpu());
-  ex.run(std::map<int, Tensor>{}, tokens);
+  ex.run(std::map<int, Tensor>{}, tokens, graph::kTraining);
   double n2 = 0;
   for (const Tensor* t : {&g1, &g2})
     for (int64_t i = 0; i < t->numel(); ++i) n2 += t->flat(i) * t->flat(i);

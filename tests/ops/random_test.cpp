@@ -76,7 +76,7 @@ TEST(RandomNormal, ReparameterisationGradientSkipsTheSample) {
   const auto grads = graph::gradients(g, y, {mu, s});
   graph::Executor ex(g, Device::cpu());
   ex.set_steps(4);
-  const auto out = ex.run(std::vector<std::pair<graph::Value, Tensor>>{}, {eps, grads[0], grads[1]});
+  const auto out = ex.run(std::vector<std::pair<graph::Value, Tensor>>{}, {eps, grads[0], grads[1]}, graph::kTraining);
   for (int64_t i = 0; i < 6; ++i) {
     EXPECT_EQ(out[1].flat(i), 1.0);
     EXPECT_EQ(out[2].flat(i), out[0].flat(i));

@@ -33,7 +33,7 @@ TEST(L2Loss, GradientIsDecayTimesWeight) {
   auto w = g.parameter("w", w0);
   auto grads = graph::gradients(g, ops::l2_loss(w, 0.01), {w});
   graph::Executor ex(g, Device::cpu());
-  const auto out = ex.run(std::map<int, Tensor>{}, {grads[0]});
+  const auto out = ex.run(std::map<int, Tensor>{}, {grads[0]}, graph::kTraining);
   for (int64_t i = 0; i < w0.numel(); ++i) EXPECT_DOUBLE_EQ(out[0].flat(i), 0.01 * w0.flat(i));
 }
 

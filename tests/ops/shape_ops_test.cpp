@@ -144,7 +144,7 @@ TEST(ShapeOps, SplitGradientFillsUnusedPartsWithZeros) {
   auto loss = ops::sum(ops::square(parts[1]));
   auto dx = graph::gradients(g, loss, {x})[0];
   graph::Executor ex(g, Device::cpu());
-  const Tensor out = ex.run(std::map<int, Tensor>{}, {dx})[0];
+  const Tensor out = ex.run(std::map<int, Tensor>{}, {dx}, graph::kTraining)[0];
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 6; ++j) EXPECT_EQ(out.at({i, j}), (j >= 2 && j < 5) ? 2 * x0.at({i, j}) : 0.0);
 }

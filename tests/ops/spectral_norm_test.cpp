@@ -229,7 +229,7 @@ TEST(SpectralNormGraph, BackwardUsesTheUpdatedVectors) {
   auto loss = ops::sum_to(ops::mul(sn.weight, g.constant(r0, "r")), Shape{});
   auto grads = graph::gradients(g, loss, {w});
   graph::Executor ex(g, Device::cpu());
-  const auto out = ex.run(std::map<int, Tensor>{}, {sn.sigma, grads[0]});
+  const auto out = ex.run(std::map<int, Tensor>{}, {sn.sigma, grads[0]}, graph::kTraining);
 
   std::vector<double> eu = u0.to_vector(), ev = v0.to_vector();
   const Matrix m = view_of(w0, 0);

@@ -20,7 +20,8 @@ std::string NetConfig::to_json() const {
   nlohmann::json j{{"model", model},       {"image_size", image_size},
                    {"channels", channels}, {"num_classes", num_classes},
                    {"depth_multiplier", depth_multiplier}, {"aux_logits", aux_logits},
-                   {"bn_decay", bn_decay},          {"batch_size", batch_size}};
+                   {"bn_decay", bn_decay},          {"batch_size", batch_size},
+                   {"torchvision", torchvision}};
   return j.dump();
 }
 
@@ -39,15 +40,23 @@ NetConfig NetConfig::from_checkpoint_config(const std::string& config_json, cons
     c.aux_logits = n.at("aux_logits").get<bool>();
     c.batch_size = n.at("batch_size").get<int64_t>();
     c.bn_decay = n.value("bn_decay", c.bn_decay);
+    c.torchvision = n.value("torchvision", c.torchvision);
   } catch (const nlohmann::json::exception& e) {
     throw Error("checkpoint '" + path + "': bad network config: " + e.what());
   }
   return c;
 }
 
-std::unique_ptr<train::Model> make_model(const NetConfig& c, const train::NetworkSpec& spec) {
-  if (c.model == "small_cnn")
-    return std::make_unique<train::Model>(train::small_cnn_builder({{16, 32, 64}, c.bn_decay}), spec, c.to_json());
+std::unique_ptr<train::Model> make_model(const NetConfig& c, const train::NetworkSpec& spec,
+                                         const std::string& freeze,
+                                         std::shared_ptr<train::FreezeReport> freeze_report) {
+  CUTRAIN_CHECK(!c.torchvision || c.model == "inception_v3", "--torchvision needs --model inception_v3, got ",
+                c.model);
+  if (c.model == "small_cnn") {
+    train::NetworkBuilder b = train::small_cnn_builder({{16, 32, 64}, c.bn_decay});
+    if (!freeze.empty()) b = train::freeze_builder(std::move(b), freeze, freeze_report);
+    return std::make_unique<train::Model>(std::move(b), spec, c.to_json());
+  }
   if (c.model == "inception_v3") {
 #ifdef CUTRAIN_HAVE_NN_INCEPTION
     train::GraphNetworkBuilder b = [c](const train::NetworkSpec& s) {
@@ -58,6 +67,7 @@ std::unique_ptr<train::Model> make_model(const NetConfig& c, const train::Networ
       o.batch_size = s.batch_size;
       o.depth_multiplier = c.depth_multiplier;
       o.create_aux_logits = c.aux_logits;
+      o.bn_gamma = o.torchvision_pools = c.torchvision;
       o.seed = s.seed;
       o.dtype = s.dtype;
       nn::Model m = nn::inception_v3(o);
@@ -79,6 +89,7 @@ std::unique_ptr<train::Model> make_model(const NetConfig& c, const train::Networ
     const int64_t min_size = nn::inception_v3_min_image_size(c.aux_logits);
     CUTRAIN_CHECK(c.image_size >= min_size, "inception_v3 needs --image-size >= ", min_size,
                   c.aux_logits ? " with the aux head" : "", ", got ", c.image_size);
+    if (!freeze.empty()) b = train::freeze_builder(std::move(b), freeze, freeze_report);
     return std::make_unique<train::Model>(std::move(b), spec, c.to_json());
 #else
     throw Error("model inception_v3 is not available in this build");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cutrain/data/dataset.h"
+#include "cutrain/train/fine_tune.h"
 #include "cutrain/train/model.h"
 
 namespace cutrain::cli {
@@ -23,6 +24,9 @@ struct NetConfig {
   // 550 steps, and evaluation (which uses them) fails.
   double bn_decay = 0.99;
   int64_t batch_size = 32;
+  // torchvision's Inception V3 (gamma in batch norm, 3x3 average pools that
+  // count padding): the architecture converted torchvision weights need.
+  bool torchvision = false;
 
   std::string to_json() const;
   // Reads the "network" object of a checkpoint's config JSON.
@@ -30,8 +34,12 @@ struct NetConfig {
 };
 
 // The Model for a config (Inception V3 through nn::inception_v3; its
-// graph-owning builder is adapted to train::Network here).
-std::unique_ptr<train::Model> make_model(const NetConfig& c, const train::NetworkSpec& spec);
+// graph-owning builder is adapted to train::Network here). A non-empty
+// `freeze` regex freezes the matching parameters (train/fine_tune.h);
+// `freeze_report` receives what the last built graph froze.
+std::unique_ptr<train::Model> make_model(const NetConfig& c, const train::NetworkSpec& spec,
+                                         const std::string& freeze = {},
+                                         std::shared_ptr<train::FreezeReport> freeze_report = nullptr);
 
 // "fashion-mnist", "cifar10", "folder:PATH", "synthetic". `data_dir`
 // overrides the default folder of fashion-mnist/cifar10. Throws

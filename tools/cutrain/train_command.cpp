@@ -56,6 +56,8 @@ struct TrainArgs {
   std::string checkpoint_dir;
   std::string resume;
   bool no_verify = false;  // --resume without checksum and value checks
+  std::string init_from;  // weights of a checkpoint or converted torchvision file (fine-tuning)
+  std::string freeze;     // regex of parameters to freeze
   std::string logdir;
   std::string csv;
   std::string device = "auto";
@@ -205,6 +207,28 @@ int run_vae(const TrainArgs& a) {
   return run_vae_training(o);
 }
 
+// --freeze and --init-from, after compile: both need the built graph.
+int apply_fine_tuning(const TrainArgs& a, train::Model& model, const train::FreezeReport& frozen) {
+  if (!a.freeze.empty()) {
+    try {
+      model.output_names();  // builds the graph, which freezes
+    } catch (const Error& e) {
+      std::cerr << "error: --freeze: " << e.what() << "\n";
+      return 2;
+    }
+    std::cout << "freezing " << frozen.frozen.size() << " parameters matching '" << a.freeze << "' ("
+              << frozen.bn_inference.size() << " batch norms in inference mode); training "
+              << model.parameter_names().size() << "\n";
+  }
+  if (a.init_from.empty()) return 0;
+  try {
+    std::cout << train::init_from(model, a.init_from, a.net.num_classes).str() << "\n";
+  } catch (const std::exception& e) {
+    return file_error(e);
+  }
+  return 0;
+}
+
 int run_train(const TrainArgs& args_in) {
   if (args_in.net.model == "sngan") return run_sngan(args_in);
   if (args_in.net.model == "vae") return run_vae(args_in);
@@ -235,8 +259,11 @@ int run_train(const TrainArgs& args_in) {
   spec.num_classes = a.net.num_classes;
   spec.seed = a.seed;
   std::unique_ptr<train::Model> model_ptr;
+  auto freeze_report = std::make_shared<train::FreezeReport>();
   try {
-    model_ptr = make_model(a.net, spec);
+    if (!a.init_from.empty() && !a.resume.empty())
+      throw Error("--init-from and --resume exclude each other (--resume continues a run, --init-from starts one)");
+    model_ptr = make_model(a.net, spec, a.freeze, freeze_report);
   } catch (const Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
@@ -286,6 +313,7 @@ int run_train(const TrainArgs& args_in) {
   co.communicator = ranks.communicator();
   co.schedule_steps = total_steps;
   model.compile(co);
+  if (int rc = apply_fine_tuning(a, model, *freeze_report); rc != 0) return rc;
 
   if (!a.resume.empty()) {
     try {
@@ -461,6 +489,15 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_flag("--no-verify", args->no_verify,
               "--resume without checking the checkpoint's checksums and values (finite weights and "
               "optimizer slots, non-negative batch-norm variances)");
+  c->add_option("--init-from", args->init_from,
+                "start from the weights of this file (a cutrain checkpoint or a converted torchvision file, "
+                "tools/convert_torchvision_inception.py); a classifier of another class count is replaced");
+  c->add_option("--freeze", args->freeze,
+                "freeze the parameters whose name matches this regex, e.g. '^InceptionV3\\.(Conv2d|Mixed_5)': "
+                "no gradient, no optimizer state, their batch norm in inference mode (--resume needs the same)");
+  c->add_flag("--torchvision", args->net.torchvision,
+              "torchvision's Inception V3 (batch norm with gamma, 3x3 average pools counting padding), "
+              "as converted torchvision weights need");
   c->add_option("--logdir", args->logdir, "TensorBoard log folder");
   c->add_option("--csv", args->csv, "CSV file of the epoch logs");
   c->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,8 @@ class Storage {
   // pinned_allocator.h): a copy from it to a GPU is asynchronous, so the
   // copy records its stream on the block, which is reused only after it.
   Storage(std::size_t bytes, CachingAllocator& allocator, const Stream& stream);
+  // Wraps memory owned elsewhere; `deleter(data)` runs when the last Tensor goes.
+  Storage(void* data, std::size_t bytes, Device device, std::function<void(void*)> deleter);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -52,6 +55,7 @@ class Storage {
   Device device_;
   CachingAllocator* allocator_ = nullptr;
   bool records_copies_ = false;
+  std::function<void(void*)> deleter_;
 };
 
 class Tensor {
@@ -73,6 +77,12 @@ class Tensor {
                             DType dtype = DType::f32);
   template <typename T>
   static Tensor from_data(const Shape& shape, const std::vector<T>& values);
+  // A contiguous tensor over memory the caller owns (zero copy, like
+  // torch::from_blob): `data` must hold shape.numel() elements of `dtype` on
+  // `device` and outlive every tensor sharing it; `deleter` (optional) is
+  // called with `data` when the last one goes.
+  static Tensor from_blob(void* data, const Shape& shape, DType dtype, Device device = Device::cpu(),
+                          std::function<void(void*)> deleter = {});
 
   bool defined() const { return storage_ != nullptr; }
   const Shape& shape() const { return shape_; }
@@ -97,6 +107,13 @@ class Tensor {
   Tensor slice(int dim, int64_t start, int64_t end) const;  // [start, end) along dim
   Tensor reshape(const Shape& shape) const;                 // contiguous only; one dim may be -1
   Tensor reshape(std::initializer_list<int64_t> dims) const;
+  // Dimension i of the result is dimension dims[i] of this one (a strided
+  // view, any device); dims is a permutation of 0..rank-1.
+  Tensor permute(const std::vector<int64_t>& dims) const;
+  // This tensor when contiguous, else a contiguous copy. Host tensors only:
+  // a strided device copy would need a hidden host round trip (copy it with
+  // to(Device::cpu(), stream) first).
+  Tensor contiguous(const Stream& stream = {}) const;
 
   // Copies.
   Tensor to(Device device, const Stream& stream = {}) const;  // always a new tensor
@@ -142,5 +159,19 @@ Tensor Tensor::from_data(const Shape& shape, const std::vector<T>& values) {
 
 // Max |a - b| over elements (CPU tensors of equal shape, any float dtype).
 double max_abs_diff(const Tensor& a, const Tensor& b);
+// Max |a - b| / max(|b|, tiny) over elements: the relative error of `a`
+// against the reference `b` (CPU, equal shapes; NaN anywhere gives NaN).
+double max_rel_diff(const Tensor& a, const Tensor& b);
+// |a - b| <= atol + rtol * |b| for every element (numpy.allclose, b the
+// reference; NaN is never close). CPU tensors of equal shape.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+
+// Layout helpers for rank-4 activations (views: permute, not copies; call
+// contiguous() for a packed tensor). PyTorch is NCHW, cutrain NHWC.
+Tensor nchw_to_nhwc(const Tensor& t);
+Tensor nhwc_to_nchw(const Tensor& t);
+// Conv weights: PyTorch's OIHW <-> cutrain's OHWI.
+Tensor oihw_to_ohwi(const Tensor& t);
+Tensor ohwi_to_oihw(const Tensor& t);
 
 }  // namespace cutrain

@@ -13,9 +13,15 @@ namespace cutrain::graph {
 
 class NumericsCheck;
 
+// A run is inference unless training is asked for: batch norm uses (and does
+// not touch) its moving statistics and dropout is the identity. Training
+// (batch statistics, moving averages updated in place, dropout masks) takes
+// RunOptions{.training = true}; graph::kTraining names it.
 struct RunOptions {
-  bool training = true;
+  bool training = false;
 };
+inline constexpr RunOptions kTraining{.training = true};
+inline constexpr RunOptions kInference{.training = false};
 
 class Executor {
  public:

@@ -33,6 +33,14 @@ struct InceptionV3Options {
   uint64_t seed = 0;
   bool initialize = true;  // false: randomly initialized weights are zeros (shape-only builds)
   DType dtype = DType::f32;
+
+  // torchvision's inception_v3 in eval mode (the preset converted torchvision
+  // weights need, tools/convert_torchvision_inception.py): gamma in batch
+  // norm, 3x3 average pools that count padding, inference mode, no dropout,
+  // and initialize = false since the weights come from the file. Feed inputs
+  // in [-1, 1] (torchvision's transform_input=False).
+  static InceptionV3Options torchvision(int64_t num_classes = 1000, int64_t image_size = 299,
+                                        int64_t batch_size = 1);
 };
 
 Model inception_v3(const InceptionV3Options& options = {});

@@ -46,6 +46,13 @@ struct Model {
   bool training = true;
   graph::RunOptions run_options() const { return {training}; }
 
+  // Inference forward: main-head logits [batch, num_classes] on the host for
+  // images [batch, H, W, C] shaped like `input`, with batch norm on its moving
+  // statistics and dropout off, whatever `training` says (nothing is updated).
+  // Builds an executor on `device` per call: for repeated runs, keep a
+  // graph::Executor and run it with graph::kInference.
+  Tensor predict(const Tensor& images, Device device = Device::cpu());
+
   const Value& endpoint(const std::string& name) const;  // throws listing the names
   void add_endpoint(const std::string& name, Value v);
   int64_t trainable_parameter_count() const;

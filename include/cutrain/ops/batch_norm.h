@@ -15,6 +15,9 @@
 //   batch_norm_grad(dy, x, saved_mean, saved_invstd [, gamma]) -> (dx, dbeta [, dgamma])
 //   batch_norm_stats_grad(x, saved_mean, saved_invstd, dmean, dinvstd) -> dx
 //     (gradients that reach the saved statistics; zero in eval)
+//   attr inference (bool, default false) on any of the three: the node runs in
+//     eval mode even in a training run (the batch norm of frozen layers, as
+//     Keras runs a BatchNormalization with trainable = False).
 #pragma once
 
 #include "cutrain/graph/graph.h"
@@ -22,6 +25,11 @@
 namespace cutrain::ops {
 
 using graph::Value;
+
+struct OpContext;
+// The mode a batch-norm family kernel runs in: the run's, unless the node is
+// pinned to inference (attr "inference").
+bool batch_norm_training(const OpContext& ctx);
 
 struct BatchNormOptions {
   double epsilon = 0.001;

@@ -272,6 +272,8 @@ class Model : public Trainable {
   // Leaf tensors shared by every graph, by graph name (parameters, states, slots).
   const std::map<std::string, Tensor>& leaves() const { return leaves_; }
   std::vector<std::string> parameter_names() const;
+  // Graph names of the states (BN statistics; frozen parameters, fine_tune.h), in get_weights' order.
+  const std::vector<std::string>& state_names() const { return state_names_; }
   // Ops of the training step (built for the model's batch size) that have no
   // kernel for `device`, sorted and unique; empty when the step can run there.
   std::vector<std::string> ops_without_kernel(DeviceType device);
