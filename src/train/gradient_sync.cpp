@@ -15,7 +15,9 @@ namespace {
 constexpr const char* kOp = "dist_all_reduce";
 
 // Ops carry attributes, not objects: the node names its communicator by a
-// process-wide id.
+// process-wide id. Entries live until exit: a recorded step (graph replay)
+// may run its nodes after the model that built them is gone, and a job has
+// one or two communicators.
 class CommunicatorTable {
  public:
   static CommunicatorTable& get() {
