@@ -11,24 +11,6 @@
 
 namespace cutrain::nn {
 
-std::string weight_name(const std::string& graph_name) {
-  static const std::map<std::string, std::string> kRename{
-      {"weights", "weight"},           {"biases", "bias"},
-      {"gamma", "weight"},             {"beta", "bias"},
-      {"moving_mean", "running_mean"}, {"moving_variance", "running_var"}};
-  std::string out;
-  std::stringstream ss(graph_name);
-  std::string part;
-  bool first = true;
-  while (std::getline(ss, part, '/')) {
-    auto it = kRename.find(part);
-    if (!first) out += '.';
-    out += it == kRename.end() ? part : it->second;
-    first = false;
-  }
-  return out;
-}
-
 namespace {
 
 std::string spec_str(DType d, const Shape& s) { return std::string(dtype_name(d)) + s.str(); }
