@@ -3,6 +3,7 @@
 // its last error message (which names the peer or transport that failed).
 #pragma once
 
+#include <cuda_runtime.h>
 #include <nccl.h>
 
 #include "cutrain/core/error.h"
@@ -14,4 +15,15 @@
       CUTRAIN_THROW(#call, " failed (", ::cutrain::detail::concat(__VA_ARGS__), "): ",       \
                     ncclGetErrorString(cutrain_nccl_rc_), ": ", ncclGetLastError(nullptr));  \
     }                                                                                        \
+  } while (0)
+
+// The CUDA runtime calls of the NCCL communicator, checked the same way
+// (dist depends on core only, so not through the CUDA backend's macros).
+#define DIST_CUDA_CHECK(call)                                                              \
+  do {                                                                                     \
+    const cudaError_t cutrain_cuda_rc_ = (call);                                           \
+    if (cutrain_cuda_rc_ != cudaSuccess) [[unlikely]] {                                    \
+      CUTRAIN_THROW(#call, " failed: ", cudaGetErrorName(cutrain_cuda_rc_), ": ",          \
+                    cudaGetErrorString(cutrain_cuda_rc_));                                 \
+    }                                                                                      \
   } while (0)

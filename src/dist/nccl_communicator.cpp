@@ -24,7 +24,6 @@
 #include <thread>
 
 #include "cutrain/core/error.h"
-#include "cutrain/cuda/check.h"
 #include "cutrain/dist/communicator.h"
 #include "nccl_check.h"
 
@@ -58,11 +57,11 @@ class NcclCommunicator final : public Communicator {
     CUTRAIN_CHECK(device.is_cuda(), "NCCL communicator on ", device.str(), ": needs a CUDA device");
     CUTRAIN_CHECK(bootstrap.device().is_cpu(), "NCCL bootstrap must be a CPU (MPI) communicator");
     int count = 0;
-    CUDA_CHECK(cudaGetDeviceCount(&count));
+    DIST_CUDA_CHECK(cudaGetDeviceCount(&count));
     CUTRAIN_CHECK(device.index < count, "rank ", rank_, " (local rank ", local_rank_, ") wants ",
                   device.str(), " but this machine has ", count,
                   " GPUs: start at most as many processes per machine as it has GPUs");
-    CUDA_CHECK(cudaSetDevice(device.index));
+    DIST_CUDA_CHECK(cudaSetDevice(device.index));
 
     Tensor id = Tensor::zeros({static_cast<int64_t>(sizeof(ncclUniqueId))}, DType::u8);
     if (rank_ == 0) {
@@ -95,8 +94,8 @@ class NcclCommunicator final : public Communicator {
       NCCL_CHECK(rc, "world size ", size_, ", rank ", rank_, ", ", device.str());
     }
     // A one-element buffer for barrier() (NCCL has no barrier of its own).
-    CUDA_CHECK(cudaMalloc(&barrier_word_, sizeof(int32_t)));
-    CUDA_CHECK(cudaMemset(barrier_word_, 0, sizeof(int32_t)));
+    DIST_CUDA_CHECK(cudaMalloc(&barrier_word_, sizeof(int32_t)));
+    DIST_CUDA_CHECK(cudaMemset(barrier_word_, 0, sizeof(int32_t)));
   }
 
   ~NcclCommunicator() override {
@@ -184,11 +183,11 @@ class NcclCommunicator final : public Communicator {
   // Hands the collective just enqueued on `s` to the watchdog.
   void follow(cudaStream_t s, const std::string& what) {
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
-    CUDA_CHECK(cudaStreamIsCapturing(s, &capture));
+    DIST_CUDA_CHECK(cudaStreamIsCapturing(s, &capture));
     if (capture != cudaStreamCaptureStatusNone) return;
     cudaEvent_t e = nullptr;
-    CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
-    CUDA_CHECK(cudaEventRecord(e, s));
+    DIST_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    DIST_CUDA_CHECK(cudaEventRecord(e, s));
     const std::lock_guard<std::mutex> lock(mutex_);
     pending_.push_back({e, std::chrono::steady_clock::now(), what});
     wake_.notify_one();
