@@ -115,7 +115,7 @@ Prepared prepare(const ConvShape& s, int64_t n) {
   return p;
 }
 
-void run(const Prepared& p) { cpu::conv2d_forward("conv2d", p.win, p.x, p.w, p.b, p.y); }
+void run(const Prepared& p) { cpu::conv2d_forward("conv2d", params::Conv2d{p.x.dim(0), p.x.dim(3), p.w.dim(0), p.win}, p.x, p.w, p.b, p.y); }
 
 void set_counters(benchmark::State& state, double flops) {
   state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate,

@@ -72,4 +72,8 @@ function(cutrain_add_cuda_backend target)
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra -Werror=all-warnings -lineinfo>)
   set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF CUDA_RUNTIME_LIBRARY Shared)
+  # The backend registers itself from src/cuda/cuda_backend.cpp, which nothing
+  # else references: the symbol named here keeps that object in every link
+  # against the static library (harmless when it is shared).
+  target_link_options(${target} INTERFACE "LINKER:--undefined=cutrain_cuda_backend_registrar")
 endfunction()

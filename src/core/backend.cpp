@@ -61,6 +61,8 @@ class CpuBackend final : public DeviceBackend {
 struct Registry {
   std::mutex mu;
   std::vector<std::unique_ptr<DeviceBackend>> backends;
+  // Self-registered backends not yet built (see BackendRegistrar).
+  std::vector<std::pair<DeviceType, BackendFactory>> factories;
 };
 
 Registry& registry() {
@@ -82,23 +84,31 @@ void register_backend(std::unique_ptr<DeviceBackend> backend) {
   r.backends.push_back(std::move(backend));
 }
 
-#if CUTRAIN_WITH_CUDA
-void register_cuda_backend();  // src/cuda/cuda_backend.cpp
-#endif
+void register_backend_factory(DeviceType type, BackendFactory factory) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (auto& f : r.factories)
+    CUTRAIN_CHECK(f.first != type, "backend registered twice");
+  for (auto& b : r.backends)
+    CUTRAIN_CHECK(b->type() != type, "backend registered twice");
+  r.factories.emplace_back(type, factory);
+}
 
 DeviceBackend* find_backend(DeviceType type) {
-  if (type == DeviceType::cuda) {
-    static std::once_flag once;
-#if CUTRAIN_WITH_CUDA
-    std::call_once(once, [] { register_cuda_backend(); });
-#else
-    (void)once;
-#endif
-  }
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
   for (auto& b : r.backends)
     if (b->type() == type) return b.get();
+  for (auto it = r.factories.begin(); it != r.factories.end(); ++it) {
+    if (it->first != type) continue;
+    // Built under the lock, once; a factory that throws stays listed and is
+    // tried again on the next lookup (as std::call_once retries).
+    std::unique_ptr<DeviceBackend> b = it->second();
+    CUTRAIN_CHECK(b && b->type() == type, "backend factory built the wrong backend");
+    r.factories.erase(it);
+    r.backends.push_back(std::move(b));
+    return r.backends.back().get();
+  }
   return nullptr;
 }
 

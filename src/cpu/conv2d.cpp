@@ -15,7 +15,7 @@ namespace cutrain::cpu {
 
 namespace {
 
-using ops::Window2d;
+using params::Window2d;
 
 // Row-major GEMM: C[M, N] = alpha * op(A) * op(B) + beta * C.
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
@@ -142,8 +142,9 @@ void col2im(const T* col, const Window2d& g, int64_t c, T* dx) {
 
 }  // namespace
 
-void conv2d_forward(const std::string& op, const Window2d& g, const Tensor& x, const Tensor& w,
+void conv2d_forward(const std::string& op, const params::Conv2d& p, const Tensor& x, const Tensor& w,
                     const Tensor& bias, const Tensor& y) {
+  const Window2d& g = p.window;
   require_cpu_contiguous(op, {x, w, y});
   if (bias.defined()) require_cpu_contiguous(op, {bias});
   dispatch_float(x.dtype(), op.c_str(), [&]<typename T>() {
@@ -174,8 +175,9 @@ void conv2d_forward(const std::string& op, const Window2d& g, const Tensor& x, c
   });
 }
 
-void conv2d_backward_input(const std::string& op, const Window2d& g, const Tensor& dy,
+void conv2d_backward_input(const std::string& op, const params::Conv2d& p, const Tensor& dy,
                            const Tensor& w, const Tensor& dx) {
+  const Window2d& g = p.window;
   require_cpu_contiguous(op, {dy, w, dx});
   dispatch_float(dy.dtype(), op.c_str(), [&]<typename T>() {
     const int64_t n = dx.dim(0), c = dx.dim(3), o = w.dim(0);
@@ -199,8 +201,9 @@ void conv2d_backward_input(const std::string& op, const Window2d& g, const Tenso
   });
 }
 
-void conv2d_backward_filter(const std::string& op, const Window2d& g, const Tensor& dy,
+void conv2d_backward_filter(const std::string& op, const params::Conv2d& p, const Tensor& dy,
                             const Tensor& x, const Tensor& dw) {
+  const Window2d& g = p.window;
   require_cpu_contiguous(op, {dy, x, dw});
   dispatch_float(dy.dtype(), op.c_str(), [&]<typename T>() {
     const int64_t n = x.dim(0), c = x.dim(3), o = dw.dim(0);

@@ -11,7 +11,7 @@ namespace cutrain::cpu {
 
 namespace {
 
-using ops::Window2d;
+using params::Window2d;
 
 // The in-bounds part [h0, h1) x [w0, w1) of the window of output (oh, ow).
 struct Span {
@@ -36,7 +36,8 @@ int64_t divisor(const Window2d& g, bool include_pad, int64_t oh, int64_t ow) {
 
 }  // namespace
 
-void max_pool(const std::string& op, const Window2d& g, const Tensor& x, const Tensor& y) {
+void max_pool(const std::string& op, const params::Pool2d& p, const Tensor& x, const Tensor& y) {
+  const Window2d& g = p.window;
   require_cpu_contiguous(op, {x, y});
   dispatch_float(x.dtype(), op.c_str(), [&]<typename T>() {
     const int64_t n = x.dim(0), c = x.dim(3);
@@ -63,8 +64,9 @@ void max_pool(const std::string& op, const Window2d& g, const Tensor& x, const T
   });
 }
 
-void max_pool_grad(const std::string& op, const Window2d& g, const Tensor& dy, const Tensor& x,
+void max_pool_grad(const std::string& op, const params::Pool2d& p, const Tensor& dy, const Tensor& x,
                    const Tensor& dx) {
+  const Window2d& g = p.window;
   require_cpu_contiguous(op, {dy, x, dx});
   CUTRAIN_OP_CHECK(op, g.in_h * g.in_w <= INT32_MAX, "an image of ", g.in_h, "x", g.in_w,
                    " pixels is too large for 32-bit window positions");
@@ -110,8 +112,10 @@ void max_pool_grad(const std::string& op, const Window2d& g, const Tensor& dy, c
   });
 }
 
-void avg_pool(const std::string& op, const Window2d& g, bool include_pad, const Tensor& x,
+void avg_pool(const std::string& op, const params::Pool2d& p, const Tensor& x,
               const Tensor& y) {
+  const Window2d& g = p.window;
+  const bool include_pad = p.count_include_pad;
   require_cpu_contiguous(op, {x, y});
   dispatch_float(x.dtype(), op.c_str(), [&]<typename T>() {
     const int64_t n = x.dim(0), c = x.dim(3);
@@ -138,8 +142,10 @@ void avg_pool(const std::string& op, const Window2d& g, bool include_pad, const 
   });
 }
 
-void avg_pool_grad(const std::string& op, const Window2d& g, bool include_pad, const Tensor& dy,
+void avg_pool_grad(const std::string& op, const params::Pool2d& p, const Tensor& dy,
                    const Tensor& dx) {
+  const Window2d& g = p.window;
+  const bool include_pad = p.count_include_pad;
   require_cpu_contiguous(op, {dy, dx});
   dispatch_float(dy.dtype(), op.c_str(), [&]<typename T>() {
     const int64_t n = dx.dim(0), c = dx.dim(3);

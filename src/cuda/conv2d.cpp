@@ -1,11 +1,12 @@
-// CUDA kernels of the convolution family: cuDNN (include/cutrain/cuda/conv.h)
-// for the convolutions, kernels/bias.cu for the bias add, the bias gradient
-// (reduce_nhw_sum) and the explicit zero padding that stands in for paddings
-// cuDNN cannot express (TF SAME's asymmetric split: the input is padded, the
-// convolution runs unpadded, and the data gradient is cropped back).
+// CUDA kernels of the convolution family (cutrain/cuda/conv2d_ops.h): cuDNN
+// (include/cutrain/cuda/conv.h) for the convolutions, kernels/bias.cu for the
+// bias add, the bias gradient (reduce_nhw_sum) and the explicit zero padding
+// that stands in for paddings cuDNN cannot express (TF SAME's asymmetric
+// split: the input is padded, the convolution runs unpadded, and the data
+// gradient is cropped back).
 #include "bias.cuh"
 #include "cutrain/cuda/conv.h"
-#include "cutrain/ops/padding.h"
+#include "cutrain/cuda/conv2d_ops.h"
 #include "glue.h"
 
 namespace cutrain::cuda {
@@ -14,12 +15,12 @@ using namespace glue;
 
 namespace {
 
-ConvGeometry geometry(const ops::Attrs& a, const Shape& x, const Shape& w) {
-  const ops::Window2d win = ops::window_2d(a, x[1], x[2], w[1], w[2]);
+ConvGeometry geometry(const params::Conv2d& p) {
+  const params::Window2d& win = p.window;
   ConvGeometry g;
-  g.n = static_cast<int>(x[0]), g.h = static_cast<int>(x[1]), g.w = static_cast<int>(x[2]);
-  g.c = static_cast<int>(x[3]);
-  g.o = static_cast<int>(w[0]), g.kh = static_cast<int>(w[1]), g.kw = static_cast<int>(w[2]);
+  g.n = static_cast<int>(p.n), g.h = static_cast<int>(win.in_h), g.w = static_cast<int>(win.in_w);
+  g.c = static_cast<int>(p.c);
+  g.o = static_cast<int>(p.o), g.kh = static_cast<int>(win.kh), g.kw = static_cast<int>(win.kw);
   g.oh = static_cast<int>(win.out_h), g.ow = static_cast<int>(win.out_w);
   g.stride_h = static_cast<int>(win.sh), g.stride_w = static_cast<int>(win.sw);
   g.pad_top = static_cast<int>(win.pad_top), g.pad_bottom = static_cast<int>(win.pad_bottom);
@@ -38,65 +39,62 @@ ConvGeometry unpadded(ConvGeometry g) {
 }
 
 template <typename T>
-Tensor padded_input(const ops::OpContext& ctx, const Tensor& x, const ConvGeometry& g) {
+Tensor padded_input(const Tensor& x, const ConvGeometry& g, const Stream& stream) {
   const ConvGeometry p = unpadded(g);
-  Tensor xp = Tensor::empty(Shape{g.n, p.h, p.w, g.c}, x.dtype(), ctx.device, ctx.stream);
+  Tensor xp = Tensor::empty(Shape{g.n, p.h, p.w, g.c}, x.dtype(), x.device(), stream);
   kernels::cuda::pad_nhwc(in_ptr<T>(x), g.n, g.h, g.w, g.c, g.pad_top, g.pad_bottom, g.pad_left, g.pad_right,
-                          out_ptr<T>(xp), native(ctx));
+                          out_ptr<T>(xp), native(stream));
   return xp;
 }
 
 }  // namespace
 
-void register_conv2d_kernels(ops::OpRegistry& r) {
-  // (x, w [, bias]) -> y
-  r.add_kernel("conv2d", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-      const ConvGeometry g = geometry(ctx.attrs, i[0].shape(), i[1].shape());
-      if (symmetric(g)) {
-        conv2d_forward(i[0], i[1], o[0], g, ctx.stream);
-      } else {
-        conv2d_forward(padded_input<T>(ctx, i[0], g), i[1], o[0], unpadded(g), ctx.stream);
-      }
-      if (i.size() == 3)
-        kernels::cuda::bias_add(out_ptr<T>(o[0]), in_ptr<T>(i[2]), o[0].numel() / g.o, g.o, native(ctx));
-    });
+void conv2d(const std::string& op, const params::Conv2d& p, const Tensor& x, const Tensor& w, const Tensor& bias,
+            const Tensor& y, const Stream& stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    const ConvGeometry g = geometry(p);
+    if (symmetric(g)) {
+      conv2d_forward(x, w, y, g, stream);
+    } else {
+      conv2d_forward(padded_input<T>(x, g, stream), w, y, unpadded(g), stream);
+    }
+    if (bias.defined()) kernels::cuda::bias_add(out_ptr<T>(y), in_ptr<T>(bias), y.numel() / g.o, g.o, native(stream));
   });
-  // (dy, w) -> dx; attr input_shape
-  r.add_kernel("conv2d_backward_input", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-                 by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-                   const ConvGeometry g = geometry(ctx.attrs, o[0].shape(), i[1].shape());
-                   if (symmetric(g)) {
-                     conv2d_backward_data(i[0], i[1], o[0], g, ctx.stream);
-                     return;
-                   }
-                   const ConvGeometry p = unpadded(g);
-                   const Tensor dxp = Tensor::empty(Shape{g.n, p.h, p.w, g.c}, o[0].dtype(), ctx.device, ctx.stream);
-                   conv2d_backward_data(i[0], i[1], dxp, p, ctx.stream);
-                   kernels::cuda::crop_nhwc(in_ptr<T>(dxp), g.n, g.h, g.w, g.c, g.pad_top, g.pad_bottom, g.pad_left,
-                                            g.pad_right, out_ptr<T>(o[0]), native(ctx));
-                 });
-               });
-  // (dy, x) -> dw; attr filter_shape
-  r.add_kernel("conv2d_backward_filter", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-                 by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-                   const ConvGeometry g = geometry(ctx.attrs, i[1].shape(), o[0].shape());
-                   if (symmetric(g)) {
-                     conv2d_backward_filter(i[0], i[1], o[0], g, ctx.stream);
-                   } else {
-                     conv2d_backward_filter(i[0], padded_input<T>(ctx, i[1], g), o[0], unpadded(g), ctx.stream);
-                   }
-                 });
-               });
-  // x [..., C] -> [C]
-  r.add_kernel("reduce_nhw_sum", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-      const int64_t c = i[0].dim(-1), m = c > 0 ? i[0].numel() / c : 0;
-      const Tensor ws = scratch(ctx, kernels::cuda::channel_sum_workspace(m > 0 ? m : 1, c), i[0].dtype());
-      kernels::cuda::channel_sum(in_ptr<T>(i[0]), m, c, out_ptr<T>(o[0]), out_ptr<T>(ws), native(ctx));
-    });
+}
+
+void conv2d_backward_input(const std::string& op, const params::Conv2d& p, const Tensor& dy, const Tensor& w,
+                           const Tensor& dx, const Stream& stream) {
+  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+    const ConvGeometry g = geometry(p);
+    if (symmetric(g)) {
+      conv2d_backward_data(dy, w, dx, g, stream);
+      return;
+    }
+    const ConvGeometry u = unpadded(g);
+    const Tensor dxp = Tensor::empty(Shape{g.n, u.h, u.w, g.c}, dx.dtype(), dx.device(), stream);
+    conv2d_backward_data(dy, w, dxp, u, stream);
+    kernels::cuda::crop_nhwc(in_ptr<T>(dxp), g.n, g.h, g.w, g.c, g.pad_top, g.pad_bottom, g.pad_left, g.pad_right,
+                             out_ptr<T>(dx), native(stream));
+  });
+}
+
+void conv2d_backward_filter(const std::string& op, const params::Conv2d& p, const Tensor& dy, const Tensor& x,
+                            const Tensor& dw, const Stream& stream) {
+  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+    const ConvGeometry g = geometry(p);
+    if (symmetric(g)) {
+      conv2d_backward_filter(dy, x, dw, g, stream);
+    } else {
+      conv2d_backward_filter(dy, padded_input<T>(x, g, stream), dw, unpadded(g), stream);
+    }
+  });
+}
+
+void reduce_nhw_sum(const std::string& op, const Tensor& x, const Tensor& out, const Stream& stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    const int64_t c = x.dim(-1), m = c > 0 ? x.numel() / c : 0;
+    const Tensor ws = scratch(x.device(), stream, kernels::cuda::channel_sum_workspace(m > 0 ? m : 1, c), x.dtype());
+    kernels::cuda::channel_sum(in_ptr<T>(x), m, c, out_ptr<T>(out), out_ptr<T>(ws), native(stream));
   });
 }
 

@@ -318,7 +318,16 @@ class CudaBackend final : public DeviceBackend {
 
 }  // namespace
 
-void register_cuda_backend() { register_backend(std::make_unique<CudaBackend>()); }
+// Registers the backend with core at static initialisation; core builds it
+// on the first lookup of a CUDA device. libcutrain is a static archive by
+// default, from which the linker takes only members that resolve a symbol:
+// cutrain_cuda_backend_registrar is that symbol, named undefined on every
+// consumer's link line (cmake/cutrain_cuda.cmake), so this object is always linked.
+extern "C" {
+extern const BackendRegistrar cutrain_cuda_backend_registrar;
+const BackendRegistrar cutrain_cuda_backend_registrar(
+    DeviceType::cuda, []() -> std::unique_ptr<DeviceBackend> { return std::make_unique<CudaBackend>(); });
+}
 
 }  // namespace cutrain
 

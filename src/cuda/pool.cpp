@@ -1,9 +1,8 @@
-// CUDA kernels of the pooling family (kernels/pool.cu). The window comes from
-// the same attrs and ops/padding.h rule as the CPU reference; our kernels
-// handle TF SAME's asymmetric padding with the exclude-pad divisor, which
-// cuDNN's pooling cannot express.
+// CUDA kernels of the pooling family (cutrain/cuda/pool.h, kernels/pool.cu).
+// The window is the one the op parsed (ops::pool_params), as on the CPU.
+#include "cutrain/cuda/pool.h"
+
 #include "glue.h"
-#include "cutrain/ops/padding.h"
 #include "pool.cuh"
 
 namespace cutrain::cuda {
@@ -12,12 +11,11 @@ using namespace glue;
 
 namespace {
 
-kernels::PoolGeometry geometry(const ops::Attrs& a, const Shape& x, const Shape& y) {
-  const std::vector<int64_t>& k = a.ints("window");
-  const ops::Window2d w = ops::window_2d(a, x[1], x[2], k[0], k[1]);
+kernels::PoolGeometry geometry(const params::Pool2d& p) {
+  const params::Window2d& w = p.window;
   kernels::PoolGeometry g;
-  g.n = x[0], g.in_h = x[1], g.in_w = x[2], g.c = x[3];
-  g.out_h = y[1], g.out_w = y[2];
+  g.n = p.n, g.in_h = w.in_h, g.in_w = w.in_w, g.c = p.c;
+  g.out_h = w.out_h, g.out_w = w.out_w;
   g.kh = w.kh, g.kw = w.kw, g.sh = w.sh, g.sw = w.sw;
   g.pad_top = w.pad_top, g.pad_bottom = w.pad_bottom, g.pad_left = w.pad_left, g.pad_right = w.pad_right;
   return g;
@@ -25,51 +23,46 @@ kernels::PoolGeometry geometry(const ops::Attrs& a, const Shape& x, const Shape&
 
 }  // namespace
 
-void register_pool_kernels(ops::OpRegistry& r) {
-  r.add_kernel("max_pool", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::max_pool_forward(geometry(ctx.attrs, i[0].shape(), o[0].shape()), in_ptr<T>(i[0]), out_ptr<T>(o[0]),
-                                      native(ctx));
-    });
+void max_pool(const std::string& op, const params::Pool2d& p, const Tensor& x, const Tensor& y,
+              cudaStream_t stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    kernels::cuda::max_pool_forward(geometry(p), in_ptr<T>(x), out_ptr<T>(y), stream);
   });
-  // (dy, x) -> dx
-  r.add_kernel("max_pool_grad", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[1].dtype(), [&]<typename T>(T) {
-      kernels::cuda::max_pool_backward(geometry(ctx.attrs, i[1].shape(), i[0].shape()), in_ptr<T>(i[0]), in_ptr<T>(i[1]),
-                                       out_ptr<T>(o[0]), native(ctx));
-    });
+}
+
+void max_pool_grad(const std::string& op, const params::Pool2d& p, const Tensor& dy, const Tensor& x,
+                   const Tensor& dx, cudaStream_t stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    kernels::cuda::max_pool_backward(geometry(p), in_ptr<T>(dy), in_ptr<T>(x), out_ptr<T>(dx), stream);
   });
-  r.add_kernel("avg_pool", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::avg_pool_forward(geometry(ctx.attrs, i[0].shape(), o[0].shape()),
-                                      ctx.attrs.b("count_include_pad", false), in_ptr<T>(i[0]), out_ptr<T>(o[0]),
-                                      native(ctx));
-    });
+}
+
+void avg_pool(const std::string& op, const params::Pool2d& p, const Tensor& x, const Tensor& y,
+              cudaStream_t stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    kernels::cuda::avg_pool_forward(geometry(p), p.count_include_pad, in_ptr<T>(x), out_ptr<T>(y), stream);
   });
-  // (dy) -> dx; attr input_shape
-  r.add_kernel("avg_pool_grad", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::avg_pool_backward(geometry(ctx.attrs, o[0].shape(), i[0].shape()),
-                                       ctx.attrs.b("count_include_pad", false), in_ptr<T>(i[0]), out_ptr<T>(o[0]),
-                                       native(ctx));
-    });
+}
+
+void avg_pool_grad(const std::string& op, const params::Pool2d& p, const Tensor& dy, const Tensor& dx,
+                   cudaStream_t stream) {
+  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+    kernels::cuda::avg_pool_backward(geometry(p), p.count_include_pad, in_ptr<T>(dy), out_ptr<T>(dx), stream);
   });
-  r.add_kernel("global_avg_pool", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-                 by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-                   const Shape& x = i[0].shape();
-                   kernels::cuda::global_avg_pool_forward(in_ptr<T>(i[0]), x[0], x[1] * x[2], x[3], out_ptr<T>(o[0]),
-                                                          native(ctx));
-                 });
-               });
-  r.add_kernel("global_avg_pool_grad", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-                 by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-                   const Shape& x = o[0].shape();
-                   kernels::cuda::global_avg_pool_backward(in_ptr<T>(i[0]), x[0], x[1] * x[2], x[3], out_ptr<T>(o[0]),
-                                                           native(ctx));
-                 });
-               });
+}
+
+void global_avg_pool(const std::string& op, const Tensor& x, const Tensor& y, cudaStream_t stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    const Shape& s = x.shape();
+    kernels::cuda::global_avg_pool_forward(in_ptr<T>(x), s[0], s[1] * s[2], s[3], out_ptr<T>(y), stream);
+  });
+}
+
+void global_avg_pool_grad(const std::string& op, const Tensor& dy, const Tensor& dx, cudaStream_t stream) {
+  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+    const Shape& s = dx.shape();
+    kernels::cuda::global_avg_pool_backward(in_ptr<T>(dy), s[0], s[1] * s[2], s[3], out_ptr<T>(dx), stream);
+  });
 }
 
 }  // namespace cutrain::cuda

@@ -3,7 +3,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/batch_norm.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/graph/autodiff.h"
 
 namespace cutrain::ops {
@@ -78,7 +78,7 @@ void register_batch_norm_ops(OpRegistry& r) {
     const TensorSpec y = a.b("stats_only", false) ? TensorSpec{Shape{0}, in[0].dtype} : in[0];
     return std::vector<TensorSpec>{y, stat, stat};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::batch_norm(ctx.op_name, batch_norm_training(ctx), ctx.attrs.f("epsilon", 0.001),
                         ctx.attrs.f("decay", 0.9997), in[0], in[1], optional(in, kGamma),
@@ -136,7 +136,7 @@ void register_batch_norm_ops(OpRegistry& r) {
     }
     return out;
   };
-  d.kernels[DeviceType::cpu] = cpu::on_stream(
+  d.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::batch_norm_grad(ctx.op_name, batch_norm_training(ctx), in[0], in[1], in[2], in[3], optional(in, 4),
                              out[0], out[1], optional(out, 2));
@@ -155,7 +155,7 @@ void register_batch_norm_ops(OpRegistry& r) {
     check_channel_vector(in[4], "dinvstd", in[0]);
     return std::vector<TensorSpec>{in[0]};
   };
-  sg.kernels[DeviceType::cpu] = cpu::on_stream(
+  sg.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::batch_norm_stats_grad(ctx.op_name, batch_norm_training(ctx), in[0], in[1], in[2], in[3], in[4], out[0]);
       });

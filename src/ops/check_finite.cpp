@@ -4,7 +4,7 @@
 #include <atomic>
 
 #include "cutrain/cpu/check_finite.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/op.h"
 
 namespace cutrain::ops {
@@ -22,7 +22,7 @@ void register_check_finite_ops(OpRegistry& r) {
                      " must be i32[1]");
     return std::vector<TensorSpec>{};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>&) {
         if (cpu::first_non_finite(in[0]) < 0) return;
         const auto id = static_cast<int32_t>(ctx.attrs.i("id"));

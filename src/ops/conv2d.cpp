@@ -3,9 +3,13 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/conv2d.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/padding.h"
+#include "cutrain/params/conv2d.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/conv2d_ops.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -40,6 +44,14 @@ Window2d conv_window(const Attrs& a, const Shape& x, const Shape& w) {
   CUTRAIN_CHECK(x[3] == w[3], "input channels differ: x ", x.str(), " has ", x[3], ", w ", w.str(),
                 " (OHWI) expects ", w[3]);
   return window_2d(a, x[1], x[2], w[1], w[2]);
+}
+
+// The one parse of the family's attributes: x [N, H, W, C], w [O, kh, kw, C].
+params::Conv2d conv2d_params(const Attrs& a, const Shape& x, const Shape& w) {
+  params::Conv2d p;
+  p.n = x[0], p.c = x[3], p.o = w[0];
+  p.window = conv_window(a, x, w);
+  return p;
 }
 
 Shape shape_attr(const Attrs& a, const char* name) {
@@ -97,11 +109,18 @@ void register_conv2d_ops(OpRegistry& r) {
     const Window2d g = conv_window(a, x, w);
     return std::vector<TensorSpec>{{Shape{x[0], g.out_h, g.out_w, w[0]}, in[0].dtype}};
   };
-  conv.kernels[DeviceType::cpu] = cpu::on_stream(
+  conv.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        const Window2d g = conv_window(ctx.attrs, in[0].shape(), in[1].shape());
-        cpu::conv2d_forward(ctx.op_name, g, in[0], in[1], in.size() == 3 ? in[2] : Tensor(), out[0]);
+        cpu::conv2d_forward(ctx.op_name, conv2d_params(ctx.attrs, in[0].shape(), in[1].shape()), in[0], in[1],
+                            in.size() == 3 ? in[2] : Tensor(), out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  conv.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                      const std::vector<Tensor>& out) {
+    cuda::conv2d(ctx.op_name, conv2d_params(ctx.attrs, in[0].shape(), in[1].shape()), in[0], in[1],
+                 in.size() == 3 ? in[2] : Tensor(), out[0], ctx.stream);
+  };
+#endif
   conv.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> grads(n.inputs.size());
     const Value dy = dys[0];
@@ -128,11 +147,18 @@ void register_conv2d_ops(OpRegistry& r) {
     check_dy(in[0], g, x[0], in[1].shape[0], x);
     return std::vector<TensorSpec>{{x, in[0].dtype}};
   };
-  bi.kernels[DeviceType::cpu] = cpu::on_stream(
+  bi.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        const Window2d g = conv_window(ctx.attrs, out[0].shape(), in[1].shape());
-        cpu::conv2d_backward_input(ctx.op_name, g, in[0], in[1], out[0]);
+        cpu::conv2d_backward_input(ctx.op_name, conv2d_params(ctx.attrs, out[0].shape(), in[1].shape()), in[0],
+                                   in[1], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  bi.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                    const std::vector<Tensor>& out) {
+    cuda::conv2d_backward_input(ctx.op_name, conv2d_params(ctx.attrs, out[0].shape(), in[1].shape()), in[0], in[1],
+                                out[0], ctx.stream);
+  };
+#endif
   // dx = A(w)^T dy is bilinear: <g, A(w)^T dy> = <A(w) g, dy>.
   bi.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> grads(2);
@@ -158,11 +184,18 @@ void register_conv2d_ops(OpRegistry& r) {
     check_dy(in[0], g, in[1].shape[0], w[0], in[1].shape);
     return std::vector<TensorSpec>{{w, in[0].dtype}};
   };
-  bf.kernels[DeviceType::cpu] = cpu::on_stream(
+  bf.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        const Window2d g = conv_window(ctx.attrs, in[1].shape(), out[0].shape());
-        cpu::conv2d_backward_filter(ctx.op_name, g, in[0], in[1], out[0]);
+        cpu::conv2d_backward_filter(ctx.op_name, conv2d_params(ctx.attrs, in[1].shape(), out[0].shape()), in[0],
+                                    in[1], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  bf.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                    const std::vector<Tensor>& out) {
+    cuda::conv2d_backward_filter(ctx.op_name, conv2d_params(ctx.attrs, in[1].shape(), out[0].shape()), in[0], in[1],
+                                 out[0], ctx.stream);
+  };
+#endif
   // dw = B(x)^T dy is bilinear: <G, dw> = <dy, conv2d(x, G)>.
   bf.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> grads(2);
@@ -182,10 +215,16 @@ void register_conv2d_ops(OpRegistry& r) {
     CUTRAIN_CHECK(in[0].shape.rank() >= 1, "x ", in[0].str(), " needs a channel axis");
     return std::vector<TensorSpec>{{Shape{in[0].shape[-1]}, in[0].dtype}};
   };
-  rs.kernels[DeviceType::cpu] = cpu::on_stream(
+  rs.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::reduce_nhw_sum(ctx.op_name, in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  rs.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                    const std::vector<Tensor>& out) {
+    cuda::reduce_nhw_sum(ctx.op_name, in[0], out[0], ctx.stream);
+  };
+#endif
   rs.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> grads(1);
     if (!dys[0].defined()) return grads;

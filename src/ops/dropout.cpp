@@ -2,7 +2,7 @@
 #include "cutrain/ops/dropout.h"
 
 #include "cutrain/cpu/dropout.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/step_scalars.h"
 
 namespace cutrain::ops {
@@ -29,7 +29,7 @@ void register_dropout_ops(OpRegistry& r) {
     checked_rate("dropout", a);
     return std::vector<TensorSpec>{in[0], {in[0].shape, DType::u8}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::dropout(ctx.op_name, in[0], checked_rate(ctx.op_name, ctx.attrs), ctx.training, ctx.seed,
                      random_step(ctx), out[0], out[1]);
@@ -52,7 +52,7 @@ void register_dropout_ops(OpRegistry& r) {
                      in[1].str(), " must be u8 with the shape of dy ", in[0].str());
     return std::vector<TensorSpec>{in[0]};
   };
-  d.kernels[DeviceType::cpu] = cpu::on_stream(
+  d.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::dropout_grad(ctx.op_name, in[0], in[1], checked_rate(ctx.op_name, ctx.attrs), ctx.training,
                           out[0]);

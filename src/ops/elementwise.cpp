@@ -5,7 +5,7 @@
 
 #include "cutrain/cpu/dispatch.h"
 #include "cutrain/cpu/elementwise.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/graph/autodiff.h"
 
 namespace cutrain::ops {
@@ -41,7 +41,7 @@ void add_unary(OpRegistry& r, const std::string& name, cpu::Unary kind,
   s.name = name;
   s.num_inputs = 1;
   s.infer = same_as_first;
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [kind](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::unary(ctx.op_name, kind, ctx.attrs.f("alpha", 0.0), in[0], out[0]);
       });
@@ -59,7 +59,7 @@ void add_unary_grad(OpRegistry& r, const std::string& name, cpu::UnaryGrad kind)
     CUTRAIN_OP_CHECK(name, in[0] == in[1], "dy ", in[0].str(), " and saved ", in[1].str(), " differ");
     return std::vector<TensorSpec>{in[0]};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [kind](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::unary_grad(ctx.op_name, kind, ctx.attrs.f("alpha", 0.0), in[0], in[1], out[0]);
       });
@@ -78,7 +78,7 @@ void add_binary(OpRegistry& r, const std::string& name, cpu::Binary kind,
                      dtype_name(in[1].dtype), " differ");
     return std::vector<TensorSpec>{{broadcast_shapes(in[0].shape, in[1].shape, name.c_str()), in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [kind](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::binary(ctx.op_name, kind, in[0], in[1], out[0]);
       });
@@ -166,7 +166,7 @@ void register_elementwise_ops(OpRegistry& r) {
                   in[0].shape.str(), " to ", target.str());
     return std::vector<TensorSpec>{{target, in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& ctx, const std::vector<Tensor>& in,
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& ctx, const std::vector<Tensor>& in,
                                                  const std::vector<Tensor>& out) {
     cpu::sum_to(ctx.op_name, in[0], out[0]);
   });
@@ -187,7 +187,7 @@ void register_elementwise_ops(OpRegistry& r) {
       CUTRAIN_CHECK(t == in[0], "all inputs must have the same shape and dtype, got ", specs_str(in));
     return std::vector<TensorSpec>{in[0]};
   };
-  an.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& ctx, const std::vector<Tensor>& in,
+  an.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& ctx, const std::vector<Tensor>& in,
                                                   const std::vector<Tensor>& out) {
     cpu::add_n(ctx.op_name, in, out[0]);
   });

@@ -3,7 +3,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/inception_concat.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/conv2d.h"
 #include "cutrain/ops/elementwise.h"
 
@@ -94,7 +94,7 @@ void register_inception_concat_ops(OpRegistry& r) {
     dims.back() = channels;
     return std::vector<TensorSpec>{{Shape(dims), x0.dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         const size_t k = static_cast<size_t>(branch_count(ctx.attrs, in.size()));
         cpu::inception_concat(ctx.op_name, slice(in, 0, k), slice(in, k, k), slice(in, 2 * k, k),
@@ -165,7 +165,7 @@ void register_inception_concat_ops(OpRegistry& r) {
     }
     return out;
   };
-  d.kernels[DeviceType::cpu] = cpu::on_stream(
+  d.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         const bool relu = ctx.attrs.b("relu", false), affine = ctx.attrs.b("affine", false);
         const size_t first_scale = relu ? 2 : 1;

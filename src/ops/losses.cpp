@@ -3,7 +3,7 @@
 #include "cutrain/ops/losses.h"
 
 #include "cutrain/core/error.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/losses.h"
 
 namespace cutrain::ops {
@@ -76,7 +76,7 @@ void add_softmax_ce(OpRegistry& r) {
                       "(logits [N, C], labels [N] ids or [N, C]) -> loss [N]; attr label_smoothing");
   s.nondifferentiable_inputs = {1};
   s.infer = [](const Attrs&, const Specs& in) { return infer_softmax_ce("softmax_cross_entropy", in[0], in[1]); };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::softmax_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0), out[0]);
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
@@ -95,7 +95,7 @@ void add_softmax_ce(OpRegistry& r) {
     require_dloss(op, in[0], in[1]);
     return Specs{in[1]};
   };
-  b.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::softmax_cross_entropy_grad(c.op_name, in[0], in[1], in[2], c.attrs.f("label_smoothing", 0.0), out[0]);
   });
   r.add(std::move(b));
@@ -110,7 +110,7 @@ void add_bce(OpRegistry& r) {
     require_pair("sigmoid_binary_cross_entropy", in[0], in[1]);
     return Specs{per_sample_spec("sigmoid_binary_cross_entropy", in[0])};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::sigmoid_binary_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0),
                                       c.attrs.b("sum_features", false), out[0]);
   });
@@ -129,7 +129,7 @@ void add_bce(OpRegistry& r) {
     require_dloss(op, in[0], in[1]);
     return Specs{in[1]};
   };
-  b.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::sigmoid_binary_cross_entropy_grad(c.op_name, in[0], in[1], in[2], c.attrs.f("label_smoothing", 0.0),
                                            c.attrs.b("sum_features", false), out[0]);
   });
@@ -142,7 +142,7 @@ void add_mse(OpRegistry& r) {
     require_pair("mean_squared_error", in[0], in[1]);
     return Specs{per_sample_spec("mean_squared_error", in[0])};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::mean_squared_error(c.op_name, in[0], in[1], out[0]);
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
@@ -157,7 +157,7 @@ void add_mse(OpRegistry& r) {
     require_dloss("mean_squared_error_grad", in[0], in[1]);
     return Specs{in[1]};
   };
-  b.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::mean_squared_error_grad(c.op_name, in[0], in[1], in[2], out[0]);
   });
   r.add(std::move(b));
@@ -169,7 +169,7 @@ void add_gaussian_kl(OpRegistry& r) {
     require_pair("gaussian_kl", in[0], in[1]);
     return Specs{per_sample_spec("gaussian_kl", in[0])};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::gaussian_kl(c.op_name, in[0], in[1], out[0]);
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
@@ -183,7 +183,7 @@ void add_gaussian_kl(OpRegistry& r) {
     require_dloss("gaussian_kl_grad", in[0], in[1]);
     return Specs{in[1], in[2]};
   };
-  b.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::gaussian_kl_grad(c.op_name, in[0], in[1], in[2], out[0], out[1]);
   });
   r.add(std::move(b));
@@ -205,7 +205,7 @@ void add_reduce(OpRegistry& r) {
       CUTRAIN_OP_CHECK(op, in[1] == in[0], "weights ", in[1].str(), " must match per_sample ", in[0].str());
     return Specs{{Shape{}, in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::weighted_loss_reduce(c.op_name, parse_reduction(c.op_name, c.attrs.s("mode", "sum_over_batch_size")),
                               in[0], in.size() > 1 ? in[1] : Tensor{}, out[0]);
   });
@@ -232,7 +232,7 @@ void add_reduce(OpRegistry& r) {
     if (in.size() == 2) CUTRAIN_OP_CHECK(op, in[1] == out, "weights ", in[1].str(), " must be ", out.str());
     return Specs{out};
   };
-  b.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::weighted_loss_reduce_grad(c.op_name, parse_reduction(c.op_name, c.attrs.s("mode", "sum_over_batch_size")),
                                    in[0], in.size() > 1 ? in[1] : Tensor{}, out[0]);
   });

@@ -1,7 +1,7 @@
 // Matmul op family: schema, inference, CPU kernel, backward rule; dense.
 #include "cutrain/ops/matmul.h"
 
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/matmul.h"
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/shape_ops.h"
@@ -79,7 +79,7 @@ void register_matmul_ops(OpRegistry& r) {
   s.name = "matmul";
   s.num_inputs = 2;
   s.infer = infer_matmul;
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::matmul(ctx.op_name, in[0], in[1], ctx.attrs.b("transpose_a", false),
                     ctx.attrs.b("transpose_b", false), out[0]);

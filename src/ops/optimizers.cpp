@@ -3,7 +3,7 @@
 #include "cutrain/ops/optimizers.h"
 
 #include "cutrain/core/error.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/optimizers.h"
 #include "cutrain/ops/step_scalars.h"
 
@@ -45,7 +45,7 @@ void add_sgd(OpRegistry& r) {
     CUTRAIN_OP_CHECK(op, p.momentum == 0.0 || in.size() == 3, "momentum ", p.momentum, " needs a momentum_buf input");
     return token(in[0]);
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     params::Sgd p = sgd_params(c.op_name, c.attrs);
     p.lr = step_scalar_or_attr(c, "lr", p.lr);
     cpu::sgd_update(c.op_name, p, in[0], in[1], in.size() > 2 ? in[2] : Tensor{});
@@ -67,7 +67,7 @@ void add_rmsprop(OpRegistry& r) {
     rmsprop_params(op, a);
     return token(in[0]);
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     params::RmsProp p = rmsprop_params(c.op_name, c.attrs);
     p.lr = step_scalar_or_attr(c, "lr", p.lr);
     cpu::rmsprop_update(c.op_name, p, in[0], in[1], in[2], in[3]);
@@ -89,7 +89,7 @@ void add_adam(OpRegistry& r) {
     adam_params(op, a);
     return token(in[0]);
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     params::Adam p = adam_params(c.op_name, c.attrs);
     p.lr = step_scalar_or_attr(c, "lr", p.lr);
     const int step_slot = step_scalar_slot(c, "step");
@@ -114,7 +114,7 @@ void add_ema(OpRegistry& r) {
     CUTRAIN_OP_CHECK(op, decay >= 0 && decay <= 1, "decay must be in [0, 1], got ", decay);
     return token(in[0]);
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::ema_update(c.op_name, step_scalar_or_attr(c, "decay", c.attrs.f("decay")), in[0], in[1]);
     write_token(out[0]);
   });
@@ -137,7 +137,7 @@ void add_clipping(OpRegistry& r) {
     require_same_dtype("global_norm", in);
     return Specs{{Shape{}, in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::global_norm(c.op_name, in, out[0]);
   });
   r.add(std::move(s));
@@ -156,7 +156,7 @@ void add_clipping(OpRegistry& r) {
     CUTRAIN_OP_CHECK(op, a.f("clip_norm") > 0, "clip_norm must be > 0, got ", a.f("clip_norm"));
     return Specs(in.begin(), in.end() - 1);
   };
-  cl.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  cl.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::clip_by_global_norm(c.op_name, c.attrs.f("clip_norm"), Tensors(in.begin(), in.end() - 1), in.back(), out);
   });
   r.add(std::move(cl));

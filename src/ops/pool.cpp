@@ -2,9 +2,14 @@
 #include "cutrain/ops/pool.h"
 
 #include "cutrain/core/error.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/pool.h"
 #include "cutrain/ops/padding.h"
+#include "cutrain/params/pool.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/pool.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -37,6 +42,15 @@ Window2d pool_window(const Attrs& a, const Shape& x) {
                 "pads [", g.pad_top, ", ", g.pad_bottom, ", ", g.pad_left, ", ", g.pad_right,
                 "] must be smaller than the window [", g.kh, ", ", g.kw, "]");
   return g;
+}
+
+// The one parse of a windowed pooling op's attributes, over x [N, H, W, C].
+params::Pool2d pool_params(const Attrs& a, const Shape& x) {
+  params::Pool2d p;
+  p.n = x[0], p.c = x[3];
+  p.window = pool_window(a, x);
+  p.count_include_pad = a.b("count_include_pad", false);
+  return p;
 }
 
 TensorSpec pooled(const Attrs& a, const TensorSpec& x) {
@@ -86,10 +100,16 @@ void register_max_pool(OpRegistry& r) {
   s.infer = [](const Attrs& a, const std::vector<TensorSpec>& in) {
     return std::vector<TensorSpec>{pooled(a, in[0])};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        cpu::max_pool(ctx.op_name, pool_window(ctx.attrs, in[0].shape()), in[0], out[0]);
+        cpu::max_pool(ctx.op_name, pool_params(ctx.attrs, in[0].shape()), in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::max_pool(ctx.op_name, pool_params(ctx.attrs, in[0].shape()), in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     if (!dys[0].defined()) return no_grads(1);
     return std::vector<Value>{g.apply1("max_pool_grad", {dys[0], n.inputs[0]}, window_attrs(n.attrs))};
@@ -107,10 +127,17 @@ void register_max_pool(OpRegistry& r) {
                   " have different dtypes");
     return std::vector<TensorSpec>{in[1]};
   };
-  d.kernels[DeviceType::cpu] = cpu::on_stream(
+  d.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        cpu::max_pool_grad(ctx.op_name, pool_window(ctx.attrs, in[1].shape()), in[0], in[1], out[0]);
+        cpu::max_pool_grad(ctx.op_name, pool_params(ctx.attrs, in[1].shape()), in[0], in[1], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  d.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::max_pool_grad(ctx.op_name, pool_params(ctx.attrs, in[1].shape()), in[0], in[1], out[0],
+                        cuda_stream(ctx));
+  };
+#endif
   r.add(std::move(d));
 }
 
@@ -122,11 +149,16 @@ void register_avg_pool(OpRegistry& r) {
   s.infer = [](const Attrs& a, const std::vector<TensorSpec>& in) {
     return std::vector<TensorSpec>{pooled(a, in[0])};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        cpu::avg_pool(ctx.op_name, pool_window(ctx.attrs, in[0].shape()),
-                      ctx.attrs.b("count_include_pad", false), in[0], out[0]);
+        cpu::avg_pool(ctx.op_name, pool_params(ctx.attrs, in[0].shape()), in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::avg_pool(ctx.op_name, pool_params(ctx.attrs, in[0].shape()), in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     if (!dys[0].defined()) return no_grads(1);
     return std::vector<Value>{avg_pool_grad(dys[0], n.inputs[0].shape(), n.attrs)};
@@ -142,11 +174,16 @@ void register_avg_pool(OpRegistry& r) {
     check_pooled_dy(a, in[0], x);
     return std::vector<TensorSpec>{{x, in[0].dtype}};
   };
-  d.kernels[DeviceType::cpu] = cpu::on_stream(
+  d.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        cpu::avg_pool_grad(ctx.op_name, pool_window(ctx.attrs, out[0].shape()),
-                           ctx.attrs.b("count_include_pad", false), in[0], out[0]);
+        cpu::avg_pool_grad(ctx.op_name, pool_params(ctx.attrs, out[0].shape()), in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  d.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::avg_pool_grad(ctx.op_name, pool_params(ctx.attrs, out[0].shape()), in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   // Linear in dy: its adjoint is avg_pool itself.
   d.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     if (!dys[0].defined()) return no_grads(1);
@@ -167,10 +204,16 @@ void register_global_avg_pool(OpRegistry& r) {
     const Shape y = a.b("keepdims", false) ? Shape{x[0], 1, 1, x[3]} : Shape{x[0], x[3]};
     return std::vector<TensorSpec>{{y, in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::global_avg_pool(ctx.op_name, in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::global_avg_pool(ctx.op_name, in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     if (!dys[0].defined()) return no_grads(1);
     return std::vector<Value>{global_avg_pool_grad(dys[0], n.inputs[0].shape())};
@@ -190,10 +233,16 @@ void register_global_avg_pool(OpRegistry& r) {
                   " does not match the pooled shape of input ", x.str());
     return std::vector<TensorSpec>{{x, in[0].dtype}};
   };
-  d.kernels[DeviceType::cpu] = cpu::on_stream(
+  d.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::global_avg_pool_grad(ctx.op_name, in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  d.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::global_avg_pool_grad(ctx.op_name, in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   d.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     if (!dys[0].defined()) return no_grads(1);
     const bool keepdims = n.inputs[0].shape().rank() == 4;

@@ -1,7 +1,7 @@
 // Random op family: schema, inference and CPU kernel of random_normal.
 #include "cutrain/ops/random.h"
 
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/random.h"
 #include "cutrain/ops/step_scalars.h"
 
@@ -30,7 +30,7 @@ void register_random_ops(OpRegistry& r) {
     for (int64_t d : dims) CUTRAIN_OP_CHECK("random_normal", d >= 0, "negative dimension in shape");
     return std::vector<TensorSpec>{{Shape(dims), dt}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
         cpu::random_normal(ctx.op_name, ctx.attrs.f("mean", 0.0), ctx.attrs.f("stddev", 1.0), ctx.seed, random_step(ctx),
                            out[0]);

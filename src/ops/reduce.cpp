@@ -1,10 +1,15 @@
 // Reduction op family: schemas, inference, CPU kernels and backward rules.
 #include "cutrain/ops/reduce.h"
 
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/reduce.h"
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/shape_ops.h"
+#include "cutrain/params/reduce.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/reduce.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -42,6 +47,15 @@ int64_t reduced_count(const Shape& s, const std::vector<char>& red) {
   return n;
 }
 
+// The one parse of sum / mean: the reduced axes and the mean's scale.
+params::Reduce reduce_params(const std::string& op, const Attrs& a, const Shape& x, bool is_mean) {
+  params::Reduce p;
+  p.reduced = reduced_axes(op, a, x);
+  const int64_t count = reduced_count(x, p.reduced);
+  p.scale = is_mean ? 1.0 / static_cast<double>(count > 0 ? count : 1) : 1.0;
+  return p;
+}
+
 void add_reduction(OpRegistry& r, const std::string& name, bool is_mean) {
   OpSchema s;
   s.name = name;
@@ -50,13 +64,18 @@ void add_reduction(OpRegistry& r, const std::string& name, bool is_mean) {
     const std::vector<char> red = reduced_axes(name, a, in[0].shape);
     return std::vector<TensorSpec>{{reduced_shape(in[0].shape, red, a.b("keepdims", false)), in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [is_mean](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        const std::vector<char> red = reduced_axes(ctx.op_name, ctx.attrs, in[0].shape());
-        const int64_t count = reduced_count(in[0].shape(), red);
-        const double scale = is_mean ? 1.0 / static_cast<double>(count > 0 ? count : 1) : 1.0;
-        cpu::reduce_sum(ctx.op_name, in[0], red, scale, out[0]);
+        const params::Reduce p = reduce_params(ctx.op_name, ctx.attrs, in[0].shape(), is_mean);
+        cpu::reduce_sum(ctx.op_name, in[0], p.reduced, p.scale, out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [is_mean](const OpContext& ctx, const std::vector<Tensor>& in,
+                                          const std::vector<Tensor>& out) {
+    cuda::reduce_sum(ctx.op_name, reduce_params(ctx.op_name, ctx.attrs, in[0].shape(), is_mean), in[0], out[0],
+                     cuda_stream(ctx));
+  };
+#endif
   s.grad = [name, is_mean](Graph&, const Node& n, const std::vector<Value>& dys) {
     const Shape& xs = n.inputs[0].shape();
     const std::vector<char> red = reduced_axes(name, n.attrs, xs);
@@ -97,10 +116,16 @@ void register_reduce_ops(OpRegistry& r) {
                      "cannot broadcast ", in[0].shape.str(), " to ", target.str());
     return std::vector<TensorSpec>{{target, in[0].dtype}};
   };
-  b.kernels[DeviceType::cpu] = cpu::on_stream(
+  b.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::broadcast_to(ctx.op_name, in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  b.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::broadcast_to(ctx.op_name, in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   b.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     return std::vector<Value>{sum_to(dys[0], n.inputs[0].shape())};
   };

@@ -2,7 +2,7 @@
 #include "cutrain/ops/regularizers.h"
 
 #include "cutrain/core/error.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/losses.h"
 
 namespace cutrain::ops {
@@ -22,7 +22,7 @@ void register_regularizer_ops(OpRegistry& r) {
     CUTRAIN_OP_CHECK("l2_loss", is_floating(in[0].dtype), "w must be floating point, got ", in[0].str());
     return Specs{{Shape{}, in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::l2_loss(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], out[0]);
   });
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
@@ -40,7 +40,7 @@ void register_regularizer_ops(OpRegistry& r) {
                      "dy must be one ", dtype_name(in[1].dtype), " element, got ", in[0].str());
     return Specs{in[1]};
   };
-  b.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::l2_loss_grad(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], in[1], out[0]);
   });
   r.add(std::move(b));

@@ -4,8 +4,12 @@
 #include <algorithm>
 #include <numeric>
 
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/shape_ops.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/shape_ops.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -89,10 +93,16 @@ void add_view_op(OpRegistry& r, const std::string& name, std::function<Shape(con
   s.infer = [shape](const Attrs& a, const std::vector<TensorSpec>& in) {
     return std::vector<TensorSpec>{{shape(a, in[0].shape), in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::copy_elements(ctx.op_name, in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::copy_elements(ctx.op_name, in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     return std::vector<Value>{reshape(dys[0], n.input(0).shape())};
   };
@@ -163,10 +173,17 @@ void register_shape_ops(OpRegistry& r) {
     }
     return std::vector<TensorSpec>{{Shape(out), in[0].dtype}};
   };
-  c.kernels[DeviceType::cpu] = cpu::on_stream(
+  c.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::concat(ctx.op_name, in, out[0].shape().normalize_axis(static_cast<int>(ctx.attrs.i("axis"))), out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  c.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::concat(ctx.op_name, in, out[0].shape().normalize_axis(static_cast<int>(ctx.attrs.i("axis"))), out[0],
+                 cuda_stream(ctx));
+  };
+#endif
   c.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     const int ax = n.outputs[0].shape.normalize_axis(static_cast<int>(n.attrs.i("axis")));
     std::vector<int64_t> sizes;
@@ -198,10 +215,17 @@ void register_shape_ops(OpRegistry& r) {
                      ", but axis ", ax, " of ", s.str(), " has ", s[ax]);
     return out;
   };
-  sp.kernels[DeviceType::cpu] = cpu::on_stream(
+  sp.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::split(ctx.op_name, in[0], in[0].shape().normalize_axis(static_cast<int>(ctx.attrs.i("axis"))), out);
       });
+#if CUTRAIN_WITH_CUDA
+  sp.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                    const std::vector<Tensor>& out) {
+    cuda::split(ctx.op_name, in[0], in[0].shape().normalize_axis(static_cast<int>(ctx.attrs.i("axis"))), out,
+                cuda_stream(ctx));
+  };
+#endif
   sp.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> parts;
     for (size_t k = 0; k < dys.size(); ++k) {
@@ -222,10 +246,17 @@ void register_shape_ops(OpRegistry& r) {
     for (int64_t p : perm) out.push_back(s[static_cast<int>(p)]);
     return std::vector<TensorSpec>{{Shape(out), in[0].dtype}};
   };
-  t.kernels[DeviceType::cpu] = cpu::on_stream(
+  t.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::transpose(ctx.op_name, in[0], transpose_perm(ctx.attrs, in[0].rank(), in[0].shape()), out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  t.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::transpose(ctx.op_name, in[0], transpose_perm(ctx.attrs, in[0].rank(), in[0].shape()), out[0],
+                    cuda_stream(ctx));
+  };
+#endif
   t.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     const Shape& s = n.input(0).shape();
     const std::vector<int64_t> perm = transpose_perm(n.attrs, s.rank(), s);

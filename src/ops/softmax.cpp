@@ -1,10 +1,14 @@
 // Softmax op family: schemas, inference, CPU kernels and backward rules.
 #include "cutrain/ops/softmax.h"
 
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/softmax.h"
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/reduce.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/softmax.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -27,10 +31,16 @@ void add_forward(OpRegistry& r, const std::string& name, bool log) {
   s.name = name;
   s.num_inputs = 1;
   s.infer = [name](const Attrs&, const std::vector<TensorSpec>& in) { return infer_forward(name, in); };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [log](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::softmax(ctx.op_name, log, in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [log](const OpContext& ctx, const std::vector<Tensor>& in,
+                                      const std::vector<Tensor>& out) {
+    cuda::softmax(ctx.op_name, log, in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   const std::string grad_op = name + "_grad";
   s.grad = [grad_op](Graph& g, const Node& n, const std::vector<Value>& dys) {
     return std::vector<Value>{g.apply1(grad_op, {dys[0], out_of(g, n)})};
@@ -46,10 +56,16 @@ void add_backward(OpRegistry& r, const std::string& name, bool log) {
     CUTRAIN_OP_CHECK(name, in[0] == in[1], "dy ", in[0].str(), " and y ", in[1].str(), " differ");
     return infer_forward(name, in);
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [log](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::softmax_grad(ctx.op_name, log, in[0], in[1], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [log](const OpContext& ctx, const std::vector<Tensor>& in,
+                                      const std::vector<Tensor>& out) {
+    cuda::softmax_grad(ctx.op_name, log, in[0], in[1], out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [name, log](Graph& g, const Node& n, const std::vector<Value>& dgs) {
     // dx is linear in dy with a symmetric (softmax) or transposed (log) Jacobian.
     const Value gg = dgs[0], dy = n.input(0), y = n.input(1);

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "cutrain/core/error.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/spectral_norm.h"
 
 namespace cutrain::ops {
@@ -56,7 +56,7 @@ void register_spectral_norm_ops(OpRegistry& r) {
     CUTRAIN_OP_CHECK(op, a.f("eps", 1e-12) > 0, "eps must be > 0, got ", a.f("eps", 1e-12));
     return Specs{in[0], {Shape{}, in[0].dtype}};
   };
-  s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::SpectralNormParams p;
     p.n_power_iterations = c.attrs.i("n_power_iterations", 1);
     p.eps = c.attrs.f("eps", 1e-12);
@@ -91,7 +91,7 @@ void register_spectral_norm_ops(OpRegistry& r) {
     if (in.size() == 6) CUTRAIN_OP_CHECK(op, in[5] == scalar, "dsigma must be ", scalar.str(), ", got ", in[5].str());
     return Specs{in[1]};
   };
-  b.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+  b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::spectral_norm_grad(c.op_name, normalized_dim(c.attrs, in[1].shape()), in[0], in[1], in[2], in[3],
                             in[4], in.size() > 5 ? in[5] : Tensor{}, out[0]);
   });

@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "cutrain/core/error.h"
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/op.h"
 
 namespace cutrain::train {
@@ -98,7 +98,7 @@ void register_op() {
     // The CPU kernel runs on the stream's worker thread: it copies with
     // memcpy and reduces through the inline default stream, so the bucket is
     // averaged when the node completes.
-    s.kernels[DeviceType::cpu] = cpu::on_stream(
+    s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
         [](const ops::OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
           reduce_bucket(ctx, in, out, Stream::default_stream(Device::cpu()),
                         [](const Tensor& dst, const Tensor& src) {

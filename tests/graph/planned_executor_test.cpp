@@ -8,7 +8,7 @@
 #include <cstring>
 #include <thread>
 
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/ops/elementwise.h"
@@ -28,7 +28,7 @@ void register_test_ops() {
   ops::OpSchema slow;
   slow.name = "test_slow_copy";
   slow.infer = [](const ops::Attrs&, const std::vector<ops::TensorSpec>& in) { return in; };
-  slow.kernels[DeviceType::cpu] = cpu::on_stream(
+  slow.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const ops::OpContext&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         std::this_thread::sleep_for(std::chrono::milliseconds(3));
         std::memcpy(out[0].raw_data(), in[0].raw_data(), in[0].nbytes());
@@ -43,7 +43,7 @@ void register_test_ops() {
     CUTRAIN_CHECK(in[0] == in[1], "test_accumulate: specs differ");
     return std::vector<ops::TensorSpec>{in[0]};
   };
-  acc.kernels[DeviceType::cpu] = cpu::on_stream(
+  acc.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const ops::OpContext&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         float* s = in[0].data<float>();
         const float* x = in[1].data<float>();

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "cutrain/cpu/kernel.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/graph/profiler.h"
 #include "cutrain/ops/elementwise.h"
@@ -27,7 +27,7 @@ void register_nap_op() {
   ops::OpSchema s;
   s.name = "test_profiler_nap";
   s.infer = [](const ops::Attrs&, const std::vector<ops::TensorSpec>& in) { return in; };
-  s.kernels[DeviceType::cpu] = cpu::on_stream(
+  s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const ops::OpContext&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         std::this_thread::sleep_for(kNap);
         std::memcpy(out[0].raw_data(), in[0].raw_data(), in[0].nbytes());

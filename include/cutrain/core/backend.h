@@ -37,4 +37,14 @@ DeviceBackend* find_backend(DeviceType type);
 DeviceBackend& backend_for(Device device);
 void register_backend(std::unique_ptr<DeviceBackend> backend);
 
+// A backend other than the CPU's registers itself from its own translation
+// unit with a static BackendRegistrar: core names no backend. The factory
+// runs on the first find_backend of its type (not at static initialisation),
+// so a process that never asks for the device never initialises its driver.
+using BackendFactory = std::unique_ptr<DeviceBackend> (*)();
+void register_backend_factory(DeviceType type, BackendFactory factory);
+struct BackendRegistrar {
+  BackendRegistrar(DeviceType type, BackendFactory factory) { register_backend_factory(type, factory); }
+};
+
 }  // namespace cutrain

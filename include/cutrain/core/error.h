@@ -62,3 +62,6 @@ std::string concat(Args&&... args) {
       CUTRAIN_THROW(__VA_ARGS__); \
     }                             \
   } while (0)
+
+// Errors inside an op's inference or kernels: "op 'conv2d': <message>".
+#define CUTRAIN_OP_CHECK(op, cond, ...) CUTRAIN_CHECK(cond, "op '", op, "': ", __VA_ARGS__)

@@ -10,21 +10,21 @@
 #include <string>
 
 #include "cutrain/core/tensor.h"
-#include "cutrain/ops/padding.h"
+#include "cutrain/params/conv2d.h"
 
 namespace cutrain::cpu {
 
 // y[N, OH, OW, O] = sum over (i, j, c) of x[n, oh*sh - pt + i*dh, ow*sw - pl + j*dw, c]
-// * w[o, i, j, c] (+ bias[o]; bias may be undefined). Padding reads as zero.
-void conv2d_forward(const std::string& op, const ops::Window2d& win, const Tensor& x,
+// * w[o, i, j, c] (+ bias[o]; bias may be undefined), with the window of p. Padding reads as zero.
+void conv2d_forward(const std::string& op, const params::Conv2d& p, const Tensor& x,
                     const Tensor& w, const Tensor& bias, const Tensor& y);
 
 // dx[N, H, W, C] from dy[N, OH, OW, O] and w: the adjoint of conv2d_forward in x.
-void conv2d_backward_input(const std::string& op, const ops::Window2d& win, const Tensor& dy,
+void conv2d_backward_input(const std::string& op, const params::Conv2d& p, const Tensor& dy,
                            const Tensor& w, const Tensor& dx);
 
 // dw[O, kh, kw, C] from dy and x: the adjoint of conv2d_forward in w.
-void conv2d_backward_filter(const std::string& op, const ops::Window2d& win, const Tensor& dy,
+void conv2d_backward_filter(const std::string& op, const params::Conv2d& p, const Tensor& dy,
                             const Tensor& x, const Tensor& dw);
 
 // out[C] = sum of x over every axis but the last (bias gradients of conv and dense).

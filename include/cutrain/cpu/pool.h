@@ -9,19 +9,19 @@
 #include <string>
 
 #include "cutrain/core/tensor.h"
-#include "cutrain/ops/padding.h"
+#include "cutrain/params/pool.h"
 
 namespace cutrain::cpu {
 
-void max_pool(const std::string& op, const ops::Window2d& win, const Tensor& x, const Tensor& y);
+void max_pool(const std::string& op, const params::Pool2d& p, const Tensor& x, const Tensor& y);
 // dx receives dy at each window's argmax; ties go to the first element in
 // scan order (row by row, then column).
-void max_pool_grad(const std::string& op, const ops::Window2d& win, const Tensor& dy,
+void max_pool_grad(const std::string& op, const params::Pool2d& p, const Tensor& dy,
                    const Tensor& x, const Tensor& dx);
 
-void avg_pool(const std::string& op, const ops::Window2d& win, bool include_pad, const Tensor& x,
+void avg_pool(const std::string& op, const params::Pool2d& p, const Tensor& x,
               const Tensor& y);
-void avg_pool_grad(const std::string& op, const ops::Window2d& win, bool include_pad,
+void avg_pool_grad(const std::string& op, const params::Pool2d& p,
                    const Tensor& dy, const Tensor& dx);
 
 // y [N, C] (or [N, 1, 1, C]) = mean of x [N, H, W, C] over H and W.

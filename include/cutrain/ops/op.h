@@ -120,5 +120,5 @@ std::string specs_str(const std::vector<TensorSpec>& specs);
 
 }  // namespace cutrain::ops
 
-// Errors inside inference/kernels: "op 'conv2d': <message>".
-#define CUTRAIN_OP_CHECK(op, cond, ...) CUTRAIN_CHECK(cond, "op '", op, "': ", __VA_ARGS__)
+// CUTRAIN_OP_CHECK ("op 'conv2d': <message>") lives in core/error.h, so the
+// backends' kernels use it without this header.

@@ -1,45 +1,21 @@
-// Output size and padding of a sliding 2-D window (convolution, pooling),
-// shared by the op inference, the CPU reference kernels and the CUDA backend.
-//
-// SAME follows TensorFlow: out = ceil(in / stride), pad_total =
-// max((out - 1) * stride + k_eff - in, 0), pad_before = pad_total / 2 and the
-// odd pixel goes after. VALID has no padding: out = ceil((in - k_eff + 1) /
-// stride). EXPLICIT takes [top, bottom, left, right] from the `pads` attr.
-// k_eff = (k - 1) * dilation + 1.
+// Reads the window of a convolution or pooling op from its attributes into
+// the plain geometry of cutrain/params/window.h (where the SAME / VALID /
+// EXPLICIT arithmetic is spelled out).
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 #include "cutrain/ops/attrs.h"
+#include "cutrain/params/window.h"
 
 namespace cutrain::ops {
 
-enum class Padding { same, valid, explicit_pads };
-
-// "SAME" | "VALID" | "EXPLICIT" (case-sensitive, as in TensorFlow).
-Padding parse_padding(const std::string& name);
-const char* padding_name(Padding p);
-
-// One spatial axis.
-struct WindowAxis {
-  int64_t out = 0;
-  int64_t pad_before = 0;
-  int64_t pad_after = 0;
-};
-WindowAxis window_axis(Padding padding, int64_t in, int64_t kernel,
-                       int64_t stride, int64_t dilation = 1, int64_t explicit_before = 0,
-                       int64_t explicit_after = 0);
-
-// Both spatial axes of an NHWC window op, with everything a kernel needs.
-struct Window2d {
-  int64_t in_h = 0, in_w = 0;
-  int64_t kh = 1, kw = 1;
-  int64_t sh = 1, sw = 1;
-  int64_t dh = 1, dw = 1;
-  int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
-  int64_t out_h = 0, out_w = 0;
-};
+using params::Padding;
+using params::padding_name;
+using params::parse_padding;
+using params::Window2d;
+using params::window_axis;
+using params::WindowAxis;
 
 // Reads the attrs `strides` [sh, sw], `padding`, `pads` [top, bottom, left,
 // right] (EXPLICIT only) and `dilations` [dh, dw] (default 1). Throws naming
