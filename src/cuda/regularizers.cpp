@@ -1,4 +1,7 @@
-// CUDA kernels of the regularizer family (kernels/regularizers.cu).
+// CUDA kernels of the regularizer family (cutrain/cuda/regularizers.h,
+// kernels/regularizers.cu).
+#include "cutrain/cuda/regularizers.h"
+
 #include "glue.h"
 #include "regularizers.cuh"
 
@@ -6,22 +9,20 @@ namespace cutrain::cuda {
 
 using namespace glue;
 
-void register_regularizer_kernels(ops::OpRegistry& r) {
-  // (w) -> [] = weight_decay · Σ w² / 2
-  r.add_kernel("l2_loss", DeviceType::cuda, [](const ops::OpContext& c, const Tensors& in, const Tensors& out) {
-    by_dtype(c, in[0].dtype(), [&]<typename T>(T) {
-      const int64_t n = in[0].numel();
-      const Tensor ws = scratch(c, kernels::l2_loss_blocks(n), DType::f64);
-      kernels::cuda::l2_loss(c.attrs.f("weight_decay", 1.0), in_ptr<T>(in[0]), n, out_ptr<double>(ws),
-                             out_ptr<T>(out[0]), native(c));
-    });
+// The stream is the core Stream: the per-block partial sums come from its
+// stream-ordered caching allocator.
+void l2_loss(const std::string& op, double weight_decay, const Tensor& w, const Tensor& out, const Stream& stream) {
+  by_dtype(op, w.dtype(), [&]<typename T>(T) {
+    const int64_t n = w.numel();
+    const Tensor ws = scratch(w.device(), stream, kernels::l2_loss_blocks(n), DType::f64);
+    kernels::cuda::l2_loss(weight_decay, in_ptr<T>(w), n, out_ptr<double>(ws), out_ptr<T>(out), native(stream));
   });
-  // (dy [], w) -> dw = weight_decay · dy · w
-  r.add_kernel("l2_loss_grad", DeviceType::cuda, [](const ops::OpContext& c, const Tensors& in, const Tensors& out) {
-    by_dtype(c, in[1].dtype(), [&]<typename T>(T) {
-      kernels::cuda::l2_loss_grad(c.attrs.f("weight_decay", 1.0), in_ptr<T>(in[0]), in_ptr<T>(in[1]),
-                                  in[1].numel(), out_ptr<T>(out[0]), native(c));
-    });
+}
+
+void l2_loss_grad(const std::string& op, double weight_decay, const Tensor& dy, const Tensor& w, const Tensor& dw,
+                  cudaStream_t stream) {
+  by_dtype(op, w.dtype(), [&]<typename T>(T) {
+    kernels::cuda::l2_loss_grad(weight_decay, in_ptr<T>(dy), in_ptr<T>(w), w.numel(), out_ptr<T>(dw), stream);
   });
 }
 

@@ -6,6 +6,10 @@
 #include "cutrain/cpu/check_finite.h"
 #include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/op.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/check_finite.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -32,6 +36,11 @@ void register_check_finite_ops(OpRegistry& r) {
         while (id < cur && !flag.compare_exchange_weak(cur, id)) {
         }
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>&) {
+    cuda::check_finite(ctx.op_name, in[0], static_cast<int32_t>(ctx.attrs.i("id")), in[1], cuda_stream(ctx));
+  };
+#endif
   s.doc = "flag = min(flag, id) when x holds a NaN or an infinity (the executors' numerics check)";
   r.add(std::move(s));
 }

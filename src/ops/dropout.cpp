@@ -4,6 +4,10 @@
 #include "cutrain/cpu/dropout.h"
 #include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/step_scalars.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/dropout.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -34,6 +38,14 @@ void register_dropout_ops(OpRegistry& r) {
         cpu::dropout(ctx.op_name, in[0], checked_rate(ctx.op_name, ctx.attrs), ctx.training, ctx.seed,
                      random_step(ctx), out[0], out[1]);
       });
+#if CUTRAIN_WITH_CUDA
+  // The device reads the step counter from the per-step scalars when present.
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::dropout(ctx.op_name, in[0], checked_rate(ctx.op_name, ctx.attrs), ctx.training, ctx.seed, ctx.step,
+                  step_scalars_data(ctx), out[0], out[1], cuda_stream(ctx));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     // The mask output carries no gradient; dys[1] is ignored.
     if (!dys[0].defined()) return std::vector<Value>{Value{}};
@@ -57,6 +69,13 @@ void register_dropout_ops(OpRegistry& r) {
         cpu::dropout_grad(ctx.op_name, in[0], in[1], checked_rate(ctx.op_name, ctx.attrs), ctx.training,
                           out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  d.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::dropout_grad(ctx.op_name, in[0], in[1], checked_rate(ctx.op_name, ctx.attrs), ctx.training, out[0],
+                       cuda_stream(ctx));
+  };
+#endif
   d.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     return std::vector<Value>{g.apply1("dropout_grad", {dys[0], n.inputs[1]}, {{"rate", n.attrs.f("rate")}}),
                               Value{}};

@@ -4,6 +4,10 @@
 #include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/random.h"
 #include "cutrain/ops/step_scalars.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/random.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -35,6 +39,13 @@ void register_random_ops(OpRegistry& r) {
         cpu::random_normal(ctx.op_name, ctx.attrs.f("mean", 0.0), ctx.attrs.f("stddev", 1.0), ctx.seed, random_step(ctx),
                            out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  // The device reads the step counter from the per-step scalars when present.
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
+    cuda::random_normal(ctx.op_name, ctx.attrs.f("mean", 0.0), ctx.attrs.f("stddev", 1.0), ctx.seed, ctx.step,
+                        step_scalars_data(ctx), out[0], cuda_stream(ctx));
+  };
+#endif
   r.add(std::move(s));
 }
 

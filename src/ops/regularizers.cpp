@@ -4,6 +4,10 @@
 #include "cutrain/core/error.h"
 #include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/losses.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/regularizers.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -25,6 +29,11 @@ void register_regularizer_ops(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::l2_loss(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::l2_loss(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], out[0], c.stream);
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     return std::vector<Value>{g.apply1("l2_loss_grad", {dys[0], n.inputs[0]},
                                        {{"weight_decay", n.attrs.f("weight_decay", 1.0)}})};
@@ -43,6 +52,11 @@ void register_regularizer_ops(OpRegistry& r) {
   b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::l2_loss_grad(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], in[1], out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  b.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::l2_loss_grad(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], in[1], out[0], cuda_stream(c));
+  };
+#endif
   r.add(std::move(b));
 }
 
