@@ -1,81 +1,92 @@
-// CUDA kernels of the elementwise family (kernels/elementwise.cu, sum_to via
-// the axis reduction of kernels/reduce.cu).
+// CUDA kernels of the elementwise family (cutrain/cuda/elementwise.h,
+// kernels/elementwise.cu; sum_to via the axis reduction of kernels/reduce.cu).
+#include "cutrain/cuda/elementwise.h"
+
 #include "elementwise.cuh"
 #include "glue.h"
 #include "reduce.cuh"
 
 namespace cutrain::cuda {
 
+using namespace glue;
+
 namespace {
 
-using namespace glue;
-using kernels::BinaryOp;
-using kernels::UnaryGradOp;
-using kernels::UnaryOp;
-
-void add_unary(ops::OpRegistry& r, const char* name, UnaryOp op) {
-  r.add_kernel(name, DeviceType::cuda, [op](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-    by_dtype(ctx, in[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::unary(op, in_ptr<T>(in[0]), out_ptr<T>(out[0]), in[0].numel(), ctx.attrs.f("alpha", 0.0),
-                           native(ctx));
-    });
-  });
+// The kinds by name, not by value: the two enums may be reordered independently.
+kernels::UnaryOp kernel_op(params::Unary k) {
+  switch (k) {
+    case params::Unary::relu: return kernels::UnaryOp::relu;
+    case params::Unary::leaky_relu: return kernels::UnaryOp::leaky_relu;
+    case params::Unary::sigmoid: return kernels::UnaryOp::sigmoid;
+    case params::Unary::tanh: return kernels::UnaryOp::tanh;
+    case params::Unary::square: return kernels::UnaryOp::square;
+    case params::Unary::exp: return kernels::UnaryOp::exp;
+    case params::Unary::log: return kernels::UnaryOp::log;
+    case params::Unary::sqrt: return kernels::UnaryOp::sqrt;
+    case params::Unary::neg: return kernels::UnaryOp::neg;
+    case params::Unary::scale: return kernels::UnaryOp::scale;
+    case params::Unary::add_scalar: return kernels::UnaryOp::add_scalar;
+  }
+  CUTRAIN_THROW("unknown Unary kind ", static_cast<int>(k));
 }
 
-// (dy, saved) -> dx
-void add_unary_grad(ops::OpRegistry& r, const char* name, UnaryGradOp op) {
-  r.add_kernel(name, DeviceType::cuda, [op](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-    by_dtype(ctx, in[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::unary_grad(op, in_ptr<T>(in[0]), in_ptr<T>(in[1]), out_ptr<T>(out[0]), in[0].numel(),
-                                ctx.attrs.f("alpha", 0.0), native(ctx));
-    });
-  });
+kernels::UnaryGradOp kernel_op(params::UnaryGrad k) {
+  switch (k) {
+    case params::UnaryGrad::relu: return kernels::UnaryGradOp::relu;
+    case params::UnaryGrad::leaky_relu: return kernels::UnaryGradOp::leaky_relu;
+    case params::UnaryGrad::sigmoid: return kernels::UnaryGradOp::sigmoid;
+    case params::UnaryGrad::tanh: return kernels::UnaryGradOp::tanh;
+  }
+  CUTRAIN_THROW("unknown UnaryGrad kind ", static_cast<int>(k));
 }
 
-void add_binary(ops::OpRegistry& r, const char* name, BinaryOp op) {
-  r.add_kernel(name, DeviceType::cuda, [op](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-    const kernels::BroadcastIndex idx = kernels::make_broadcast_index(dims(out[0]), dims(in[0]), dims(in[1]));
-    by_dtype(ctx, out[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::binary(op, in_ptr<T>(in[0]), in_ptr<T>(in[1]), out_ptr<T>(out[0]), out[0].numel(), idx,
-                            native(ctx));
-    });
-  });
+kernels::BinaryOp kernel_op(params::Binary k) {
+  switch (k) {
+    case params::Binary::add: return kernels::BinaryOp::add;
+    case params::Binary::sub: return kernels::BinaryOp::sub;
+    case params::Binary::mul: return kernels::BinaryOp::mul;
+    case params::Binary::div: return kernels::BinaryOp::div;
+  }
+  CUTRAIN_THROW("unknown Binary kind ", static_cast<int>(k));
 }
 
 }  // namespace
 
-void register_elementwise_kernels(ops::OpRegistry& r) {
-  add_unary(r, "relu", UnaryOp::relu);
-  add_unary(r, "leaky_relu", UnaryOp::leaky_relu);
-  add_unary(r, "sigmoid", UnaryOp::sigmoid);
-  add_unary(r, "tanh", UnaryOp::tanh);
-  add_unary(r, "square", UnaryOp::square);
-  add_unary(r, "exp", UnaryOp::exp);
-  add_unary(r, "log", UnaryOp::log);
-  add_unary(r, "sqrt", UnaryOp::sqrt);
-  add_unary(r, "neg", UnaryOp::neg);
-  add_unary(r, "scale", UnaryOp::scale);
-  add_unary(r, "add_scalar", UnaryOp::add_scalar);
-  add_unary_grad(r, "relu_grad", UnaryGradOp::relu);
-  add_unary_grad(r, "leaky_relu_grad", UnaryGradOp::leaky_relu);
-  add_unary_grad(r, "sigmoid_grad", UnaryGradOp::sigmoid);
-  add_unary_grad(r, "tanh_grad", UnaryGradOp::tanh);
-  add_binary(r, "add", BinaryOp::add);
-  add_binary(r, "sub", BinaryOp::sub);
-  add_binary(r, "mul", BinaryOp::mul);
-  add_binary(r, "div", BinaryOp::div);
-  r.add_kernel("sum_to", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-    const kernels::ReduceIndex idx = kernels::make_sum_to_index(dims(in[0]), dims(out[0]));
-    by_dtype(ctx, in[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::reduce_axes(in_ptr<T>(in[0]), idx, 1.0, out_ptr<T>(out[0]), native(ctx));
-    });
+void unary(const std::string& op, params::Unary kind, double alpha, const Tensor& x, const Tensor& y,
+           cudaStream_t stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    kernels::cuda::unary(kernel_op(kind), in_ptr<T>(x), out_ptr<T>(y), x.numel(), alpha, stream);
   });
-  r.add_kernel("add_n", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-    by_dtype(ctx, out[0].dtype(), [&]<typename T>(T) {
-      std::vector<const T*> xs;
-      for (const Tensor& t : in) xs.push_back(in_ptr<T>(t));
-      kernels::cuda::add_n(xs.data(), static_cast<int>(xs.size()), out_ptr<T>(out[0]), out[0].numel(), native(ctx));
-    });
+}
+
+void unary_grad(const std::string& op, params::UnaryGrad kind, double alpha, const Tensor& dy, const Tensor& saved,
+                const Tensor& dx, cudaStream_t stream) {
+  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+    kernels::cuda::unary_grad(kernel_op(kind), in_ptr<T>(dy), in_ptr<T>(saved), out_ptr<T>(dx), dy.numel(), alpha,
+                              stream);
+  });
+}
+
+void binary(const std::string& op, params::Binary kind, const Tensor& a, const Tensor& b, const Tensor& out,
+            cudaStream_t stream) {
+  const kernels::BroadcastIndex idx = kernels::make_broadcast_index(dims(out), dims(a), dims(b));
+  by_dtype(op, out.dtype(), [&]<typename T>(T) {
+    kernels::cuda::binary(kernel_op(kind), in_ptr<T>(a), in_ptr<T>(b), out_ptr<T>(out), out.numel(), idx, stream);
+  });
+}
+
+void sum_to(const std::string& op, const Tensor& x, const Tensor& out, cudaStream_t stream) {
+  const kernels::ReduceIndex idx = kernels::make_sum_to_index(dims(x), dims(out));
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    kernels::cuda::reduce_axes(in_ptr<T>(x), idx, 1.0, out_ptr<T>(out), stream);
+  });
+}
+
+void add_n(const std::string& op, const std::vector<Tensor>& xs, const Tensor& out, cudaStream_t stream) {
+  by_dtype(op, out.dtype(), [&]<typename T>(T) {
+    std::vector<const T*> ptrs;
+    for (const Tensor& t : xs) ptrs.push_back(in_ptr<T>(t));
+    kernels::cuda::add_n(ptrs.data(), static_cast<int>(ptrs.size()), out_ptr<T>(out), out.numel(), stream);
   });
 }
 

@@ -6,6 +6,10 @@
 #include "cutrain/cpu/dispatch.h"
 #include "cutrain/cpu/elementwise.h"
 #include "cutrain/ops/cpu_kernel.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/elementwise.h"
+#endif
 #include "cutrain/graph/autodiff.h"
 
 namespace cutrain::ops {
@@ -45,6 +49,12 @@ void add_unary(OpRegistry& r, const std::string& name, cpu::Unary kind,
       [kind](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::unary(ctx.op_name, kind, ctx.attrs.f("alpha", 0.0), in[0], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [kind](const OpContext& ctx, const std::vector<Tensor>& in,
+                                       const std::vector<Tensor>& out) {
+    cuda::unary(ctx.op_name, kind, ctx.attrs.f("alpha", 0.0), in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [grad](Graph& g, const Node& n, const std::vector<Value>& dys) -> std::vector<Value> {
     return {grad(g, n, dys[0])};
   };
@@ -63,6 +73,12 @@ void add_unary_grad(OpRegistry& r, const std::string& name, cpu::UnaryGrad kind)
       [kind](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::unary_grad(ctx.op_name, kind, ctx.attrs.f("alpha", 0.0), in[0], in[1], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [kind](const OpContext& ctx, const std::vector<Tensor>& in,
+                                       const std::vector<Tensor>& out) {
+    cuda::unary_grad(ctx.op_name, kind, ctx.attrs.f("alpha", 0.0), in[0], in[1], out[0], cuda_stream(ctx));
+  };
+#endif
   r.add(std::move(s));
 }
 
@@ -82,6 +98,12 @@ void add_binary(OpRegistry& r, const std::string& name, cpu::Binary kind,
       [kind](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::binary(ctx.op_name, kind, in[0], in[1], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [kind](const OpContext& ctx, const std::vector<Tensor>& in,
+                                       const std::vector<Tensor>& out) {
+    cuda::binary(ctx.op_name, kind, in[0], in[1], out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [grad](Graph& g, const Node& n, const std::vector<Value>& dys) { return grad(g, n, dys[0]); };
   r.add(std::move(s));
 }
@@ -170,6 +192,12 @@ void register_elementwise_ops(OpRegistry& r) {
                                                  const std::vector<Tensor>& out) {
     cpu::sum_to(ctx.op_name, in[0], out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::sum_to(ctx.op_name, in[0], out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     // Broadcasting dy back up: add it to zeros of the input's shape.
     const Value x = n.input(0);
@@ -191,6 +219,12 @@ void register_elementwise_ops(OpRegistry& r) {
                                                   const std::vector<Tensor>& out) {
     cpu::add_n(ctx.op_name, in, out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  an.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                    const std::vector<Tensor>& out) {
+    cuda::add_n(ctx.op_name, in, out[0], cuda_stream(ctx));
+  };
+#endif
   an.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
     return std::vector<Value>(n.inputs.size(), dys[0]);
   };

@@ -3,6 +3,10 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/inception_concat.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/inception_concat.h"
+#endif
 #include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/conv2d.h"
 #include "cutrain/ops/elementwise.h"
@@ -100,6 +104,14 @@ void register_inception_concat_ops(OpRegistry& r) {
         cpu::inception_concat(ctx.op_name, slice(in, 0, k), slice(in, k, k), slice(in, 2 * k, k),
                               slice(in, 3 * k, k), ctx.attrs.b("relu", false), out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    const size_t k = static_cast<size_t>(branch_count(ctx.attrs, in.size()));
+    cuda::inception_concat(ctx.op_name, slice(in, 0, k), slice(in, k, k), slice(in, 2 * k, k), slice(in, 3 * k, k),
+                           ctx.attrs.b("relu", false), out[0], cuda_stream(ctx));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> grads(n.inputs.size());
     if (!dys[0].defined()) return grads;
@@ -172,6 +184,16 @@ void register_inception_concat_ops(OpRegistry& r) {
         cpu::inception_concat_grad(ctx.op_name, in[0], relu ? in[1] : Tensor(), relu,
                                    affine ? slice(in, first_scale, out.size()) : std::vector<Tensor>{}, out);
       });
+#if CUTRAIN_WITH_CUDA
+  d.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    const bool relu = ctx.attrs.b("relu", false), affine = ctx.attrs.b("affine", false);
+    const size_t first_scale = relu ? 2 : 1;
+    cuda::inception_concat_grad(ctx.op_name, in[0], relu ? in[1] : Tensor(), relu,
+                                affine ? slice(in, first_scale, out.size()) : std::vector<Tensor>{}, out,
+                                cuda_stream(ctx));
+  };
+#endif
   r.add(std::move(d));
 }
 

@@ -6,20 +6,21 @@
 #include <vector>
 
 #include "cutrain/core/tensor.h"
+#include "cutrain/params/elementwise.h"
 
 namespace cutrain::cpu {
 
-enum class Unary { relu, leaky_relu, sigmoid, tanh, square, exp, log, sqrt, neg, scale, add_scalar };
+using params::Unary;
 // y = f(x); alpha is leaky_relu's slope, scale's factor or add_scalar's addend.
 void unary(const std::string& op, Unary kind, double alpha, const Tensor& x, const Tensor& y);
 
 // dx from dy and the saved tensor: relu, sigmoid, tanh use the output y;
 // leaky_relu uses the input x.
-enum class UnaryGrad { relu, leaky_relu, sigmoid, tanh };
+using params::UnaryGrad;
 void unary_grad(const std::string& op, UnaryGrad kind, double alpha, const Tensor& dy,
                 const Tensor& saved, const Tensor& dx);
 
-enum class Binary { add, sub, mul, div };
+using params::Binary;
 // out = a (op) b with numpy broadcasting; out has the broadcast shape.
 void binary(const std::string& op, Binary kind, const Tensor& a, const Tensor& b, const Tensor& out);
 
