@@ -1,53 +1,55 @@
-// CUDA kernels of the batch-norm family (kernels/batch_norm.cu); IO order as
-// src/ops/batch_norm.cpp.
+// CUDA kernels of the batch-norm family (cutrain/cuda/batch_norm.h,
+// kernels/batch_norm.cu).
+#include "cutrain/cuda/batch_norm.h"
+
 #include "batch_norm.cuh"
-#include "cutrain/ops/batch_norm.h"
 #include "glue.h"
 
 namespace cutrain::cuda {
 
 using namespace glue;
 
-void register_batch_norm_kernels(ops::OpRegistry& r) {
-  // (x, beta, running_mean, running_var [, gamma]) -> (y, saved_mean, saved_invstd)
-  r.add_kernel("batch_norm", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-      const int64_t c = i[0].dim(-1), m = i[0].numel() / c;
-      const double eps = ctx.attrs.f("epsilon", 0.001), decay = ctx.attrs.f("decay", 0.9997);
-      if (ops::batch_norm_training(ctx)) {
-        const Tensor ws = scratch(ctx, kernels::cuda::batch_norm_workspace(m, c), i[0].dtype());
-        kernels::cuda::batch_norm_stats(in_ptr<T>(i[0]), m, c, eps, decay, out_ptr<T>(i[2]), out_ptr<T>(i[3]), out_ptr<T>(o[1]),
-                                        out_ptr<T>(o[2]), out_ptr<T>(ws), native(ctx));
-      } else {
-        kernels::cuda::batch_norm_eval_stats(in_ptr<T>(i[2]), in_ptr<T>(i[3]), c, eps, out_ptr<T>(o[1]), out_ptr<T>(o[2]),
-                                             native(ctx));
-      }
-      if (ctx.attrs.b("stats_only", false)) return;  // the fused Inception concat applies it
-      kernels::cuda::batch_norm_apply(in_ptr<T>(i[0]), in_ptr<T>(o[1]), in_ptr<T>(o[2]), i.size() > 4 ? in_ptr<T>(i[4]) : nullptr,
-                                      in_ptr<T>(i[1]), m, c, /*relu=*/false, out_ptr<T>(o[0]), native(ctx));
-    });
+void batch_norm(const std::string& op, const params::BatchNorm& p, const Tensor& x, const Tensor& beta,
+                const Tensor& gamma, const Tensor& running_mean, const Tensor& running_var, const Tensor& y,
+                const Tensor& saved_mean, const Tensor& saved_invstd, const Stream& stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    const int64_t c = x.dim(-1), m = x.numel() / c;
+    if (p.training) {
+      const Tensor ws = scratch(x.device(), stream, kernels::cuda::batch_norm_workspace(m, c), x.dtype());
+      kernels::cuda::batch_norm_stats(in_ptr<T>(x), m, c, p.epsilon, p.decay, out_ptr<T>(running_mean),
+                                      out_ptr<T>(running_var), out_ptr<T>(saved_mean), out_ptr<T>(saved_invstd),
+                                      out_ptr<T>(ws), native(stream));
+    } else {
+      kernels::cuda::batch_norm_eval_stats(in_ptr<T>(running_mean), in_ptr<T>(running_var), c, p.epsilon,
+                                           out_ptr<T>(saved_mean), out_ptr<T>(saved_invstd), native(stream));
+    }
+    if (p.stats_only) return;
+    kernels::cuda::batch_norm_apply(in_ptr<T>(x), in_ptr<T>(saved_mean), in_ptr<T>(saved_invstd), in_ptr<T>(gamma),
+                                    in_ptr<T>(beta), m, c, /*relu=*/false, out_ptr<T>(y), native(stream));
   });
-  // (dy, x, saved_mean, saved_invstd [, gamma]) -> (dx, dbeta [, dgamma])
-  r.add_kernel("batch_norm_grad", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[1].dtype(), [&]<typename T>(T) {
-      const int64_t c = i[1].dim(-1), m = i[1].numel() / c;
-      const Tensor ws = scratch(ctx, kernels::cuda::batch_norm_workspace(m, c), i[1].dtype());
-      kernels::cuda::batch_norm_backward(in_ptr<T>(i[0]), in_ptr<T>(i[1]), in_ptr<T>(i[2]), in_ptr<T>(i[3]),
-                                         i.size() > 4 ? in_ptr<T>(i[4]) : nullptr, m, c, ops::batch_norm_training(ctx), out_ptr<T>(o[0]),
-                                         out_ptr<T>(o[1]), o.size() > 2 ? out_ptr<T>(o[2]) : nullptr, out_ptr<T>(ws),
-                                         native(ctx));
-    });
+}
+
+void batch_norm_grad(const std::string& op, bool training, const Tensor& dy, const Tensor& x,
+                     const Tensor& saved_mean, const Tensor& saved_invstd, const Tensor& gamma, const Tensor& dx,
+                     const Tensor& dbeta, const Tensor& dgamma, const Stream& stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    const int64_t c = x.dim(-1), m = x.numel() / c;
+    const Tensor ws = scratch(x.device(), stream, kernels::cuda::batch_norm_workspace(m, c), x.dtype());
+    kernels::cuda::batch_norm_backward(in_ptr<T>(dy), in_ptr<T>(x), in_ptr<T>(saved_mean), in_ptr<T>(saved_invstd),
+                                       in_ptr<T>(gamma), m, c, training, out_ptr<T>(dx), out_ptr<T>(dbeta),
+                                       out_ptr<T>(dgamma), out_ptr<T>(ws), native(stream));
   });
-  // (x, saved_mean, saved_invstd, dmean, dinvstd) -> dx
-  r.add_kernel("batch_norm_stats_grad", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-                 by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-                   const int64_t c = i[0].dim(-1), m = i[0].numel() / c;
-                   kernels::cuda::batch_norm_stats_backward(in_ptr<T>(i[0]), in_ptr<T>(i[1]), in_ptr<T>(i[2]), in_ptr<T>(i[3]),
-                                                            in_ptr<T>(i[4]), m, c, ops::batch_norm_training(ctx), out_ptr<T>(o[0]),
-                                                            native(ctx));
-                 });
-               });
+}
+
+void batch_norm_stats_grad(const std::string& op, bool training, const Tensor& x, const Tensor& saved_mean,
+                           const Tensor& saved_invstd, const Tensor& dmean, const Tensor& dinvstd, const Tensor& dx,
+                           const Stream& stream) {
+  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+    const int64_t c = x.dim(-1), m = x.numel() / c;
+    kernels::cuda::batch_norm_stats_backward(in_ptr<T>(x), in_ptr<T>(saved_mean), in_ptr<T>(saved_invstd),
+                                             in_ptr<T>(dmean), in_ptr<T>(dinvstd), m, c, training, out_ptr<T>(dx),
+                                             native(stream));
+  });
 }
 
 }  // namespace cutrain::cuda

@@ -9,7 +9,7 @@
 
 #include "cutrain/cuda/check.h"
 #include "cutrain/cuda/conv.h"
-#include "cutrain/ops/op.h"
+#include "cutrain/cuda/matmul.h"
 
 namespace cutrain::cuda {
 
@@ -33,13 +33,14 @@ cublasHandle_t handle_for(const Stream& s) {
   return it->second;
 }
 
-void matmul_kernel(const ops::OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-  const Tensor &a = in[0], &b = in[1], &c = out[0];
-  const bool ta = ctx.attrs.b("transpose_a", false), tb = ctx.attrs.b("transpose_b", false);
+}  // namespace
+
+void matmul(const std::string& op, const Tensor& a, const Tensor& b, bool ta, bool tb, const Tensor& c,
+            const Stream& stream) {
   const int64_t k = ta ? a.dim(0) : a.dim(-1);
   const int64_t m = ta ? a.dim(1) : a.numel() / k;
   const int64_t n = tb ? b.dim(0) : b.dim(1);
-  cublasHandle_t h = handle_for(ctx.stream);
+  cublasHandle_t h = handle_for(stream);
   const cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
   const int lda = static_cast<int>(ta ? m : k), ldb = static_cast<int>(tb ? k : n);
   if (a.dtype() == DType::f32) {
@@ -54,12 +55,8 @@ void matmul_kernel(const ops::OpContext& ctx, const std::vector<Tensor>& in, con
                              static_cast<const double*>(a.raw_data()), lda, &zero,
                              static_cast<double*>(c.raw_data()), static_cast<int>(n)));
   } else {
-    CUTRAIN_THROW("op 'matmul' on CUDA: unsupported dtype ", dtype_name(a.dtype()));
+    CUTRAIN_THROW("op '", op, "' on CUDA: unsupported dtype ", dtype_name(a.dtype()));
   }
 }
-
-}  // namespace
-
-void register_matmul_kernels(ops::OpRegistry& r) { r.add_kernel("matmul", DeviceType::cuda, matmul_kernel); }
 
 }  // namespace cutrain::cuda

@@ -1,5 +1,7 @@
-// CUDA kernels of the spectral-norm family (kernels/spectral_norm.cu); IO
-// order and the matrix view as src/ops/spectral_norm.cpp.
+// CUDA kernels of the spectral-norm family (cutrain/cuda/spectral_norm.h,
+// kernels/spectral_norm.cu); the matrix view as src/ops/spectral_norm.cpp.
+#include "cutrain/cuda/spectral_norm.h"
+
 #include "glue.h"
 #include "spectral_norm.cuh"
 
@@ -12,8 +14,7 @@ namespace {
 struct View {
   int64_t rows, cols, inner;
 };
-View view(const ops::Attrs& a, const Shape& s) {
-  const int d = s.normalize_axis(static_cast<int>(a.i("dim", 0)));
+View view(int d, const Shape& s) {
   int64_t inner = 1;
   for (int k = d + 1; k < s.rank(); ++k) inner *= s[k];
   return {s[d], s.numel() / s[d], inner};
@@ -21,31 +22,29 @@ View view(const ops::Attrs& a, const Shape& s) {
 
 }  // namespace
 
-void register_spectral_norm_kernels(ops::OpRegistry& r) {
-  // (w, u, v) -> (w_sn, sigma); u, v updated in place in training.
-  r.add_kernel("spectral_norm", DeviceType::cuda, [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-    by_dtype(ctx, i[0].dtype(), [&]<typename T>(T) {
-      const View m = view(ctx.attrs, i[0].shape());
-      const int64_t iterations = ctx.training ? ctx.attrs.i("n_power_iterations", 1) : 0;
-      const Tensor ws = scratch(ctx, kernels::cuda::spectral_norm_workspace(m.rows, m.cols), DType::f64);
-      kernels::cuda::spectral_norm_forward(in_ptr<T>(i[0]), m.rows, m.cols, m.inner, iterations,
-                                           ctx.attrs.f("eps", 1e-12), out_ptr<T>(i[1]), out_ptr<T>(i[2]), out_ptr<T>(o[0]),
-                                           out_ptr<T>(o[1]), out_ptr<double>(ws), native(ctx));
-    });
+void spectral_norm(const std::string& op, const params::SpectralNorm& p, const Tensor& w, const Tensor& u,
+                   const Tensor& v, const Tensor& w_sn, const Tensor& sigma, const Stream& stream) {
+  by_dtype(op, w.dtype(), [&]<typename T>(T) {
+    const View m = view(p.dim, w.shape());
+    const int64_t iterations = p.training ? p.n_power_iterations : 0;
+    const Tensor ws = scratch(w.device(), stream, kernels::cuda::spectral_norm_workspace(m.rows, m.cols), DType::f64);
+    kernels::cuda::spectral_norm_forward(in_ptr<T>(w), m.rows, m.cols, m.inner, iterations, p.eps, out_ptr<T>(u),
+                                         out_ptr<T>(v), out_ptr<T>(w_sn), out_ptr<T>(sigma), out_ptr<double>(ws),
+                                         native(stream));
   });
-  // (G, w_sn, u, v, sigma [, dsigma]) -> dW
-  r.add_kernel("spectral_norm_grad", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& i, const Tensors& o) {
-                 by_dtype(ctx, i[1].dtype(), [&]<typename T>(T) {
-                   const View m = view(ctx.attrs, i[1].shape());
-                   const Tensor ws =
-                       scratch(ctx, kernels::cuda::spectral_norm_grad_workspace(i[1].numel()), DType::f64);
-                   kernels::cuda::spectral_norm_backward(in_ptr<T>(i[0]), in_ptr<T>(i[1]), in_ptr<T>(i[2]), in_ptr<T>(i[3]),
-                                                         in_ptr<T>(i[4]), i.size() > 5 ? in_ptr<T>(i[5]) : nullptr, m.rows,
-                                                         m.cols, m.inner, out_ptr<T>(o[0]), out_ptr<double>(ws),
-                                                         native(ctx));
-                 });
-               });
+}
+
+void spectral_norm_grad(const std::string& op, int dim, const Tensor& g, const Tensor& w_sn, const Tensor& u,
+                        const Tensor& v, const Tensor& sigma, const Tensor& dsigma, const Tensor& dw,
+                        const Stream& stream) {
+  by_dtype(op, w_sn.dtype(), [&]<typename T>(T) {
+    const View m = view(dim, w_sn.shape());
+    const Tensor ws = scratch(w_sn.device(), stream, kernels::cuda::spectral_norm_grad_workspace(w_sn.numel()),
+                              DType::f64);
+    kernels::cuda::spectral_norm_backward(in_ptr<T>(g), in_ptr<T>(w_sn), in_ptr<T>(u), in_ptr<T>(v), in_ptr<T>(sigma),
+                                          in_ptr<T>(dsigma), m.rows, m.cols, m.inner, out_ptr<T>(dw),
+                                          out_ptr<double>(ws), native(stream));
+  });
 }
 
 }  // namespace cutrain::cuda

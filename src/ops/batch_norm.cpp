@@ -4,6 +4,11 @@
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/batch_norm.h"
 #include "cutrain/ops/cpu_kernel.h"
+#include "cutrain/params/batch_norm.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/batch_norm.h"
+#endif
 #include "cutrain/graph/autodiff.h"
 
 namespace cutrain::ops {
@@ -34,6 +39,16 @@ void check_x(const TensorSpec& x) {
 }
 
 Tensor optional(const std::vector<Tensor>& v, size_t i) { return i < v.size() ? v[i] : Tensor(); }
+
+// The one parse of batch_norm's attributes.
+params::BatchNorm batch_norm_params(const OpContext& ctx) {
+  params::BatchNorm p;
+  p.training = batch_norm_training(ctx);
+  p.epsilon = ctx.attrs.f("epsilon", p.epsilon);
+  p.decay = ctx.attrs.f("decay", p.decay);
+  p.stats_only = ctx.attrs.b("stats_only", p.stats_only);
+  return p;
+}
 
 Value zeros_like(Graph& g, Value v) { return g.constant(Tensor::zeros(v.shape(), v.dtype()), "zeros"); }
 
@@ -80,11 +95,17 @@ void register_batch_norm_ops(OpRegistry& r) {
   };
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream(
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
-        cpu::batch_norm(ctx.op_name, batch_norm_training(ctx), ctx.attrs.f("epsilon", 0.001),
-                        ctx.attrs.f("decay", 0.9997), in[0], in[1], optional(in, kGamma),
-                        in[kRunningMean], in[kRunningVar],
-                        ctx.attrs.b("stats_only", false) ? Tensor() : out[0], out[1], out[2]);
+        const params::BatchNorm p = batch_norm_params(ctx);
+        cpu::batch_norm(ctx.op_name, p.training, p.epsilon, p.decay, in[0], in[1], optional(in, kGamma),
+                        in[kRunningMean], in[kRunningVar], p.stats_only ? Tensor() : out[0], out[1], out[2]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::batch_norm(ctx.op_name, batch_norm_params(ctx), in[0], in[1], optional(in, kGamma), in[kRunningMean],
+                     in[kRunningVar], out[0], out[1], out[2], ctx.stream);
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> grads(n.inputs.size());
     const Value x = n.inputs[0];
@@ -141,6 +162,13 @@ void register_batch_norm_ops(OpRegistry& r) {
         cpu::batch_norm_grad(ctx.op_name, batch_norm_training(ctx), in[0], in[1], in[2], in[3], optional(in, 4),
                              out[0], out[1], optional(out, 2));
       });
+#if CUTRAIN_WITH_CUDA
+  d.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::batch_norm_grad(ctx.op_name, batch_norm_training(ctx), in[0], in[1], in[2], in[3], optional(in, 4), out[0],
+                          out[1], optional(out, 2), ctx.stream);
+  };
+#endif
   r.add(std::move(d));
 
   OpSchema sg;
@@ -159,6 +187,13 @@ void register_batch_norm_ops(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::batch_norm_stats_grad(ctx.op_name, batch_norm_training(ctx), in[0], in[1], in[2], in[3], in[4], out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  sg.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                    const std::vector<Tensor>& out) {
+    cuda::batch_norm_stats_grad(ctx.op_name, batch_norm_training(ctx), in[0], in[1], in[2], in[3], in[4], out[0],
+                                ctx.stream);
+  };
+#endif
   r.add(std::move(sg));
 }
 

@@ -3,6 +3,9 @@
 
 #include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/matmul.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/matmul.h"
+#endif
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/shape_ops.h"
 
@@ -84,6 +87,13 @@ void register_matmul_ops(OpRegistry& r) {
         cpu::matmul(ctx.op_name, in[0], in[1], ctx.attrs.b("transpose_a", false),
                     ctx.attrs.b("transpose_b", false), out[0]);
       });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
+                                   const std::vector<Tensor>& out) {
+    cuda::matmul(ctx.op_name, in[0], in[1], ctx.attrs.b("transpose_a", false), ctx.attrs.b("transpose_b", false),
+                 out[0], ctx.stream);
+  };
+#endif
   s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) { return matmul_grad(n, dys[0]); };
   r.add(std::move(s));
 }

@@ -7,6 +7,10 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/ops/cpu_kernel.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/spectral_norm.h"
+#endif
 #include "cutrain/cpu/spectral_norm.h"
 
 namespace cutrain::ops {
@@ -38,6 +42,16 @@ int check_weight_and_vectors(const std::string& op, const Attrs& a, const Tensor
 
 int normalized_dim(const Attrs& a, const Shape& s) { return s.normalize_axis(static_cast<int>(a.i("dim", 0))); }
 
+// The one parse of spectral_norm's attributes, over the weight's shape.
+params::SpectralNorm spectral_norm_params(const OpContext& c, const Shape& w) {
+  params::SpectralNorm p;
+  p.n_power_iterations = c.attrs.i("n_power_iterations", p.n_power_iterations);
+  p.eps = c.attrs.f("eps", p.eps);
+  p.dim = normalized_dim(c.attrs, w);
+  p.training = c.training;
+  return p;
+}
+
 }  // namespace
 
 void register_spectral_norm_ops(OpRegistry& r) {
@@ -57,13 +71,14 @@ void register_spectral_norm_ops(OpRegistry& r) {
     return Specs{in[0], {Shape{}, in[0].dtype}};
   };
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cpu::SpectralNormParams p;
-    p.n_power_iterations = c.attrs.i("n_power_iterations", 1);
-    p.eps = c.attrs.f("eps", 1e-12);
-    p.dim = normalized_dim(c.attrs, in[0].shape());
-    p.training = c.training;
-    cpu::spectral_norm(c.op_name, p, in[0], in[1], in[2], out[0], out[1]);
+    cpu::spectral_norm(c.op_name, spectral_norm_params(c, in[0].shape()), in[0], in[1], in[2], out[0], out[1]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::spectral_norm(c.op_name, spectral_norm_params(c, in[0].shape()), in[0], in[1], in[2], out[0], out[1],
+                        c.stream);
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     const Value w = n.inputs[0];
     Value gw = dys[0];
@@ -95,6 +110,12 @@ void register_spectral_norm_ops(OpRegistry& r) {
     cpu::spectral_norm_grad(c.op_name, normalized_dim(c.attrs, in[1].shape()), in[0], in[1], in[2], in[3],
                             in[4], in.size() > 5 ? in[5] : Tensor{}, out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  b.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::spectral_norm_grad(c.op_name, normalized_dim(c.attrs, in[1].shape()), in[0], in[1], in[2], in[3], in[4],
+                             in.size() > 5 ? in[5] : Tensor{}, out[0], c.stream);
+  };
+#endif
   r.add(std::move(b));
 }
 

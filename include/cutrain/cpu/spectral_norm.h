@@ -8,15 +8,11 @@
 #include <string>
 
 #include "cutrain/core/tensor.h"
+#include "cutrain/params/spectral_norm.h"
 
 namespace cutrain::cpu {
 
-struct SpectralNormParams {
-  int64_t n_power_iterations = 1;  // used in training only
-  double eps = 1e-12;              // normalize(x) = x / max(|x|, eps)
-  int dim = 0;
-  bool training = true;
-};
+using SpectralNormParams = params::SpectralNorm;
 
 // Training: n times v = normalize(W^T u), u = normalize(W v), written back to
 // u and v; then (training or not) sigma = u^T W v and w_sn = w / sigma.
