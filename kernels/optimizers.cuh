@@ -44,7 +44,7 @@ struct ParamSlots {
 
 // Per-step values (lr, Adam's step, the EMA decay) may instead be read by
 // the kernels from device memory when they run: `scalars` points to the
-// executor's per-step scalars (f64, see cutrain/ops/step_scalars.h) and a
+// executor's per-step scalars (f64, see params/step_scalars.h) and a
 // slot >= 0 selects the value there, so a captured launch sees each step's
 // value. With no pointer or slot -1 the field above is used.
 struct StepScalarsRef {

@@ -1,6 +1,6 @@
 // Spectral normalisation: the launchers of spectral_norm.cu.
 //
-// The weight is the matrix (rows, cols) of include/cutrain/ops/spectral_norm.h:
+// The weight is the matrix (rows, cols) of the spectral_norm op (ops/spectral_norm.h):
 // element (r, j) sits at (j / inner) * inner * rows + r * inner + j % inner,
 // `inner` being the product of the weight's dims after `dim` (cols for dim 0).
 // Semantics match src/cpu/spectral_norm.cpp, including its double precision:

@@ -1,4 +1,4 @@
-// Shared by the CUDA op glue files: the native stream of an op context, a
+// Shared by the CUDA backend's op files: the native handle of a stream, a
 // float/double switch, typed pointers and stream-ordered scratch memory.
 #pragma once
 
@@ -10,14 +10,12 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/core/tensor.h"
-#include "cutrain/ops/op.h"
 
 namespace cutrain::cuda::glue {
 
 using Tensors = std::vector<Tensor>;
 
 inline cudaStream_t native(const Stream& stream) { return static_cast<cudaStream_t>(stream.native_handle()); }
-inline cudaStream_t native(const ops::OpContext& ctx) { return native(ctx.stream); }
 
 // Calls f(T{}) with T = float or double for t; other dtypes are an error naming the op.
 template <typename F>
@@ -26,10 +24,7 @@ void by_dtype(const std::string& op, DType t, F&& f) {
   if (t == DType::f64) return f(double{});
   CUTRAIN_THROW("op '", op, "' on CUDA: unsupported dtype ", dtype_name(t));
 }
-template <typename F>
-void by_dtype(const ops::OpContext& ctx, DType t, F&& f) {
-  by_dtype(ctx.op_name, t, std::forward<F>(f));
-}
+
 
 // Scratch memory for the op's kernels: the caching allocator hands a block
 // back to the same stream only, so freeing it when the kernel function
@@ -37,7 +32,7 @@ void by_dtype(const ops::OpContext& ctx, DType t, F&& f) {
 inline Tensor scratch(Device device, const Stream& stream, int64_t n, DType t) {
   return Tensor::empty(Shape{n > 0 ? n : 1}, t, device, stream);
 }
-inline Tensor scratch(const ops::OpContext& ctx, int64_t n, DType t) { return scratch(ctx.device, ctx.stream, n, t); }
+
 
 template <typename T>
 const T* in_ptr(const Tensor& t) {

@@ -1,10 +1,10 @@
-// CUDA kernels of the loss family (kernels/losses.cu).
+// CUDA kernels of the loss family (cutrain/cuda/losses.h, kernels/losses.cu).
+#include "cutrain/cuda/losses.h"
+
 #include "glue.h"
 #include "losses.cuh"
 
 namespace cutrain::cuda {
-
-namespace {
 
 using namespace glue;
 using kernels::LabelKind;
@@ -12,93 +12,116 @@ using kernels::LossReductionMode;
 using kernels::SampleLoss;
 using kernels::SampleLossArgs;
 
+namespace {
+
 LabelKind label_kind(const Tensor& labels) {
   if (labels.dtype() == DType::i32) return LabelKind::i32;
   if (labels.dtype() == DType::i64) return LabelKind::i64;
   return LabelKind::dense;
 }
 
-LossReductionMode mode_of(const ops::OpContext& ctx) {
-  const std::string m = ctx.attrs.s("mode", "sum_over_batch_size");
-  if (m == "mean_weighted") return LossReductionMode::mean_weighted;
-  if (m == "sum") return LossReductionMode::sum;
-  CUTRAIN_OP_CHECK(ctx.op_name, m == "sum_over_batch_size", "unknown reduction mode '", m, "'");
-  return LossReductionMode::sum_over_batch_size;
+// By name, not by value: the two enums may be reordered independently.
+LossReductionMode kernel_mode(params::LossReduction m) {
+  switch (m) {
+    case params::LossReduction::sum_over_batch_size: return LossReductionMode::sum_over_batch_size;
+    case params::LossReduction::mean_weighted: return LossReductionMode::mean_weighted;
+    case params::LossReduction::sum: return LossReductionMode::sum;
+  }
+  CUTRAIN_THROW("unknown loss reduction ", static_cast<int>(m));
 }
 
-SampleLossArgs args_of(const ops::OpContext& ctx, SampleLoss kind) {
+SampleLossArgs args_of(SampleLoss kind, double label_smoothing = 0.0, bool sum_features = false) {
   SampleLossArgs a;
   a.kind = kind;
-  if (kind == SampleLoss::sigmoid_bce) {
-    a.label_smoothing = ctx.attrs.f("label_smoothing", 0.0);
-    a.sum_features = ctx.attrs.b("sum_features", false);
-  }
+  a.label_smoothing = label_smoothing;
+  a.sum_features = sum_features;
   return a;
 }
 
-void add_sample_loss(ops::OpRegistry& r, const std::string& name, SampleLoss kind) {
-  r.add_kernel(name, DeviceType::cuda, [kind](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-    by_dtype(ctx, in[0].dtype(), [&]<typename T>(T) {
-      kernels::cuda::sample_loss(args_of(ctx, kind), in_ptr<T>(in[0]), in_ptr<T>(in[1]), out[0].numel(),
-                                 per_sample(in[0]), out_ptr<T>(out[0]), native(ctx));
-    });
+// (a, b) -> loss [N]
+void sample_loss(const std::string& op, const SampleLossArgs& args, const Tensor& a, const Tensor& b,
+                 const Tensor& loss, cudaStream_t stream) {
+  by_dtype(op, a.dtype(), [&]<typename T>(T) {
+    kernels::cuda::sample_loss(args, in_ptr<T>(a), in_ptr<T>(b), loss.numel(), per_sample(a), out_ptr<T>(loss),
+                               stream);
   });
-  // (dloss, a, b) -> da[, db]
-  r.add_kernel(name + "_grad", DeviceType::cuda,
-               [kind](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-                 by_dtype(ctx, in[1].dtype(), [&]<typename T>(T) {
-                   kernels::cuda::sample_loss_grad(args_of(ctx, kind), in_ptr<T>(in[0]), in_ptr<T>(in[1]),
-                                                   in_ptr<T>(in[2]), in[0].numel(), per_sample(in[1]),
-                                                   out_ptr<T>(out[0]), out.size() > 1 ? out_ptr<T>(out[1]) : nullptr,
-                                                   native(ctx));
-                 });
-               });
+}
+
+// (dloss, a, b) -> da [, db]
+void sample_loss_grad(const std::string& op, const SampleLossArgs& args, const Tensor& dloss, const Tensor& a,
+                      const Tensor& b, const Tensor& da, const Tensor& db, cudaStream_t stream) {
+  by_dtype(op, a.dtype(), [&]<typename T>(T) {
+    kernels::cuda::sample_loss_grad(args, in_ptr<T>(dloss), in_ptr<T>(a), in_ptr<T>(b), dloss.numel(), per_sample(a),
+                                    out_ptr<T>(da), out_ptr<T>(db), stream);
+  });
 }
 
 }  // namespace
 
-void register_loss_kernels(ops::OpRegistry& r) {
-  // (logits [N, C], labels) -> loss [N]
-  r.add_kernel("softmax_cross_entropy", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-                 by_dtype(ctx, in[0].dtype(), [&]<typename T>(T) {
-                   kernels::cuda::softmax_cross_entropy(in_ptr<T>(in[0]), label_kind(in[1]), in[1].raw_data(),
-                                                        in[0].dim(0), in[0].dim(1),
-                                                        ctx.attrs.f("label_smoothing", 0.0), out_ptr<T>(out[0]),
-                                                        nullptr, nullptr, native(ctx));
-                 });
-               });
-  // (dloss [N], logits, labels) -> dlogits
-  r.add_kernel("softmax_cross_entropy_grad", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-                 by_dtype(ctx, in[1].dtype(), [&]<typename T>(T) {
-                   kernels::cuda::softmax_cross_entropy(in_ptr<T>(in[1]), label_kind(in[2]), in[2].raw_data(),
-                                                        in[1].dim(0), in[1].dim(1),
-                                                        ctx.attrs.f("label_smoothing", 0.0), nullptr,
-                                                        in_ptr<T>(in[0]), out_ptr<T>(out[0]), native(ctx));
-                 });
-               });
-  add_sample_loss(r, "sigmoid_binary_cross_entropy", SampleLoss::sigmoid_bce);
-  add_sample_loss(r, "mean_squared_error", SampleLoss::mse);
-  add_sample_loss(r, "gaussian_kl", SampleLoss::gaussian_kl);
-  // (per_sample [N], [weights [N]]) -> out []
-  r.add_kernel("weighted_loss_reduce", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-                 by_dtype(ctx, in[0].dtype(), [&]<typename T>(T) {
-                   kernels::cuda::weighted_loss_reduce(mode_of(ctx), in_ptr<T>(in[0]),
-                                                       in.size() > 1 ? in_ptr<T>(in[1]) : nullptr, in[0].numel(),
-                                                       out_ptr<T>(out[0]), native(ctx));
-                 });
-               });
-  // (dy [], [weights [N]]) -> dper_sample [N]
-  r.add_kernel("weighted_loss_reduce_grad", DeviceType::cuda,
-               [](const ops::OpContext& ctx, const Tensors& in, const Tensors& out) {
-                 by_dtype(ctx, out[0].dtype(), [&]<typename T>(T) {
-                   kernels::cuda::weighted_loss_reduce_grad(mode_of(ctx), in_ptr<T>(in[0]),
-                                                            in.size() > 1 ? in_ptr<T>(in[1]) : nullptr,
-                                                            out[0].numel(), out_ptr<T>(out[0]), native(ctx));
-                 });
-               });
+void softmax_cross_entropy(const std::string& op, const Tensor& logits, const Tensor& labels, double label_smoothing,
+                           const Tensor& loss, cudaStream_t stream) {
+  by_dtype(op, logits.dtype(), [&]<typename T>(T) {
+    kernels::cuda::softmax_cross_entropy(in_ptr<T>(logits), label_kind(labels), labels.raw_data(), logits.dim(0),
+                                         logits.dim(1), label_smoothing, out_ptr<T>(loss), nullptr, nullptr, stream);
+  });
+}
+
+void softmax_cross_entropy_grad(const std::string& op, const Tensor& dloss, const Tensor& logits,
+                                const Tensor& labels, double label_smoothing, const Tensor& dlogits,
+                                cudaStream_t stream) {
+  by_dtype(op, logits.dtype(), [&]<typename T>(T) {
+    kernels::cuda::softmax_cross_entropy(in_ptr<T>(logits), label_kind(labels), labels.raw_data(), logits.dim(0),
+                                         logits.dim(1), label_smoothing, nullptr, in_ptr<T>(dloss),
+                                         out_ptr<T>(dlogits), stream);
+  });
+}
+
+void sigmoid_binary_cross_entropy(const std::string& op, const Tensor& logits, const Tensor& labels,
+                                  double label_smoothing, bool sum_features, const Tensor& loss, cudaStream_t stream) {
+  sample_loss(op, args_of(SampleLoss::sigmoid_bce, label_smoothing, sum_features), logits, labels, loss, stream);
+}
+
+void sigmoid_binary_cross_entropy_grad(const std::string& op, const Tensor& dloss, const Tensor& logits,
+                                       const Tensor& labels, double label_smoothing, bool sum_features,
+                                       const Tensor& dlogits, cudaStream_t stream) {
+  sample_loss_grad(op, args_of(SampleLoss::sigmoid_bce, label_smoothing, sum_features), dloss, logits, labels,
+                   dlogits, Tensor(), stream);
+}
+
+void mean_squared_error(const std::string& op, const Tensor& pred, const Tensor& target, const Tensor& loss,
+                        cudaStream_t stream) {
+  sample_loss(op, args_of(SampleLoss::mse), pred, target, loss, stream);
+}
+
+void mean_squared_error_grad(const std::string& op, const Tensor& dloss, const Tensor& pred, const Tensor& target,
+                             const Tensor& dpred, cudaStream_t stream) {
+  sample_loss_grad(op, args_of(SampleLoss::mse), dloss, pred, target, dpred, Tensor(), stream);
+}
+
+void gaussian_kl(const std::string& op, const Tensor& mu, const Tensor& logvar, const Tensor& loss,
+                 cudaStream_t stream) {
+  sample_loss(op, args_of(SampleLoss::gaussian_kl), mu, logvar, loss, stream);
+}
+
+void gaussian_kl_grad(const std::string& op, const Tensor& dloss, const Tensor& mu, const Tensor& logvar,
+                      const Tensor& dmu, const Tensor& dlogvar, cudaStream_t stream) {
+  sample_loss_grad(op, args_of(SampleLoss::gaussian_kl), dloss, mu, logvar, dmu, dlogvar, stream);
+}
+
+void weighted_loss_reduce(const std::string& op, params::LossReduction mode, const Tensor& per_sample,
+                          const Tensor& weights, const Tensor& out, cudaStream_t stream) {
+  by_dtype(op, per_sample.dtype(), [&]<typename T>(T) {
+    kernels::cuda::weighted_loss_reduce(kernel_mode(mode), in_ptr<T>(per_sample), in_ptr<T>(weights),
+                                        per_sample.numel(), out_ptr<T>(out), stream);
+  });
+}
+
+void weighted_loss_reduce_grad(const std::string& op, params::LossReduction mode, const Tensor& dy,
+                               const Tensor& weights, const Tensor& dper_sample, cudaStream_t stream) {
+  by_dtype(op, dper_sample.dtype(), [&]<typename T>(T) {
+    kernels::cuda::weighted_loss_reduce_grad(kernel_mode(mode), in_ptr<T>(dy), in_ptr<T>(weights),
+                                             dper_sample.numel(), out_ptr<T>(dper_sample), stream);
+  });
 }
 
 }  // namespace cutrain::cuda

@@ -1,6 +1,6 @@
 // The list of built-in op families. Each family registers its ops (schema,
-// inference, CPU reference kernels, backward rule) in its own file; the CUDA
-// backend then adds its kernels on top.
+// inference, CPU reference kernels, backward rule) in its own file, and
+// binds its CUDA functions there too when built with CUDA.
 #include "cutrain/ops/op.h"
 
 namespace cutrain::ops {
@@ -23,14 +23,6 @@ void register_inception_concat_ops(OpRegistry& r);
 void register_random_ops(OpRegistry& r);
 void register_check_finite_ops(OpRegistry& r);
 
-#if CUTRAIN_WITH_CUDA
-}  // namespace cutrain::ops
-namespace cutrain::cuda {
-void register_cuda_kernels(ops::OpRegistry& r);  // src/cuda/register.cpp
-}
-namespace cutrain::ops {
-#endif
-
 void register_builtin_ops(OpRegistry& r) {
   register_elementwise_ops(r);
   register_conv2d_ops(r);
@@ -48,9 +40,6 @@ void register_builtin_ops(OpRegistry& r) {
   register_inception_concat_ops(r);
   register_random_ops(r);
   register_check_finite_ops(r);
-#if CUTRAIN_WITH_CUDA
-  cuda::register_cuda_kernels(r);
-#endif
 }
 
 }  // namespace cutrain::ops

@@ -5,6 +5,10 @@
 #include "cutrain/core/error.h"
 #include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/losses.h"
+#include "cuda_binding.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/losses.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -79,6 +83,11 @@ void add_softmax_ce(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::softmax_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0), out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::softmax_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0), out[0], cuda_stream(c));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     const Value dx = g.apply1("softmax_cross_entropy_grad", {dys[0], n.input(0), n.input(1)},
                               {{"label_smoothing", n.attrs.f("label_smoothing", 0.0)}});
@@ -98,6 +107,12 @@ void add_softmax_ce(OpRegistry& r) {
   b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::softmax_cross_entropy_grad(c.op_name, in[0], in[1], in[2], c.attrs.f("label_smoothing", 0.0), out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  b.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::softmax_cross_entropy_grad(c.op_name, in[0], in[1], in[2], c.attrs.f("label_smoothing", 0.0), out[0],
+                                     cuda_stream(c));
+  };
+#endif
   r.add(std::move(b));
 }
 
@@ -114,6 +129,12 @@ void add_bce(OpRegistry& r) {
     cpu::sigmoid_binary_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0),
                                       c.attrs.b("sum_features", false), out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::sigmoid_binary_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0),
+                                       c.attrs.b("sum_features", false), out[0], cuda_stream(c));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     const Value dx = g.apply1("sigmoid_binary_cross_entropy_grad", {dys[0], n.input(0), n.input(1)}, n.attrs);
     return std::vector<Value>{dx, Value{}};
@@ -133,6 +154,12 @@ void add_bce(OpRegistry& r) {
     cpu::sigmoid_binary_cross_entropy_grad(c.op_name, in[0], in[1], in[2], c.attrs.f("label_smoothing", 0.0),
                                            c.attrs.b("sum_features", false), out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  b.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::sigmoid_binary_cross_entropy_grad(c.op_name, in[0], in[1], in[2], c.attrs.f("label_smoothing", 0.0),
+                                            c.attrs.b("sum_features", false), out[0], cuda_stream(c));
+  };
+#endif
   r.add(std::move(b));
 }
 
@@ -145,6 +172,11 @@ void add_mse(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::mean_squared_error(c.op_name, in[0], in[1], out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::mean_squared_error(c.op_name, in[0], in[1], out[0], cuda_stream(c));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     const Value dp = g.apply1("mean_squared_error_grad", {dys[0], n.input(0), n.input(1)});
     return std::vector<Value>{dp, g.apply1("neg", {dp})};
@@ -160,6 +192,11 @@ void add_mse(OpRegistry& r) {
   b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::mean_squared_error_grad(c.op_name, in[0], in[1], in[2], out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  b.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::mean_squared_error_grad(c.op_name, in[0], in[1], in[2], out[0], cuda_stream(c));
+  };
+#endif
   r.add(std::move(b));
 }
 
@@ -172,6 +209,11 @@ void add_gaussian_kl(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::gaussian_kl(c.op_name, in[0], in[1], out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::gaussian_kl(c.op_name, in[0], in[1], out[0], cuda_stream(c));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     return g.apply("gaussian_kl_grad", {dys[0], n.input(0), n.input(1)});
   };
@@ -186,6 +228,11 @@ void add_gaussian_kl(OpRegistry& r) {
   b.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::gaussian_kl_grad(c.op_name, in[0], in[1], in[2], out[0], out[1]);
   });
+#if CUTRAIN_WITH_CUDA
+  b.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::gaussian_kl_grad(c.op_name, in[0], in[1], in[2], out[0], out[1], cuda_stream(c));
+  };
+#endif
   r.add(std::move(b));
 }
 
@@ -209,6 +256,12 @@ void add_reduce(OpRegistry& r) {
     cpu::weighted_loss_reduce(c.op_name, parse_reduction(c.op_name, c.attrs.s("mode", "sum_over_batch_size")),
                               in[0], in.size() > 1 ? in[1] : Tensor{}, out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::weighted_loss_reduce(c.op_name, parse_reduction(c.op_name, c.attrs.s("mode", "sum_over_batch_size")),
+                               in[0], in.size() > 1 ? in[1] : Tensor{}, out[0], cuda_stream(c));
+  };
+#endif
   s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
     std::vector<Value> args{dys[0]};
     if (n.inputs.size() > 1) args.push_back(n.input(1));
@@ -236,6 +289,13 @@ void add_reduce(OpRegistry& r) {
     cpu::weighted_loss_reduce_grad(c.op_name, parse_reduction(c.op_name, c.attrs.s("mode", "sum_over_batch_size")),
                                    in[0], in.size() > 1 ? in[1] : Tensor{}, out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  b.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::weighted_loss_reduce_grad(c.op_name,
+                                    parse_reduction(c.op_name, c.attrs.s("mode", "sum_over_batch_size")), in[0],
+                                    in.size() > 1 ? in[1] : Tensor{}, out[0], cuda_stream(c));
+  };
+#endif
   r.add(std::move(b));
 }
 

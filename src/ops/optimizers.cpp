@@ -6,6 +6,10 @@
 #include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/cpu/optimizers.h"
 #include "cutrain/ops/step_scalars.h"
+#include "cutrain/params/step_scalars.h"
+#if CUTRAIN_WITH_CUDA
+#include "cutrain/cuda/optimizers.h"
+#endif
 
 namespace cutrain::ops {
 
@@ -24,6 +28,19 @@ void require_like_param(const std::string& op, const Specs& in, const std::vecto
 Specs token(const TensorSpec& param) { return {{Shape{}, param.dtype}}; }
 
 void write_token(const Tensor& t) { store_from_double(t.raw_data(), t.dtype(), 0.0); }
+
+#if CUTRAIN_WITH_CUDA
+// Where the CUDA kernels read this node's per-step values (ops/step_scalars.h):
+// on the device, per step, so a captured step replays with fresh values.
+params::StepScalars step_scalars_of(const OpContext& c) {
+  params::StepScalars d;
+  d.scalars = step_scalars_data(c);
+  d.lr_slot = step_scalar_slot(c, "lr");
+  d.step_slot = step_scalar_slot(c, "step");
+  d.decay_slot = step_scalar_slot(c, "decay");
+  return d;
+}
+#endif
 
 void require_non_negative(const std::string& op, const char* name, double v) {
   CUTRAIN_OP_CHECK(op, v >= 0, name, " must be >= 0, got ", v);
@@ -51,6 +68,12 @@ void add_sgd(OpRegistry& r) {
     cpu::sgd_update(c.op_name, p, in[0], in[1], in.size() > 2 ? in[2] : Tensor{});
     write_token(out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::sgd_update(c.op_name, sgd_params(c.op_name, c.attrs), step_scalars_of(c), in[0], in[1],
+                     in.size() > 2 ? in[2] : Tensor{}, out[0], c.stream);
+  };
+#endif
   r.add(std::move(s));
 }
 
@@ -73,6 +96,12 @@ void add_rmsprop(OpRegistry& r) {
     cpu::rmsprop_update(c.op_name, p, in[0], in[1], in[2], in[3]);
     write_token(out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::rmsprop_update(c.op_name, rmsprop_params(c.op_name, c.attrs), step_scalars_of(c), in[0], in[1], in[2],
+                         in[3], out[0], c.stream);
+  };
+#endif
   r.add(std::move(s));
 }
 
@@ -97,6 +126,12 @@ void add_adam(OpRegistry& r) {
     cpu::adam_update(c.op_name, p, in[0], in[1], in[2], in[3]);
     write_token(out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::adam_update(c.op_name, adam_params(c.op_name, c.attrs), step_scalars_of(c), in[0], in[1], in[2], in[3],
+                      out[0], c.stream);
+  };
+#endif
   r.add(std::move(s));
 }
 
@@ -118,6 +153,11 @@ void add_ema(OpRegistry& r) {
     cpu::ema_update(c.op_name, step_scalar_or_attr(c, "decay", c.attrs.f("decay")), in[0], in[1]);
     write_token(out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::ema_update(c.op_name, c.attrs.f("decay"), step_scalars_of(c), in[0], in[1], out[0], c.stream);
+  };
+#endif
   r.add(std::move(s));
 }
 
@@ -140,6 +180,11 @@ void add_clipping(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::global_norm(c.op_name, in, out[0]);
   });
+#if CUTRAIN_WITH_CUDA
+  s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::global_norm(c.op_name, in, out[0], c.stream);
+  };
+#endif
   r.add(std::move(s));
 
   OpSchema cl;
@@ -159,6 +204,12 @@ void add_clipping(OpRegistry& r) {
   cl.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::clip_by_global_norm(c.op_name, c.attrs.f("clip_norm"), Tensors(in.begin(), in.end() - 1), in.back(), out);
   });
+#if CUTRAIN_WITH_CUDA
+  cl.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::clip_by_global_norm(c.op_name, c.attrs.f("clip_norm"), Tensors(in.begin(), in.end() - 1), in.back(), out,
+                              c.stream);
+  };
+#endif
   r.add(std::move(cl));
 }
 

@@ -1,5 +1,5 @@
 // Checks shared by the CPU reference kernels. (Binding a kernel to an op, in
-// stream order, is the ops layer's: cutrain/ops/cpu_kernel.h.)
+// stream order, is the ops layer's: ops/cpu_kernel.h.)
 #pragma once
 
 #include <string>

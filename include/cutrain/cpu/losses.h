@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cutrain/core/tensor.h"
+#include "cutrain/params/losses.h"
 
 namespace cutrain::cpu {
 
@@ -41,7 +42,7 @@ void gaussian_kl(const std::string& op, const Tensor& mu, const Tensor& logvar, 
 void gaussian_kl_grad(const std::string& op, const Tensor& dloss, const Tensor& mu,
                       const Tensor& logvar, const Tensor& dmu, const Tensor& dlogvar);
 
-enum class LossReduction { sum_over_batch_size, mean_weighted, sum };
+using params::LossReduction;
 // out[] = sum_i loss_i w_i divided by N (sum_over_batch_size), by sum_i w_i
 // (mean_weighted; 0 when the weights sum to 0) or by 1 (sum). `weights` may be
 // undefined (all ones).

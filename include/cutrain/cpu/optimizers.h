@@ -1,6 +1,6 @@
 // CPU reference kernels for optimizer updates (float and double, contiguous
 // tensors). Each updates one parameter and its slots in place; the formulas
-// are documented in cutrain/ops/optimizers.h.
+// are documented with the optimizer ops (ops/optimizers.h).
 #pragma once
 
 #include <string>
