@@ -6,9 +6,9 @@
 
 #include <vector>
 
-#include "cutrain/train/model.h"
+#include "cutrain/nn/network.h"
 
-namespace cutrain::train {
+namespace cutrain::nn {
 
 struct SmallCnnOptions {
   std::vector<int64_t> channels{16, 32, 64};
@@ -22,4 +22,4 @@ struct SmallCnnOptions {
 Network small_cnn(graph::Graph& g, const NetworkSpec& spec, const SmallCnnOptions& options = {});
 NetworkBuilder small_cnn_builder(SmallCnnOptions options = {});
 
-}  // namespace cutrain::train
+}  // namespace cutrain::nn
