@@ -14,9 +14,9 @@
 #include <string>
 
 #include "cutrain/graph/autodiff.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/losses.h"
-#include "cutrain/ops/optimizers.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/losses.h"
+#include "cutrain/graph/ops/optimizers.h"
 #include "cutrain/nn/inception_v3.h"
 
 using namespace cutrain;
@@ -49,11 +49,11 @@ std::string build_step_listing() {
   nn::Model m = nn::inception_v3(o);
   graph::Graph& g = *m.graph;
   const Value labels = g.input("labels", {Shape{2}, DType::i32});
-  const Value loss = ops::add(
-      ops::weighted_loss_reduce(ops::softmax_cross_entropy(m.logits, labels, 0.1)),
-      ops::scale(ops::weighted_loss_reduce(ops::softmax_cross_entropy(m.aux_logits, labels, 0.1)), 0.4));
+  const Value loss = graph::add(
+      graph::weighted_loss_reduce(graph::softmax_cross_entropy(m.logits, labels, 0.1)),
+      graph::scale(graph::weighted_loss_reduce(graph::softmax_cross_entropy(m.aux_logits, labels, 0.1)), 0.4));
   std::vector<Value> grads = graph::gradients(g, loss, m.params);
-  grads = ops::clip_by_global_norm(grads, 2.0);
+  grads = graph::clip_by_global_norm(grads, 2.0);
   std::vector<Value> ms, mom, shadows;
   for (const Value& p : m.params) {
     ms.push_back(g.state(p.name() + "/rms", Tensor::full(p.shape(), p.dtype(), 1.0)));
@@ -62,8 +62,8 @@ std::string build_step_listing() {
   }
   ops::RmsPropOptions ro;
   ro.lr = 0.045;
-  ops::rmsprop_update(m.params, grads, ms, mom, ro);
-  ops::ema_update(shadows, m.params, 0.9999);
+  graph::rmsprop_update(m.params, grads, ms, mom, ro);
+  graph::ema_update(shadows, m.params, 0.9999);
   return listing(g);
 }
 
