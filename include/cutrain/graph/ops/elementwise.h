@@ -1,4 +1,11 @@
 // Graph builders of the elementwise ops (their definition: cutrain/ops/elementwise.h).
+//
+// Every builder lives in cutrain::graph, beside Graph and Value, in
+// graph/ops/<op>.h: building a node is graph API, and the op registry below
+// (cutrain::ops) must not know graphs. Call sites read graph::conv2d(x, w, o)
+// with the attribute structs still ops::Conv2dOptions, ops::PoolOptions, ...,
+// since those describe the op's attributes, not the graph. No nested
+// namespace: graph::ops:: would shadow cutrain::ops inside the graph layer.
 #pragma once
 
 #include "cutrain/graph/graph.h"
