@@ -4,10 +4,10 @@
 #include <string>
 
 #include "cutrain/core/error.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/shape_ops.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/shape_ops.h"
 
 namespace cutrain::nn {
 
@@ -46,15 +46,15 @@ Network acgan_discriminator_network(graph::Graph& g, const NetworkSpec& spec, co
       graph::Value w = he_weight(g, net, spec, Shape{out, 3, 3, in}, 9 * in, ++seed);
       ops::Conv2dOptions o;
       o.strides = {2, 2};
-      x = ops::leaky_relu(ops::conv2d(x, w, o, zero_bias(g, net, spec, out)), cfg.leaky_slope);
+      x = graph::leaky_relu(graph::conv2d(x, w, o, zero_bias(g, net, spec, out)), cfg.leaky_slope);
     }
-    x = ops::flatten(x);
+    x = graph::flatten(x);
     const int64_t features = x.shape()[1];
     for (const auto& [name, units] : {std::pair<std::string, int64_t>{"validity", 1},
                                       std::pair<std::string, int64_t>{"class", spec.num_classes}}) {
       graph::NameScope scope(g, name);
       graph::Value w = he_weight(g, net, spec, Shape{units, features}, features, ++seed);
-      net.outputs.push_back(ops::dense(x, w, zero_bias(g, net, spec, units)));
+      net.outputs.push_back(graph::dense(x, w, zero_bias(g, net, spec, units)));
       net.output_names.push_back(name);
     }
   }

@@ -4,12 +4,12 @@
 #include <string>
 
 #include "cutrain/core/error.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/losses.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/random.h"
-#include "cutrain/ops/shape_ops.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/losses.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/random.h"
+#include "cutrain/graph/ops/shape_ops.h"
 
 namespace cutrain::nn {
 
@@ -40,7 +40,7 @@ struct Params {
     graph::NameScope scope(g, name);
     const int64_t in = x.shape()[1];
     graph::Value w = weight(Shape{units, in}, in);
-    return ops::dense(x, w, bias(units));
+    return graph::dense(x, w, bias(units));
   }
   graph::Value conv(graph::Value x, int64_t out, int64_t stride, const std::string& name) {
     graph::NameScope scope(g, name);
@@ -48,18 +48,18 @@ struct Params {
     graph::Value w = weight(Shape{out, 3, 3, in}, 9 * in);
     ops::Conv2dOptions o;
     o.strides = {stride, stride};
-    return ops::conv2d(x, w, o, bias(out));
+    return graph::conv2d(x, w, o, bias(out));
   }
 };
 
 }  // namespace
 
 graph::Value vae_sample_loss(graph::Value logits, graph::Value images, graph::Value mu, graph::Value logvar) {
-  const graph::Value target = ops::flatten(images);
+  const graph::Value target = graph::flatten(images);
   CUTRAIN_CHECK(target.shape() == logits.shape(), "vae loss: logits ", logits.shape().str(),
                 " do not match the images ", images.shape().str());
-  return ops::add(ops::sigmoid_binary_cross_entropy(logits, target, 0.0, /*sum_features=*/true),
-                  ops::gaussian_kl(mu, logvar));
+  return graph::add(graph::sigmoid_binary_cross_entropy(logits, target, 0.0, /*sum_features=*/true),
+                  graph::gaussian_kl(mu, logvar));
 }
 
 Network vae_network(graph::Graph& g, const NetworkSpec& spec, const VaeConfig& cfg) {
@@ -75,25 +75,25 @@ Network vae_network(graph::Graph& g, const NetworkSpec& spec, const VaeConfig& c
     graph::NameScope scope(g, "Encoder");
     graph::Value x = net.input;
     for (size_t i = 0; i < cfg.conv_widths.size(); ++i)
-      x = ops::relu(p.conv(x, cfg.conv_widths[i], 2, "Conv2d_" + std::to_string(i + 1)));
-    x = ops::relu(p.dense(ops::flatten(x), cfg.hidden, "fc"));
+      x = graph::relu(p.conv(x, cfg.conv_widths[i], 2, "Conv2d_" + std::to_string(i + 1)));
+    x = graph::relu(p.dense(graph::flatten(x), cfg.hidden, "fc"));
     mu = p.dense(x, cfg.latent, "mu");
     logvar = p.dense(x, cfg.latent, "logvar");
   }
   graph::Value z;
   {
     graph::NameScope scope(g, "Sampling");
-    const graph::Value eps = ops::random_normal(g, mu.shape(), spec.dtype, 0.0, 1.0, "eps");
-    z = ops::add(mu, ops::mul(ops::exp(ops::scale(logvar, 0.5)), eps));
+    const graph::Value eps = graph::random_normal(g, mu.shape(), spec.dtype, 0.0, 1.0, "eps");
+    z = graph::add(mu, graph::mul(graph::exp(graph::scale(logvar, 0.5)), eps));
   }
   graph::Value logits;
   {
     graph::NameScope scope(g, "Decoder");
-    graph::Value h = ops::relu(p.dense(z, cfg.hidden, "fc"));
+    graph::Value h = graph::relu(p.dense(z, cfg.hidden, "fc"));
     logits = p.dense(h, pixels, "logits");
   }
   if (cfg.loss == VaeLoss::compiled) {
-    net.outputs = {ops::concat({logits, mu, logvar}, 1)};
+    net.outputs = {graph::concat({logits, mu, logvar}, 1)};
     net.output_names = {"vae"};
   } else {
     net.outputs = {logits};

@@ -4,7 +4,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/nn/vae.h"
-#include "cutrain/ops/shape_ops.h"
+#include "cutrain/graph/ops/shape_ops.h"
 
 namespace cutrain::train {
 
@@ -17,7 +17,7 @@ void register_vae_loss() {
     CUTRAIN_CHECK(width > pixels && (width - pixels) % 2 == 0, "vae_loss: y_pred must be [N, ", pixels,
                   " + 2 latent] (logits, mu, logvar), got ", y_pred.shape().str());
     const int64_t latent = (width - pixels) / 2;
-    const std::vector<graph::Value> parts = ops::split(y_pred, 1, {pixels, latent, latent});
+    const std::vector<graph::Value> parts = graph::split(y_pred, 1, {pixels, latent, latent});
     return nn::vae_sample_loss(parts[0], y_true, parts[1], parts[2]);
   });
 }

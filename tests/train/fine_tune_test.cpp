@@ -6,11 +6,11 @@
 #include <iostream>
 
 #include "cutrain/data/idx.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/reduce.h"
+#include "cutrain/graph/ops/regularizers.h"
+#include "cutrain/graph/ops/shape_ops.h"
 #include "cutrain/nn/small_cnn.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/reduce.h"
-#include "cutrain/ops/regularizers.h"
-#include "cutrain/ops/shape_ops.h"
 #include "cutrain/train/fine_tune.h"
 #include "cutrain/train/gradient_contract.h"
 #include "cutrain/train/image_data.h"
@@ -100,16 +100,16 @@ TEST(GradientContract, WarnsNamingUnreachedParametersAndFailsWhenNoneIsReached) 
   std::vector<std::string> warnings;
   const WarningSink sink = [&](const std::string& m) { warnings.push_back(m); };
 
-  check_gradient_contract(g, ops::l2_loss(a, 1.0), {a, b}, sink);
+  check_gradient_contract(g, graph::l2_loss(a, 1.0), {a, b}, sink);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("b"), std::string::npos) << warnings[0];
-  EXPECT_EQ(unreached_parameters(g, ops::l2_loss(a, 1.0), {a, b}), std::vector<std::string>{"b"});
+  EXPECT_EQ(unreached_parameters(g, graph::l2_loss(a, 1.0), {a, b}), std::vector<std::string>{"b"});
 
   warnings.clear();
-  check_gradient_contract(g, ops::sum(ops::l2_loss(a, 1.0)), {a}, sink);
+  check_gradient_contract(g, graph::sum(graph::l2_loss(a, 1.0)), {a}, sink);
   EXPECT_TRUE(warnings.empty());
 
-  const graph::Value input_only = ops::l2_loss(x, 1.0);
+  const graph::Value input_only = graph::l2_loss(x, 1.0);
   try {
     check_gradient_contract(g, input_only, {a, b}, sink);
     FAIL() << "a loss that reaches no parameter was accepted";
@@ -130,7 +130,7 @@ TEST(GradientContract, ModelRejectsALossThatReachesNoParameter) {
     const int64_t features = int64_t{s.height} * s.width * s.channels;
     // Logits through constant weights; the trainable list names a parameter nothing reads.
     const graph::Value w = g.constant(Tensor::full({s.num_classes, features}, s.dtype, 0.01), "fixed_weights");
-    n.outputs = {ops::dense(ops::flatten(n.input), w)};
+    n.outputs = {graph::dense(graph::flatten(n.input), w)};
     n.trainable = {g.parameter("orphan", Tensor::full({2}, s.dtype, 1.0))};
     return n;
   };

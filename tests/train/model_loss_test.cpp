@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/shape_ops.h"
 #include "cutrain/nn/small_cnn.h"
 #include "model_test_util.h"
 
@@ -123,7 +125,7 @@ Network two_heads(graph::Graph& g, const NetworkSpec& s) {
   w.normal(0.0, 0.5, s.seed + 40);
   graph::Value wv = g.parameter("AuxLogits/weights", w);
   graph::Value bv = g.parameter("AuxLogits/biases", Tensor::zeros({s.num_classes}, s.dtype));
-  n.outputs.push_back(ops::dense(ops::flatten(n.input), wv, bv));
+  n.outputs.push_back(graph::dense(graph::flatten(n.input), wv, bv));
   n.trainable.insert(n.trainable.end(), {wv, bv});
   return n;
 }

@@ -3,7 +3,7 @@
 //
 //   Encoder: [conv 3x3 stride 2 -> relu] per conv width -> flatten
 //            -> dense hidden -> relu -> dense latent ("mu"), dense latent ("logvar")
-//   Sampling: z = mu + exp(logvar / 2) * eps, eps from ops::random_normal (a
+//   Sampling: z = mu + exp(logvar / 2) * eps, eps from graph::random_normal (a
 //            fresh sample every training step: Philox keyed by the graph
 //            seed, the node and the step; no gradient through eps)
 //   Decoder: dense hidden -> relu -> dense H*W*C = pixel logits [N, P]
