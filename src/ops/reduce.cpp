@@ -13,11 +13,6 @@
 
 namespace cutrain::ops {
 
-using graph::Graph;
-using graph::Node;
-
-namespace {
-
 // reduced[d] = 1 for each axis in attr axes (all axes when empty).
 std::vector<char> reduced_axes(const std::string& op, const Attrs& a, const Shape& s) {
   const std::vector<int64_t> axes = a.ints("axes", {});
@@ -47,6 +42,8 @@ int64_t reduced_count(const Shape& s, const std::vector<char>& red) {
   return n;
 }
 
+namespace {
+
 // The one parse of sum / mean: the reduced axes and the mean's scale.
 params::Reduce reduce_params(const std::string& op, const Attrs& a, const Shape& x, bool is_mean) {
   params::Reduce p;
@@ -55,6 +52,7 @@ params::Reduce reduce_params(const std::string& op, const Attrs& a, const Shape&
   p.scale = is_mean ? 1.0 / static_cast<double>(count > 0 ? count : 1) : 1.0;
   return p;
 }
+
 
 void add_reduction(OpRegistry& r, const std::string& name, bool is_mean) {
   OpSchema s;
@@ -76,31 +74,10 @@ void add_reduction(OpRegistry& r, const std::string& name, bool is_mean) {
                      cuda_stream(ctx));
   };
 #endif
-  s.grad = [name, is_mean](Graph&, const Node& n, const std::vector<Value>& dys) {
-    const Shape& xs = n.inputs[0].shape();
-    const std::vector<char> red = reduced_axes(name, n.attrs, xs);
-    Value dx = broadcast_to(reshape(dys[0], reduced_shape(xs, red, true)), xs);
-    if (is_mean) {
-      const int64_t count = reduced_count(xs, red);
-      dx = scale(dx, 1.0 / static_cast<double>(count > 0 ? count : 1));
-    }
-    return std::vector<Value>{dx};
-  };
   r.add(std::move(s));
 }
 
 }  // namespace
-
-Value sum(Value x, const std::vector<int64_t>& axes, bool keepdims) {
-  return x.graph->apply1("sum", {x}, {{"axes", axes}, {"keepdims", keepdims}});
-}
-Value mean(Value x, const std::vector<int64_t>& axes, bool keepdims) {
-  return x.graph->apply1("mean", {x}, {{"axes", axes}, {"keepdims", keepdims}});
-}
-Value broadcast_to(Value x, const Shape& shape) {
-  if (x.shape() == shape) return x;
-  return x.graph->apply1("broadcast_to", {x}, {{"shape", shape.dims()}});
-}
 
 void register_reduce_ops(OpRegistry& r) {
   add_reduction(r, "sum", false);
@@ -126,9 +103,6 @@ void register_reduce_ops(OpRegistry& r) {
     cuda::broadcast_to(ctx.op_name, in[0], out[0], cuda_stream(ctx));
   };
 #endif
-  b.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    return std::vector<Value>{sum_to(dys[0], n.inputs[0].shape())};
-  };
   r.add(std::move(b));
 }
 

@@ -11,9 +11,6 @@
 
 namespace cutrain::ops {
 
-using graph::Graph;
-using graph::Node;
-
 void register_regularizer_ops(OpRegistry& r) {
   using Specs = std::vector<TensorSpec>;
   using Tensors = std::vector<Tensor>;
@@ -34,10 +31,6 @@ void register_regularizer_ops(OpRegistry& r) {
     cuda::l2_loss(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], out[0], c.stream);
   };
 #endif
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    return std::vector<Value>{g.apply1("l2_loss_grad", {dys[0], n.inputs[0]},
-                                       {{"weight_decay", n.attrs.f("weight_decay", 1.0)}})};
-  };
   r.add(std::move(s));
 
   OpSchema b;
@@ -58,10 +51,6 @@ void register_regularizer_ops(OpRegistry& r) {
   };
 #endif
   r.add(std::move(b));
-}
-
-Value l2_loss(Value w, double weight_decay) {
-  return w.graph->apply1("l2_loss", {w}, {{"weight_decay", weight_decay}});
 }
 
 }  // namespace cutrain::ops
