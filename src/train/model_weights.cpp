@@ -45,7 +45,10 @@ double Model::l2_term() const {
 }
 
 void Model::load(const std::string& path, bool weights_only, bool verify) {
-  CheckpointState st = load_checkpoint(path, verify);
+  restore(load_checkpoint(path, verify), path, weights_only);
+}
+
+void Model::restore(CheckpointState st, const std::string& path, bool weights_only) {
   check_config_losses_registered(st.config_json, path);
   if (weights_only) st.weights_only = true;
   CUTRAIN_CHECK(!ema_swap_.swapped(), "load: the averaged weights are swapped in (evaluation running)");
