@@ -242,6 +242,9 @@ class Model : public Trainable {
   // for is an error naming it. `verify` false skips the checksum and value
   // checks (load_checkpoint).
   void load(const std::string& path, bool weights_only = false, bool verify = true);
+  // The same from a checkpoint already read from `path` (load_checkpoint),
+  // so a caller that needs its contents first reads the file once.
+  void restore(CheckpointState st, const std::string& path, bool weights_only = false);
 
   int64_t step() const { return step_; }
   int64_t epoch() const { return last_epoch_; }  // last finished epoch, -1 before
