@@ -18,6 +18,7 @@
 #include "cutrain/ops/regularizers.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/gradient_contract.h"
+#include "cutrain/train/metric_set.h"
 #include "cutrain/train/metrics.h"
 #include "cutrain/train/model_config.h"
 #include "batch_feed.h"
@@ -103,9 +104,7 @@ void Model::compile(CompileOptions options) {
                 "compile: weight_decay and clip_global_norm must be >= 0");
   CUTRAIN_CHECK(options.ema_decay >= 0 && options.ema_decay <= 1, "compile: ema_decay must be in [0, 1], got ",
                 options.ema_decay);
-  for (const std::string& m : options.metrics)
-    CUTRAIN_CHECK(m == "accuracy" || m == "top_k" || m == "top5", "compile: unknown metric '", m,
-                  "' (accuracy, top_k, top5)");
+  check_metric_names(options.metrics, options.output_metrics);
   for (const LossSpec& l : options.losses)
     CUTRAIN_CHECK(has_loss(l.name), "compile: unknown loss '", l.name,
                   "' (register custom losses with train::register_loss)");
@@ -221,6 +220,8 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
     for (const StepGraph::Head& h : s->heads) s->eval_fetches.push_back(h.loss);
   const int mh = first_labels_head(options_.losses);
   if (!options_.metrics.empty() && mh >= 0) s->eval_fetches.push_back(net.outputs[static_cast<size_t>(mh)]);
+  if (!metric_set_) metric_set_ = bind_metrics(options_.metrics, options_.output_metrics, names, options_.losses);
+  for (int h : metric_set_->heads()) s->eval_fetches.push_back(net.outputs[static_cast<size_t>(h)]);
 
   if (graphs_.empty()) {
     for (const graph::Value& v : net.trainable) param_names_.push_back(g.node(v.node).name);
@@ -399,6 +400,17 @@ Logs Model::step_logs(const StepGraph& s, const std::vector<Tensor>& out, const 
                                        : make_weights({}, out[k].dim(0));
     const Tensor& labels = targets.at(output_names_[static_cast<size_t>(mh)]);
     logs.update(metric_logs(host(out[k]), labels.dtype() == DType::i32 ? labels : labels.to(DType::i32), w));
+    ++k;
+  }
+  if (!metric_set_->empty()) {
+    std::vector<Tensor> preds, truth;
+    for (int h : metric_set_->heads()) {
+      preds.push_back(host(out[k++]));
+      truth.push_back(host(targets.at(output_names_[static_cast<size_t>(h)])));
+    }
+    const std::vector<double> w = weights.defined() ? weights.to(Device::cpu()).to_vector()
+                                                    : std::vector<double>(static_cast<size_t>(preds[0].dim(0)), 1.0);
+    logs.update(metric_set_->update(preds, truth, w));
   }
   return logs;
 }
