@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/elementwise.h"
 #include "cutrain/graph/planned_executor.h"
-#include "cutrain/ops/elementwise.h"
 
 using namespace cutrain;
 using graph::Graph;
@@ -36,11 +36,11 @@ BenchGraph make_graph(int blocks = 48, int depth = 5) {
       Value v = h;
       for (int d = 0; d < depth; ++d) {
         const char* op = ops_cycle[(br + d) % 5];
-        v = std::string(op) == "scale" ? ops::scale(v, 0.5) : g.apply1(op, {v});
+        v = std::string(op) == "scale" ? graph::scale(v, 0.5) : g.apply1(op, {v});
       }
       branches.push_back(v);
     }
-    h = ops::add(g.apply1("add_n", branches), ops::scale(h, 0.25));
+    h = graph::add(g.apply1("add_n", branches), graph::scale(h, 0.25));
   }
   b.y = h;
   b.xv = Tensor::empty(s, DType::f32);

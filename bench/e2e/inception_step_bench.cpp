@@ -18,11 +18,11 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/fusion.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/losses.h"
+#include "cutrain/graph/ops/optimizers.h"
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/nn/inception_v3.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/losses.h"
-#include "cutrain/ops/optimizers.h"
 #if CUTRAIN_WITH_CUDA
 #include "cutrain/cuda/conv.h"
 #endif
@@ -53,16 +53,16 @@ std::unique_ptr<Step> build_step(int64_t batch, int64_t size) {
   s->model = nn::inception_v3(o);
   graph::Graph& g = *s->model.graph;
   s->labels = g.input("labels", {Shape{batch}, DType::i32});
-  Value loss = ops::weighted_loss_reduce(ops::softmax_cross_entropy(s->model.logits, s->labels));
+  Value loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(s->model.logits, s->labels));
   if (s->model.aux_logits.defined())
-    loss = ops::add(loss, ops::scale(ops::weighted_loss_reduce(ops::softmax_cross_entropy(s->model.aux_logits, s->labels)), 0.4));
+    loss = graph::add(loss, graph::scale(graph::weighted_loss_reduce(graph::softmax_cross_entropy(s->model.aux_logits, s->labels)), 0.4));
   const auto grads = graph::gradients(g, loss, s->model.params);
   std::vector<Value> bufs;
   for (const Value& p : s->model.params) bufs.push_back(g.state(p.name() + "/Momentum", Tensor::zeros(p.shape(), p.dtype())));
   ops::SgdOptions sgd;
   sgd.lr = 0.01;
   sgd.momentum = 0.9;
-  s->fetches = ops::sgd_update(s->model.params, grads, bufs, sgd);
+  s->fetches = graph::sgd_update(s->model.params, grads, bufs, sgd);
   s->fetches.push_back(loss);
   return s;
 }

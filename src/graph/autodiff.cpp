@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cutrain/core/error.h"
+#include "cutrain/graph/gradient_registry.h"
 
 namespace cutrain::graph {
 
@@ -74,15 +75,15 @@ std::vector<Value> gradients(Graph& g, Value loss, const std::vector<Value>& wrt
       any = true;
     }
     if (!any) continue;
-    const ops::OpSchema& schema = ops::OpRegistry::global().get(n.op);
-    if (!schema.grad) {
+    const GradFn* grad = GradientRegistry::global().find(n.op);
+    if (grad == nullptr) {
       CUTRAIN_THROW("no gradient registered for op '", n.op, "' (needed for d", loss_name, "/d",
                     param_name(i), ")");
     }
     std::vector<Value> in_grads;
     {
       NameScope scope(g, "grad");
-      in_grads = schema.grad(g, n, out_grads);
+      in_grads = (*grad)(g, n, out_grads);
     }
     CUTRAIN_CHECK(in_grads.size() == n.inputs.size(), "op '", n.op, "': backward rule returned ",
                   in_grads.size(), " gradients for ", n.inputs.size(), " inputs");

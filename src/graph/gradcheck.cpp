@@ -6,6 +6,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/gradient_registry.h"
 #include "cutrain/graph/graph.h"
 #include "cutrain/ops/op.h"
 
@@ -39,7 +40,8 @@ std::vector<Tensor> clone_all(const std::vector<Tensor>& ts) {
 GradCheckResult check_op_gradients(const std::string& op, const std::vector<Tensor>& inputs_in,
                                    const ops::Attrs& attrs, const GradCheckOptions& options) {
   const ops::OpSchema& schema = ops::OpRegistry::global().get(op);
-  CUTRAIN_CHECK(static_cast<bool>(schema.grad), "gradcheck: op '", op, "' has no backward rule");
+  const GradFn* grad = GradientRegistry::global().find(op);
+  CUTRAIN_CHECK(grad != nullptr, "gradcheck: op '", op, "' has no backward rule");
   GradCheckResult result;
   result.op = op;
 
@@ -84,7 +86,7 @@ GradCheckResult check_op_gradients(const std::string& op, const std::vector<Tens
   for (size_t k = 0; k < outs.size(); ++k)
     dys.push_back(weights[k].defined() ? g.constant(weights[k], "r" + std::to_string(k)) : Value{});
   const Node node = g.node(outs[0].node);  // a copy: the rule appends nodes
-  const std::vector<Value> dxs = schema.grad(g, node, dys);
+  const std::vector<Value> dxs = (*grad)(g, node, dys);
   CUTRAIN_CHECK(dxs.size() == inputs.size(), "gradcheck: backward of '", op, "' returned ", dxs.size(),
                 " gradients for ", inputs.size(), " inputs");
   std::vector<Value> fetch;

@@ -4,16 +4,16 @@
 #include <string>
 
 #include "cutrain/core/error.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/shape_ops.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/shape_ops.h"
 
 namespace cutrain::nn {
 
 namespace {
 
-graph::Value he_weight(graph::Graph& g, train::Network& net, const train::NetworkSpec& spec, const Shape& shape,
+graph::Value he_weight(graph::Graph& g, Network& net, const NetworkSpec& spec, const Shape& shape,
                        int64_t fan_in, uint64_t seed) {
   Tensor w = Tensor::empty(shape, spec.dtype);
   w.normal(0.0, std::sqrt(2.0 / static_cast<double>(fan_in)), seed);
@@ -23,7 +23,7 @@ graph::Value he_weight(graph::Graph& g, train::Network& net, const train::Networ
   return v;
 }
 
-graph::Value zero_bias(graph::Graph& g, train::Network& net, const train::NetworkSpec& spec, int64_t n) {
+graph::Value zero_bias(graph::Graph& g, Network& net, const NetworkSpec& spec, int64_t n) {
   graph::Value v = g.parameter("biases", Tensor::zeros({n}, spec.dtype));
   net.trainable.push_back(v);
   return v;
@@ -31,11 +31,10 @@ graph::Value zero_bias(graph::Graph& g, train::Network& net, const train::Networ
 
 }  // namespace
 
-train::Network acgan_discriminator_network(graph::Graph& g, const train::NetworkSpec& spec,
-                                           const AcganConfig& cfg) {
+Network acgan_discriminator_network(graph::Graph& g, const NetworkSpec& spec, const AcganConfig& cfg) {
   CUTRAIN_CHECK(!cfg.widths.empty(), "acgan discriminator: needs at least one conv width");
   CUTRAIN_CHECK(spec.num_classes > 1, "acgan discriminator: needs at least 2 classes");
-  train::Network net;
+  Network net;
   net.input = g.input("images", {Shape{spec.batch_size, spec.height, spec.width, spec.channels}, spec.dtype});
   uint64_t seed = spec.seed * 1000003u + 41;
   graph::Value x = net.input;
@@ -47,36 +46,25 @@ train::Network acgan_discriminator_network(graph::Graph& g, const train::Network
       graph::Value w = he_weight(g, net, spec, Shape{out, 3, 3, in}, 9 * in, ++seed);
       ops::Conv2dOptions o;
       o.strides = {2, 2};
-      x = ops::leaky_relu(ops::conv2d(x, w, o, zero_bias(g, net, spec, out)), cfg.leaky_slope);
+      x = graph::leaky_relu(graph::conv2d(x, w, o, zero_bias(g, net, spec, out)), cfg.leaky_slope);
     }
-    x = ops::flatten(x);
+    x = graph::flatten(x);
     const int64_t features = x.shape()[1];
     for (const auto& [name, units] : {std::pair<std::string, int64_t>{"validity", 1},
                                       std::pair<std::string, int64_t>{"class", spec.num_classes}}) {
       graph::NameScope scope(g, name);
       graph::Value w = he_weight(g, net, spec, Shape{units, features}, features, ++seed);
-      net.outputs.push_back(ops::dense(x, w, zero_bias(g, net, spec, units)));
+      net.outputs.push_back(graph::dense(x, w, zero_bias(g, net, spec, units)));
       net.output_names.push_back(name);
     }
   }
   return net;
 }
 
-train::NetworkBuilder acgan_discriminator_builder(AcganConfig config) {
-  return [config](graph::Graph& g, const train::NetworkSpec& spec) {
+NetworkBuilder acgan_discriminator_builder(AcganConfig config) {
+  return [config](graph::Graph& g, const NetworkSpec& spec) {
     return acgan_discriminator_network(g, spec, config);
   };
-}
-
-std::vector<train::LossSpec> acgan_losses(double validity_weight, double class_weight) {
-  train::LossSpec validity;
-  validity.name = "binary_crossentropy";
-  validity.weight = validity_weight;
-  validity.target = train::TargetKind::tensor;
-  train::LossSpec cls;
-  cls.name = "sparse_categorical_crossentropy";
-  cls.weight = class_weight;
-  return {validity, cls};
 }
 
 RealFakeDataset::RealFakeDataset(std::shared_ptr<const data::Dataset> real) : real_(std::move(real)) {

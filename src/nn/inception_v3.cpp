@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "cutrain/core/error.h"
+#include "cutrain/graph/ops/shape_ops.h"
+#include "cutrain/graph/ops/softmax.h"
 #include "cutrain/nn/layers.h"
-#include "cutrain/ops/shape_ops.h"
-#include "cutrain/ops/softmax.h"
 
 namespace cutrain::nn {
 
@@ -73,7 +73,7 @@ struct Builder {
       graph::NameScope bs(g(), "Branch_" + std::to_string(i));
       outs.push_back(branches[i]());
     }
-    return ops::concat(outs, 3);
+    return graph::concat(outs, 3);
   }
 
   // Mixed_5b/5c/5d (35x35). Mixed_5c's branch 1 carries slim's odd names.
@@ -175,14 +175,14 @@ struct Builder {
                         },
                         [&] {
                           const Value y = conv(x, 384, {1, 1}, "Conv2d_0a_1x1");
-                          return ops::concat(
+                          return graph::concat(
                               {conv(y, 384, {1, 3}, "Conv2d_0b_1x3"), conv(y, 384, {3, 1}, b1_3x1)},
                               3);
                         },
                         [&] {
                           Value y = conv(x, 448, {1, 1}, "Conv2d_0a_1x1");
                           y = conv(y, 384, {3, 3}, "Conv2d_0b_3x3");
-                          return ops::concat({conv(y, 384, {1, 3}, "Conv2d_0c_1x3"),
+                          return graph::concat({conv(y, 384, {1, 3}, "Conv2d_0c_1x3"),
                                               conv(y, 384, {3, 1}, "Conv2d_0d_3x1")},
                                              3);
                         },
@@ -195,7 +195,7 @@ struct Builder {
   Value squeeze(Value x) {
     if (!o.spatial_squeeze) return x;
     graph::NameScope s(g(), "SpatialSqueeze");
-    return ops::squeeze(x, {1, 2});
+    return graph::squeeze(x, {1, 2});
   }
 
   void aux_head(Value mixed_6e) {
@@ -295,7 +295,7 @@ Model inception_v3(const InceptionV3Options& o) {
   net.logits_head(x);
   if (model.logits.defined()) {
     graph::NameScope s(mb.graph(), "Predictions");
-    model.predictions = net.endpoint("Predictions", ops::softmax(model.logits));
+    model.predictions = net.endpoint("Predictions", graph::softmax(model.logits));
   }
   return model;
 }

@@ -1,12 +1,12 @@
 #include "cutrain/nn/layers.h"
 
 #include "cutrain/core/error.h"
-#include "cutrain/ops/batch_norm.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/dropout.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/pool.h"
+#include "cutrain/graph/ops/batch_norm.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/dropout.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/pool.h"
 
 namespace cutrain::nn {
 
@@ -66,7 +66,7 @@ Value batch_norm(ModelBuilder& b, Value x, const std::string& name,
   ops::BatchNormOptions o;
   o.decay = options.decay;
   o.epsilon = options.epsilon;
-  return ops::batch_norm(x, beta, gamma, mean, var, o);
+  return graph::batch_norm(x, beta, gamma, mean, var, o);
 }
 
 Value conv2d_bn_relu(ModelBuilder& b, Value x, int64_t out_channels, Kernel kernel, int64_t stride,
@@ -78,9 +78,9 @@ Value conv2d_bn_relu(ModelBuilder& b, Value x, int64_t out_channels, Kernel kern
   graph::NameScope scope(b.graph(), name);
   const Value w = conv_weight(b, x, out_channels, kernel, options.weights_init,
                               options.weight_decay, options.weight_transform, layer);
-  Value y = ops::conv2d(x, w, conv_options(stride, padding));
+  Value y = graph::conv2d(x, w, conv_options(stride, padding));
   y = batch_norm(b, y, "BatchNorm", options.bn);
-  return options.relu ? ops::relu(y) : y;
+  return options.relu ? graph::relu(y) : y;
 }
 
 Value conv2d(ModelBuilder& b, Value x, int64_t out_channels, Kernel kernel, int64_t stride,
@@ -94,7 +94,7 @@ Value conv2d(ModelBuilder& b, Value x, int64_t out_channels, Kernel kernel, int6
   Value bias;
   if (options.use_bias)
     bias = b.parameter("biases", Shape({out_channels}), options.biases_init, false);
-  return ops::conv2d(x, w, conv_options(stride, padding), bias);
+  return graph::conv2d(x, w, conv_options(stride, padding), bias);
 }
 
 Value dense(ModelBuilder& b, Value x, int64_t units, const std::string& name,
@@ -109,34 +109,34 @@ Value dense(ModelBuilder& b, Value x, int64_t units, const std::string& name,
   if (options.weight_transform) w = options.weight_transform(b, w);
   Value bias;
   if (options.use_bias) bias = b.parameter("biases", Shape({units}), options.biases_init, false);
-  return ops::dense(x, w, bias);
+  return graph::dense(x, w, bias);
 }
 
 Value dropout(Value x, double keep_prob, const std::string& name) {
   CUTRAIN_CHECK(keep_prob > 0.0 && keep_prob <= 1.0, "dropout '", name,
                 "': keep_prob must be in (0, 1], got ", keep_prob);
   graph::NameScope scope(*x.graph, name);
-  return ops::dropout(x, 1.0 - keep_prob);
+  return graph::dropout(x, 1.0 - keep_prob);
 }
 
 Value max_pool(Value x, Kernel kernel, int64_t stride, const std::string& padding,
                const std::string& name) {
   check_nhwc(x, "max_pool '" + name + "'");
   graph::NameScope scope(*x.graph, name);
-  return ops::max_pool(x, pool_options(kernel, stride, padding, false));
+  return graph::max_pool(x, pool_options(kernel, stride, padding, false));
 }
 
 Value avg_pool(Value x, Kernel kernel, int64_t stride, const std::string& padding,
                const std::string& name, bool count_include_pad) {
   check_nhwc(x, "avg_pool '" + name + "'");
   graph::NameScope scope(*x.graph, name);
-  return ops::avg_pool(x, pool_options(kernel, stride, padding, count_include_pad));
+  return graph::avg_pool(x, pool_options(kernel, stride, padding, count_include_pad));
 }
 
 Value global_avg_pool(Value x, bool keepdims, const std::string& name) {
   check_nhwc(x, "global_avg_pool '" + name + "'");
   graph::NameScope scope(*x.graph, name);
-  return ops::global_avg_pool(x, keepdims);
+  return graph::global_avg_pool(x, keepdims);
 }
 
 }  // namespace cutrain::nn

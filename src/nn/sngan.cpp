@@ -1,11 +1,11 @@
 #include "cutrain/nn/sngan.h"
 
 #include "cutrain/core/error.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/reduce.h"
+#include "cutrain/graph/ops/shape_ops.h"
 #include "cutrain/nn/layers.h"
 #include "cutrain/nn/spectral_norm.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/reduce.h"
-#include "cutrain/ops/shape_ops.h"
 
 namespace cutrain::nn {
 
@@ -14,9 +14,9 @@ Value upsample_nearest2x(Value x) {
                 x.defined() ? x.shape().str() : std::string("<undefined>"));
   const Shape& s = x.shape();
   const int64_t n = s[0], h = s[1], w = s[2], c = s[3];
-  Value y = ops::reshape(x, Shape({n, h, 1, w, 1, c}));
-  y = ops::broadcast_to(y, Shape({n, h, 2, w, 2, c}));
-  return ops::reshape(y, Shape({n, 2 * h, 2 * w, c}));
+  Value y = graph::reshape(x, Shape({n, h, 1, w, 1, c}));
+  y = graph::broadcast_to(y, Shape({n, h, 2, w, 2, c}));
+  return graph::reshape(y, Shape({n, 2 * h, 2 * w, c}));
 }
 
 namespace {
@@ -58,18 +58,18 @@ Value sngan_generator(ModelBuilder& b, Value z, const SnGanConfig& cfg) {
   d.weight_decay = false;
   d.use_bias = false;  // batch norm's beta follows
   Value x = dense(b, z, s0 * s0 * cfg.g_widths[0], "fc", d);
-  x = ops::relu(batch_norm(b, x, "fc_bn", gan_bn()));
-  x = ops::reshape(x, Shape({n, s0, s0, cfg.g_widths[0]}));
+  x = graph::relu(batch_norm(b, x, "fc_bn", gan_bn()));
+  x = graph::reshape(x, Shape({n, s0, s0, cfg.g_widths[0]}));
   for (int i = 1; i <= 2; ++i) {
     x = upsample_nearest2x(x);
     const std::string name = "conv" + std::to_string(i);
     ConvOptions o = conv_opts({});
     o.use_bias = false;  // batch norm's beta follows
     x = conv2d(b, x, cfg.g_widths[static_cast<size_t>(i)], {3, 3}, 1, "SAME", name, o);
-    x = ops::relu(batch_norm(b, x, name + "_bn", gan_bn()));
+    x = graph::relu(batch_norm(b, x, name + "_bn", gan_bn()));
   }
   x = conv2d(b, x, cfg.channels, {3, 3}, 1, "SAME", "conv_out", conv_opts({}));
-  return ops::tanh(x);
+  return graph::tanh(x);
 }
 
 Value sngan_discriminator(ModelBuilder& b, Value x, const SnGanConfig& cfg) {
@@ -78,10 +78,10 @@ Value sngan_discriminator(ModelBuilder& b, Value x, const SnGanConfig& cfg) {
   WeightTransform sn;
   if (cfg.spectral_norm) sn = spectral_norm(cfg.n_power_iterations);
   const auto& w = cfg.d_widths;
-  x = ops::leaky_relu(conv2d(b, x, w[0], {3, 3}, 1, "SAME", "conv1", conv_opts(sn)), cfg.leaky_slope);
-  x = ops::leaky_relu(conv2d(b, x, w[1], {4, 4}, 2, "SAME", "conv2", conv_opts(sn)), cfg.leaky_slope);
-  x = ops::leaky_relu(conv2d(b, x, w[2], {3, 3}, 2, "SAME", "conv3", conv_opts(sn)), cfg.leaky_slope);
-  x = ops::flatten(x);
+  x = graph::leaky_relu(conv2d(b, x, w[0], {3, 3}, 1, "SAME", "conv1", conv_opts(sn)), cfg.leaky_slope);
+  x = graph::leaky_relu(conv2d(b, x, w[1], {4, 4}, 2, "SAME", "conv2", conv_opts(sn)), cfg.leaky_slope);
+  x = graph::leaky_relu(conv2d(b, x, w[2], {3, 3}, 2, "SAME", "conv3", conv_opts(sn)), cfg.leaky_slope);
+  x = graph::flatten(x);
   DenseOptions d;
   d.weights_init = torch_like_init();
   d.weight_decay = false;
@@ -91,9 +91,9 @@ Value sngan_discriminator(ModelBuilder& b, Value x, const SnGanConfig& cfg) {
 
 HingeLosses hinge_losses(Value d_real, Value d_fake) {
   HingeLosses l;
-  l.d_loss = ops::add(ops::mean(ops::relu(ops::add_scalar(ops::neg(d_real), 1.0))),
-                      ops::mean(ops::relu(ops::add_scalar(d_fake, 1.0))));
-  l.g_loss = ops::neg(ops::mean(d_fake));
+  l.d_loss = graph::add(graph::mean(graph::relu(graph::add_scalar(graph::neg(d_real), 1.0))),
+                      graph::mean(graph::relu(graph::add_scalar(d_fake, 1.0))));
+  l.g_loss = graph::neg(graph::mean(d_fake));
   return l;
 }
 
@@ -101,15 +101,15 @@ FeatureNet feature_classifier(ModelBuilder& b, Value x, int64_t feature_dim, int
   graph::NameScope scope(b.graph(), "FeatureNet");
   ConvOptions c;
   c.weight_decay = false;
-  x = ops::relu(conv2d(b, x, 32, {3, 3}, 1, "SAME", "conv1", c));
+  x = graph::relu(conv2d(b, x, 32, {3, 3}, 1, "SAME", "conv1", c));
   x = max_pool(x, {2, 2}, 2, "VALID", "pool1");
-  x = ops::relu(conv2d(b, x, 64, {3, 3}, 1, "SAME", "conv2", c));
+  x = graph::relu(conv2d(b, x, 64, {3, 3}, 1, "SAME", "conv2", c));
   x = max_pool(x, {2, 2}, 2, "VALID", "pool2");
-  x = ops::flatten(x);
+  x = graph::flatten(x);
   DenseOptions d;
   d.weight_decay = false;
   FeatureNet f;
-  f.features = ops::relu(dense(b, x, feature_dim, "fc1", d));
+  f.features = graph::relu(dense(b, x, feature_dim, "fc1", d));
   d.weights_init = Initializer::variance_scaling(1.0);
   f.logits = dense(b, f.features, num_classes, "logits", d);
   return f;

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "cutrain/core/error.h"
-#include "cutrain/ops/spectral_norm.h"
+#include "cutrain/graph/ops/spectral_norm.h"
 
 namespace cutrain::nn {
 
@@ -20,7 +20,7 @@ WeightTransform spectral_norm(int64_t n_power_iterations, double eps) {
     auto [u0, v0] = ops::spectral_norm_init_uv(w.shape(), 0, b.dtype(), seed, eps);
     const Value u = b.state("weight_u", std::move(u0));
     const Value v = b.state("weight_v", std::move(v0));
-    const ops::SpectralNormOutputs sn = ops::spectral_norm(w, u, v, n_power_iterations, eps, 0);
+    const graph::SpectralNormOutputs sn = graph::spectral_norm(w, u, v, n_power_iterations, eps, 0);
     b.model().add_endpoint(b.graph().scoped("sigma"), sn.sigma);
     return sn.weight;
   };

@@ -4,12 +4,12 @@
 #include <string>
 
 #include "cutrain/core/error.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/losses.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/random.h"
-#include "cutrain/ops/shape_ops.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/losses.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/random.h"
+#include "cutrain/graph/ops/shape_ops.h"
 
 namespace cutrain::nn {
 
@@ -19,8 +19,8 @@ namespace {
 // creation order from the spec seed, zero biases.
 struct Params {
   graph::Graph& g;
-  const train::NetworkSpec& spec;
-  train::Network& net;
+  const NetworkSpec& spec;
+  Network& net;
   uint64_t seed;
 
   graph::Value weight(const Shape& shape, int64_t fan_in) {
@@ -40,7 +40,7 @@ struct Params {
     graph::NameScope scope(g, name);
     const int64_t in = x.shape()[1];
     graph::Value w = weight(Shape{units, in}, in);
-    return ops::dense(x, w, bias(units));
+    return graph::dense(x, w, bias(units));
   }
   graph::Value conv(graph::Value x, int64_t out, int64_t stride, const std::string& name) {
     graph::NameScope scope(g, name);
@@ -48,23 +48,23 @@ struct Params {
     graph::Value w = weight(Shape{out, 3, 3, in}, 9 * in);
     ops::Conv2dOptions o;
     o.strides = {stride, stride};
-    return ops::conv2d(x, w, o, bias(out));
+    return graph::conv2d(x, w, o, bias(out));
   }
 };
 
 }  // namespace
 
 graph::Value vae_sample_loss(graph::Value logits, graph::Value images, graph::Value mu, graph::Value logvar) {
-  const graph::Value target = ops::flatten(images);
+  const graph::Value target = graph::flatten(images);
   CUTRAIN_CHECK(target.shape() == logits.shape(), "vae loss: logits ", logits.shape().str(),
                 " do not match the images ", images.shape().str());
-  return ops::add(ops::sigmoid_binary_cross_entropy(logits, target, 0.0, /*sum_features=*/true),
-                  ops::gaussian_kl(mu, logvar));
+  return graph::add(graph::sigmoid_binary_cross_entropy(logits, target, 0.0, /*sum_features=*/true),
+                  graph::gaussian_kl(mu, logvar));
 }
 
-train::Network vae_network(graph::Graph& g, const train::NetworkSpec& spec, const VaeConfig& cfg) {
+Network vae_network(graph::Graph& g, const NetworkSpec& spec, const VaeConfig& cfg) {
   CUTRAIN_CHECK(cfg.hidden > 0 && cfg.latent > 0, "vae: hidden and latent sizes must be positive");
-  train::Network net;
+  Network net;
   const int64_t n = spec.batch_size;
   const int64_t pixels = int64_t{spec.height} * spec.width * spec.channels;
   net.input = g.input("images", {Shape{n, spec.height, spec.width, spec.channels}, spec.dtype});
@@ -75,25 +75,25 @@ train::Network vae_network(graph::Graph& g, const train::NetworkSpec& spec, cons
     graph::NameScope scope(g, "Encoder");
     graph::Value x = net.input;
     for (size_t i = 0; i < cfg.conv_widths.size(); ++i)
-      x = ops::relu(p.conv(x, cfg.conv_widths[i], 2, "Conv2d_" + std::to_string(i + 1)));
-    x = ops::relu(p.dense(ops::flatten(x), cfg.hidden, "fc"));
+      x = graph::relu(p.conv(x, cfg.conv_widths[i], 2, "Conv2d_" + std::to_string(i + 1)));
+    x = graph::relu(p.dense(graph::flatten(x), cfg.hidden, "fc"));
     mu = p.dense(x, cfg.latent, "mu");
     logvar = p.dense(x, cfg.latent, "logvar");
   }
   graph::Value z;
   {
     graph::NameScope scope(g, "Sampling");
-    const graph::Value eps = ops::random_normal(g, mu.shape(), spec.dtype, 0.0, 1.0, "eps");
-    z = ops::add(mu, ops::mul(ops::exp(ops::scale(logvar, 0.5)), eps));
+    const graph::Value eps = graph::random_normal(g, mu.shape(), spec.dtype, 0.0, 1.0, "eps");
+    z = graph::add(mu, graph::mul(graph::exp(graph::scale(logvar, 0.5)), eps));
   }
   graph::Value logits;
   {
     graph::NameScope scope(g, "Decoder");
-    graph::Value h = ops::relu(p.dense(z, cfg.hidden, "fc"));
+    graph::Value h = graph::relu(p.dense(z, cfg.hidden, "fc"));
     logits = p.dense(h, pixels, "logits");
   }
   if (cfg.loss == VaeLoss::compiled) {
-    net.outputs = {ops::concat({logits, mu, logvar}, 1)};
+    net.outputs = {graph::concat({logits, mu, logvar}, 1)};
     net.output_names = {"vae"};
   } else {
     net.outputs = {logits};
@@ -103,29 +103,8 @@ train::Network vae_network(graph::Graph& g, const train::NetworkSpec& spec, cons
   return net;
 }
 
-train::NetworkBuilder vae_builder(VaeConfig config) {
-  return [config](graph::Graph& g, const train::NetworkSpec& spec) { return vae_network(g, spec, config); };
-}
-
-void register_vae_loss() {
-  train::register_loss("vae_loss", [](graph::Value y_pred, graph::Value y_true, const train::LossSpec&) {
-    const Shape& ts = y_true.shape();
-    int64_t pixels = 1;
-    for (int d = 1; d < ts.rank(); ++d) pixels *= ts[d];
-    const int64_t width = y_pred.shape().rank() == 2 ? y_pred.shape()[1] : -1;
-    CUTRAIN_CHECK(width > pixels && (width - pixels) % 2 == 0, "vae_loss: y_pred must be [N, ", pixels,
-                  " + 2 latent] (logits, mu, logvar), got ", y_pred.shape().str());
-    const int64_t latent = (width - pixels) / 2;
-    const std::vector<graph::Value> parts = ops::split(y_pred, 1, {pixels, latent, latent});
-    return vae_sample_loss(parts[0], y_true, parts[1], parts[2]);
-  });
-}
-
-train::LossSpec vae_compiled_loss() {
-  train::LossSpec l;
-  l.name = "vae_loss";
-  l.target = train::TargetKind::input;
-  return l;
+NetworkBuilder vae_builder(VaeConfig config) {
+  return [config](graph::Graph& g, const NetworkSpec& spec) { return vae_network(g, spec, config); };
 }
 
 data::Transform unit_interval_transform(int height, int width, int channels) {

@@ -4,12 +4,8 @@
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/batch_norm.h"
 #include "cutrain/cpu/kernel.h"
-#include "cutrain/graph/autodiff.h"
 
 namespace cutrain::ops {
-
-using graph::Graph;
-using graph::Node;
 
 bool batch_norm_training(const OpContext& ctx) { return ctx.training && !ctx.attrs.b("inference", false); }
 
@@ -35,18 +31,7 @@ void check_x(const TensorSpec& x) {
 
 Tensor optional(const std::vector<Tensor>& v, size_t i) { return i < v.size() ? v[i] : Tensor(); }
 
-Value zeros_like(Graph& g, Value v) { return g.constant(Tensor::zeros(v.shape(), v.dtype()), "zeros"); }
-
 }  // namespace
-
-Value batch_norm(Value x, Value beta, Value gamma, Value running_mean, Value running_var,
-                 const BatchNormOptions& options) {
-  std::vector<Value> in{x, beta, running_mean, running_var};
-  if (gamma.defined()) in.push_back(gamma);
-  Attrs a = options.attrs();
-  a.set("has_gamma", gamma.defined());
-  return x.graph->apply1("batch_norm", in, a);
-}
 
 void register_batch_norm_ops(OpRegistry& r) {
   OpSchema s;
@@ -85,34 +70,6 @@ void register_batch_norm_ops(OpRegistry& r) {
                         in[kRunningMean], in[kRunningVar],
                         ctx.attrs.b("stats_only", false) ? Tensor() : out[0], out[1], out[2]);
       });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    std::vector<Value> grads(n.inputs.size());
-    const Value x = n.inputs[0];
-    const Value mean{&g, n.id, 1}, invstd{&g, n.id, 2};
-    const bool has_gamma = n.inputs.size() == 5;
-    CUTRAIN_CHECK(!n.attrs.b("stats_only", false), "batch_norm '", n.name,
-                  "' computes statistics only (fused after autodiff); it has no gradient of y");
-    std::vector<Value> dx_terms;
-    if (dys[0].defined()) {
-      std::vector<Value> in{dys[0], x, mean, invstd};
-      if (has_gamma) in.push_back(n.inputs[kGamma]);
-      Attrs ga{{"has_gamma", has_gamma}};
-      if (n.attrs.b("inference", false)) ga.set("inference", true);
-      const std::vector<Value> d = g.apply("batch_norm_grad", in, ga);
-      dx_terms.push_back(d[0]);
-      grads[1] = d[1];
-      if (has_gamma) grads[kGamma] = d[2];
-    }
-    if (dys[1].defined() || dys[2].defined()) {
-      const Value dmean = dys[1].defined() ? dys[1] : zeros_like(g, mean);
-      const Value dinvstd = dys[2].defined() ? dys[2] : zeros_like(g, invstd);
-      Attrs sa;
-      if (n.attrs.b("inference", false)) sa.set("inference", true);
-      dx_terms.push_back(g.apply1("batch_norm_stats_grad", {x, mean, invstd, dmean, dinvstd}, sa));
-    }
-    if (!dx_terms.empty()) grads[0] = graph::add_n(g, dx_terms);
-    return grads;
-  };
   r.add(std::move(s));
 
   OpSchema d;

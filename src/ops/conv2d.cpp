@@ -4,13 +4,9 @@
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/conv2d.h"
 #include "cutrain/cpu/kernel.h"
-#include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/padding.h"
 
 namespace cutrain::ops {
-
-using graph::Graph;
-using graph::Node;
 
 Attrs Conv2dOptions::attrs() const {
   Attrs a{{"strides", strides}, {"padding", padding}, {"dilations", dilations}};
@@ -19,14 +15,6 @@ Attrs Conv2dOptions::attrs() const {
 }
 
 namespace {
-
-// Only the window attributes, so the backward ops carry nothing stale.
-Attrs window_attrs(const Attrs& a) {
-  Attrs w;
-  for (const char* k : {"strides", "padding", "pads", "dilations"})
-    if (a.has(k)) w.set(k, a.values().at(k));
-  return w;
-}
 
 void check_float_4d(const TensorSpec& t, const char* what) {
   CUTRAIN_CHECK(t.dtype == DType::f32 || t.dtype == DType::f64, what, " ", t.str(),
@@ -56,26 +44,6 @@ void check_dy(const TensorSpec& dy, const Window2d& g, int64_t n, int64_t o, con
 
 }  // namespace
 
-Value conv2d(Value x, Value w, const Conv2dOptions& options, Value bias) {
-  std::vector<Value> in{x, w};
-  if (bias.defined()) in.push_back(bias);
-  return x.graph->apply1("conv2d", in, options.attrs());
-}
-
-Value conv2d_backward_input(Value dy, Value w, const Shape& input_shape, const Attrs& conv_attrs) {
-  Attrs a = window_attrs(conv_attrs);
-  a.set("input_shape", input_shape.dims());
-  return dy.graph->apply1("conv2d_backward_input", {dy, w}, a);
-}
-
-Value conv2d_backward_filter(Value dy, Value x, const Shape& filter_shape, const Attrs& conv_attrs) {
-  Attrs a = window_attrs(conv_attrs);
-  a.set("filter_shape", filter_shape.dims());
-  return dy.graph->apply1("conv2d_backward_filter", {dy, x}, a);
-}
-
-Value reduce_nhw_sum(Value x) { return x.graph->apply1("reduce_nhw_sum", {x}); }
-
 void register_conv2d_ops(OpRegistry& r) {
   OpSchema conv;
   conv.name = "conv2d";
@@ -102,16 +70,6 @@ void register_conv2d_ops(OpRegistry& r) {
         const Window2d g = conv_window(ctx.attrs, in[0].shape(), in[1].shape());
         cpu::conv2d_forward(ctx.op_name, g, in[0], in[1], in.size() == 3 ? in[2] : Tensor(), out[0]);
       });
-  conv.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    std::vector<Value> grads(n.inputs.size());
-    const Value dy = dys[0];
-    if (!dy.defined()) return grads;
-    const Value x = n.inputs[0], w = n.inputs[1];
-    grads[0] = conv2d_backward_input(dy, w, x.shape(), n.attrs);
-    grads[1] = conv2d_backward_filter(dy, x, w.shape(), n.attrs);
-    if (n.inputs.size() == 3) grads[2] = reduce_nhw_sum(dy);
-    return grads;
-  };
   r.add(std::move(conv));
 
   OpSchema bi;
@@ -133,15 +91,6 @@ void register_conv2d_ops(OpRegistry& r) {
         const Window2d g = conv_window(ctx.attrs, out[0].shape(), in[1].shape());
         cpu::conv2d_backward_input(ctx.op_name, g, in[0], in[1], out[0]);
       });
-  // dx = A(w)^T dy is bilinear: <g, A(w)^T dy> = <A(w) g, dy>.
-  bi.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    std::vector<Value> grads(2);
-    if (!dys[0].defined()) return grads;
-    const Value dy = n.inputs[0], w = n.inputs[1];
-    grads[0] = dy.graph->apply1("conv2d", {dys[0], w}, window_attrs(n.attrs));
-    grads[1] = conv2d_backward_filter(dy, dys[0], w.shape(), n.attrs);
-    return grads;
-  };
   r.add(std::move(bi));
 
   OpSchema bf;
@@ -163,15 +112,6 @@ void register_conv2d_ops(OpRegistry& r) {
         const Window2d g = conv_window(ctx.attrs, in[1].shape(), out[0].shape());
         cpu::conv2d_backward_filter(ctx.op_name, g, in[0], in[1], out[0]);
       });
-  // dw = B(x)^T dy is bilinear: <G, dw> = <dy, conv2d(x, G)>.
-  bf.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    std::vector<Value> grads(2);
-    if (!dys[0].defined()) return grads;
-    const Value dy = n.inputs[0], x = n.inputs[1];
-    grads[0] = dy.graph->apply1("conv2d", {x, dys[0]}, window_attrs(n.attrs));
-    grads[1] = conv2d_backward_input(dy, dys[0], x.shape(), n.attrs);
-    return grads;
-  };
   r.add(std::move(bf));
 
   OpSchema rs;
@@ -186,14 +126,6 @@ void register_conv2d_ops(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::reduce_nhw_sum(ctx.op_name, in[0], out[0]);
       });
-  rs.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    std::vector<Value> grads(1);
-    if (!dys[0].defined()) return grads;
-    // Broadcast dy [C] back over the leading axes.
-    const Value x = n.inputs[0];
-    grads[0] = add(g.constant(Tensor::zeros(x.shape(), x.dtype()), "zeros"), dys[0]);
-    return grads;
-  };
   r.add(std::move(rs));
 }
 

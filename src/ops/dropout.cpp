@@ -7,9 +7,6 @@
 
 namespace cutrain::ops {
 
-using graph::Graph;
-using graph::Node;
-
 namespace {
 double checked_rate(const std::string& op, const Attrs& a) {
   const double rate = a.f("rate");
@@ -17,8 +14,6 @@ double checked_rate(const std::string& op, const Attrs& a) {
   return rate;
 }
 }  // namespace
-
-Value dropout(Value x, double rate) { return x.graph->apply1("dropout", {x}, {{"rate", rate}}); }
 
 void register_dropout_ops(OpRegistry& r) {
   OpSchema s;
@@ -34,12 +29,6 @@ void register_dropout_ops(OpRegistry& r) {
         cpu::dropout(ctx.op_name, in[0], checked_rate(ctx.op_name, ctx.attrs), ctx.training, ctx.seed,
                      random_step(ctx), out[0], out[1]);
       });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    // The mask output carries no gradient; dys[1] is ignored.
-    if (!dys[0].defined()) return std::vector<Value>{Value{}};
-    const Value mask{&g, n.id, 1};
-    return std::vector<Value>{g.apply1("dropout_grad", {dys[0], mask}, {{"rate", n.attrs.f("rate")}})};
-  };
   r.add(std::move(s));
 
   OpSchema d;
@@ -57,10 +46,6 @@ void register_dropout_ops(OpRegistry& r) {
         cpu::dropout_grad(ctx.op_name, in[0], in[1], checked_rate(ctx.op_name, ctx.attrs), ctx.training,
                           out[0]);
       });
-  d.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    return std::vector<Value>{g.apply1("dropout_grad", {dys[0], n.inputs[1]}, {{"rate", n.attrs.f("rate")}}),
-                              Value{}};
-  };
   r.add(std::move(d));
 }
 

@@ -6,12 +6,8 @@
 #include "cutrain/cpu/dispatch.h"
 #include "cutrain/cpu/elementwise.h"
 #include "cutrain/cpu/kernel.h"
-#include "cutrain/graph/autodiff.h"
 
 namespace cutrain::ops {
-
-using graph::Graph;
-using graph::Node;
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
   const int r = std::max(a.rank(), b.rank());
@@ -32,11 +28,7 @@ std::vector<TensorSpec> same_as_first(const Attrs&, const std::vector<TensorSpec
   return {in[0]};
 }
 
-Value unary_op(const char* op, Value x, Attrs attrs = {}) { return x.graph->apply1(op, {x}, attrs); }
-
-// Registers a unary op; `grad` maps (g, node, dy) to dx.
-void add_unary(OpRegistry& r, const std::string& name, cpu::Unary kind,
-               std::function<Value(Graph&, const Node&, Value)> grad) {
+void add_unary(OpRegistry& r, const std::string& name, cpu::Unary kind) {
   OpSchema s;
   s.name = name;
   s.num_inputs = 1;
@@ -45,9 +37,6 @@ void add_unary(OpRegistry& r, const std::string& name, cpu::Unary kind,
       [kind](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::unary(ctx.op_name, kind, ctx.attrs.f("alpha", 0.0), in[0], out[0]);
       });
-  s.grad = [grad](Graph& g, const Node& n, const std::vector<Value>& dys) -> std::vector<Value> {
-    return {grad(g, n, dys[0])};
-  };
   r.add(std::move(s));
 }
 
@@ -66,10 +55,7 @@ void add_unary_grad(OpRegistry& r, const std::string& name, cpu::UnaryGrad kind)
   r.add(std::move(s));
 }
 
-Value out_of(Graph& g, const Node& n, int i = 0) { return Value{&g, n.id, i}; }
-
-void add_binary(OpRegistry& r, const std::string& name, cpu::Binary kind,
-                std::function<std::vector<Value>(Graph&, const Node&, Value)> grad) {
+void add_binary(OpRegistry& r, const std::string& name, cpu::Binary kind) {
   OpSchema s;
   s.name = name;
   s.num_inputs = 2;
@@ -82,80 +68,34 @@ void add_binary(OpRegistry& r, const std::string& name, cpu::Binary kind,
       [kind](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::binary(ctx.op_name, kind, in[0], in[1], out[0]);
       });
-  s.grad = [grad](Graph& g, const Node& n, const std::vector<Value>& dys) { return grad(g, n, dys[0]); };
   r.add(std::move(s));
 }
 
 }  // namespace
 
-Value add(Value a, Value b) { return a.graph->apply1("add", {a, b}); }
-Value sub(Value a, Value b) { return a.graph->apply1("sub", {a, b}); }
-Value mul(Value a, Value b) { return a.graph->apply1("mul", {a, b}); }
-Value div(Value a, Value b) { return a.graph->apply1("div", {a, b}); }
-Value relu(Value x) { return unary_op("relu", x); }
-Value leaky_relu(Value x, double alpha) { return unary_op("leaky_relu", x, {{"alpha", alpha}}); }
-Value sigmoid(Value x) { return unary_op("sigmoid", x); }
-Value tanh(Value x) { return unary_op("tanh", x); }
-Value square(Value x) { return unary_op("square", x); }
-Value exp(Value x) { return unary_op("exp", x); }
-Value log(Value x) { return unary_op("log", x); }
-Value sqrt(Value x) { return unary_op("sqrt", x); }
-Value neg(Value x) { return unary_op("neg", x); }
-Value scale(Value x, double alpha) { return unary_op("scale", x, {{"alpha", alpha}}); }
-Value add_scalar(Value x, double alpha) { return unary_op("add_scalar", x, {{"alpha", alpha}}); }
-Value sum_to(Value x, const Shape& shape) {
-  if (x.shape() == shape) return x;
-  return x.graph->apply1("sum_to", {x}, {{"shape", shape.dims()}});
-}
-
 void register_elementwise_ops(OpRegistry& r) {
   using cpu::Unary;
-  add_unary(r, "relu", Unary::relu, [](Graph& g, const Node& n, Value dy) {
-    return g.apply1("relu_grad", {dy, out_of(g, n)});
-  });
-  add_unary(r, "leaky_relu", Unary::leaky_relu, [](Graph& g, const Node& n, Value dy) {
-    return g.apply1("leaky_relu_grad", {dy, n.input(0)}, {{"alpha", n.attrs.f("alpha")}});
-  });
-  add_unary(r, "sigmoid", Unary::sigmoid, [](Graph& g, const Node& n, Value dy) {
-    return g.apply1("sigmoid_grad", {dy, out_of(g, n)});
-  });
-  add_unary(r, "tanh", Unary::tanh, [](Graph& g, const Node& n, Value dy) {
-    return g.apply1("tanh_grad", {dy, out_of(g, n)});
-  });
-  add_unary(r, "square", Unary::square, [](Graph&, const Node& n, Value dy) {
-    return mul(dy, scale(n.input(0), 2.0));
-  });
-  add_unary(r, "exp", Unary::exp, [](Graph& g, const Node& n, Value dy) { return mul(dy, out_of(g, n)); });
-  add_unary(r, "log", Unary::log, [](Graph&, const Node& n, Value dy) { return div(dy, n.input(0)); });
-  add_unary(r, "sqrt", Unary::sqrt, [](Graph& g, const Node& n, Value dy) {
-    return div(scale(dy, 0.5), out_of(g, n));
-  });
-  add_unary(r, "neg", Unary::neg, [](Graph&, const Node&, Value dy) { return neg(dy); });
-  add_unary(r, "scale", Unary::scale, [](Graph&, const Node& n, Value dy) {
-    return scale(dy, n.attrs.f("alpha"));
-  });
-  add_unary(r, "add_scalar", Unary::add_scalar, [](Graph&, const Node&, Value dy) { return dy; });
+  add_unary(r, "relu", Unary::relu);
+  add_unary(r, "leaky_relu", Unary::leaky_relu);
+  add_unary(r, "sigmoid", Unary::sigmoid);
+  add_unary(r, "tanh", Unary::tanh);
+  add_unary(r, "square", Unary::square);
+  add_unary(r, "exp", Unary::exp);
+  add_unary(r, "log", Unary::log);
+  add_unary(r, "sqrt", Unary::sqrt);
+  add_unary(r, "neg", Unary::neg);
+  add_unary(r, "scale", Unary::scale);
+  add_unary(r, "add_scalar", Unary::add_scalar);
   add_unary_grad(r, "relu_grad", cpu::UnaryGrad::relu);
   add_unary_grad(r, "leaky_relu_grad", cpu::UnaryGrad::leaky_relu);
   add_unary_grad(r, "sigmoid_grad", cpu::UnaryGrad::sigmoid);
   add_unary_grad(r, "tanh_grad", cpu::UnaryGrad::tanh);
 
   using cpu::Binary;
-  add_binary(r, "add", Binary::add, [](Graph&, const Node& n, Value dy) {
-    return std::vector<Value>{sum_to(dy, n.input(0).shape()), sum_to(dy, n.input(1).shape())};
-  });
-  add_binary(r, "sub", Binary::sub, [](Graph&, const Node& n, Value dy) {
-    return std::vector<Value>{sum_to(dy, n.input(0).shape()), sum_to(neg(dy), n.input(1).shape())};
-  });
-  add_binary(r, "mul", Binary::mul, [](Graph&, const Node& n, Value dy) {
-    return std::vector<Value>{sum_to(mul(dy, n.input(1)), n.input(0).shape()),
-                              sum_to(mul(dy, n.input(0)), n.input(1).shape())};
-  });
-  add_binary(r, "div", Binary::div, [](Graph& g, const Node& n, Value dy) {
-    // d(a/b)/da = 1/b; d(a/b)/db = -(a/b)/b
-    const Value a = n.input(0), b = n.input(1), y = out_of(g, n);
-    return std::vector<Value>{sum_to(div(dy, b), a.shape()), sum_to(neg(div(mul(dy, y), b)), b.shape())};
-  });
+  add_binary(r, "add", Binary::add);
+  add_binary(r, "sub", Binary::sub);
+  add_binary(r, "mul", Binary::mul);
+  add_binary(r, "div", Binary::div);
 
   OpSchema s;
   s.name = "sum_to";
@@ -170,12 +110,6 @@ void register_elementwise_ops(OpRegistry& r) {
                                                  const std::vector<Tensor>& out) {
     cpu::sum_to(ctx.op_name, in[0], out[0]);
   });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    // Broadcasting dy back up: add it to zeros of the input's shape.
-    const Value x = n.input(0);
-    Value zeros = g.constant(Tensor::zeros(x.shape(), x.dtype()), "zeros");
-    return std::vector<Value>{add(zeros, dys[0])};
-  };
   r.add(std::move(s));
 
   OpSchema an;
@@ -191,9 +125,6 @@ void register_elementwise_ops(OpRegistry& r) {
                                                   const std::vector<Tensor>& out) {
     cpu::add_n(ctx.op_name, in, out[0]);
   });
-  an.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    return std::vector<Value>(n.inputs.size(), dys[0]);
-  };
   r.add(std::move(an));
 }
 

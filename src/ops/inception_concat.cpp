@@ -4,13 +4,8 @@
 #include "cutrain/core/error.h"
 #include "cutrain/cpu/inception_concat.h"
 #include "cutrain/cpu/kernel.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/elementwise.h"
 
 namespace cutrain::ops {
-
-using graph::Graph;
-using graph::Node;
 
 namespace {
 
@@ -23,6 +18,8 @@ size_t inputs_per_branch(const Attrs& a) {
   return center ? 4 : affine ? 3 : 1;
 }
 
+}  // namespace
+
 int branch_count(const Attrs& a, size_t inputs) {
   const size_t per = inputs_per_branch(a);
   CUTRAIN_CHECK(inputs % per == 0, per == 4 ? "centred affine needs k branches, k scales, k shifts and k centres"
@@ -33,6 +30,8 @@ int branch_count(const Attrs& a, size_t inputs) {
   CUTRAIN_CHECK(k >= 2 && k <= kMaxBranches, "takes 2 to ", kMaxBranches, " branches, got ", k);
   return k;
 }
+
+namespace {
 
 void check_vector(const TensorSpec& t, const TensorSpec& x, const char* what, int b) {
   CUTRAIN_CHECK(t.dtype == x.dtype && t.shape == Shape{x.shape[-1]}, what, " of branch ", b, " ", t.str(),
@@ -46,21 +45,6 @@ std::vector<Tensor> slice(const std::vector<Tensor>& v, size_t first, size_t n) 
 }
 
 }  // namespace
-
-Value inception_concat(const std::vector<Value>& branches, bool relu, const std::vector<Value>& scale,
-                       const std::vector<Value>& shift, const std::vector<Value>& center) {
-  CUTRAIN_CHECK(!branches.empty(), "inception_concat: no branches");
-  CUTRAIN_CHECK(scale.size() == shift.size() && (scale.empty() || scale.size() == branches.size()),
-                "inception_concat: give one scale and one shift per branch, or none");
-  CUTRAIN_CHECK(center.empty() || center.size() == scale.size(),
-                "inception_concat: give one centre per branch (with scales and shifts), or none");
-  std::vector<Value> in = branches;
-  in.insert(in.end(), scale.begin(), scale.end());
-  in.insert(in.end(), shift.begin(), shift.end());
-  in.insert(in.end(), center.begin(), center.end());
-  return branches[0].graph->apply1("inception_concat", in,
-                                   {{"relu", relu}, {"affine", !scale.empty()}, {"center", !center.empty()}});
-}
 
 void register_inception_concat_ops(OpRegistry& r) {
   OpSchema s;
@@ -100,36 +84,6 @@ void register_inception_concat_ops(OpRegistry& r) {
         cpu::inception_concat(ctx.op_name, slice(in, 0, k), slice(in, k, k), slice(in, 2 * k, k),
                               slice(in, 3 * k, k), ctx.attrs.b("relu", false), out[0]);
       });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    std::vector<Value> grads(n.inputs.size());
-    if (!dys[0].defined()) return grads;
-    const bool relu = n.attrs.b("relu", false), affine = n.attrs.b("affine", false),
-               center = n.attrs.b("center", false);
-    const size_t k = static_cast<size_t>(branch_count(n.attrs, n.inputs.size()));
-    std::vector<int64_t> channels;
-    for (size_t b = 0; b < k; ++b) channels.push_back(n.inputs[b].shape()[-1]);
-    std::vector<Value> args{dys[0]};
-    if (relu) args.push_back(Value{&g, n.id, 0});
-    const std::vector<Value> masked_args = args;
-    if (affine)
-      for (size_t b = 0; b < k; ++b) args.push_back(n.inputs[k + b]);
-    const std::vector<Value> dx =
-        g.apply("inception_concat_grad", args, {{"channels", channels}, {"relu", relu}, {"affine", affine}});
-    for (size_t b = 0; b < k; ++b) grads[b] = dx[b];
-    if (affine) {
-      // With u_b = x_b (or x_b - m_b when centred): d/da_b = sum over rows of
-      // (masked dy) * u_b, d/db_b = sum of masked dy, d/dm_b = -a_b * d/db_b.
-      const std::vector<Value> gm =
-          g.apply("inception_concat_grad", masked_args, {{"channels", channels}, {"relu", relu}, {"affine", false}});
-      for (size_t b = 0; b < k; ++b) {
-        const Value u = center ? sub(n.inputs[b], n.inputs[3 * k + b]) : n.inputs[b];
-        grads[k + b] = reduce_nhw_sum(mul(gm[b], u));
-        grads[2 * k + b] = reduce_nhw_sum(gm[b]);
-        if (center) grads[3 * k + b] = neg(mul(n.inputs[k + b], grads[2 * k + b]));
-      }
-    }
-    return grads;
-  };
   r.add(std::move(s));
 
   OpSchema d;

@@ -8,9 +8,6 @@
 
 namespace cutrain::ops {
 
-using graph::Graph;
-using graph::Node;
-
 namespace {
 
 using Specs = std::vector<TensorSpec>;
@@ -79,11 +76,6 @@ void add_softmax_ce(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::softmax_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0), out[0]);
   });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    const Value dx = g.apply1("softmax_cross_entropy_grad", {dys[0], n.input(0), n.input(1)},
-                              {{"label_smoothing", n.attrs.f("label_smoothing", 0.0)}});
-    return std::vector<Value>{dx, Value{}};
-  };
   r.add(std::move(s));
 
   OpSchema b = schema("softmax_cross_entropy_grad", 3, 1,
@@ -114,10 +106,6 @@ void add_bce(OpRegistry& r) {
     cpu::sigmoid_binary_cross_entropy(c.op_name, in[0], in[1], c.attrs.f("label_smoothing", 0.0),
                                       c.attrs.b("sum_features", false), out[0]);
   });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    const Value dx = g.apply1("sigmoid_binary_cross_entropy_grad", {dys[0], n.input(0), n.input(1)}, n.attrs);
-    return std::vector<Value>{dx, Value{}};
-  };
   r.add(std::move(s));
 
   OpSchema b = schema("sigmoid_binary_cross_entropy_grad", 3, 1,
@@ -145,10 +133,6 @@ void add_mse(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::mean_squared_error(c.op_name, in[0], in[1], out[0]);
   });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    const Value dp = g.apply1("mean_squared_error_grad", {dys[0], n.input(0), n.input(1)});
-    return std::vector<Value>{dp, g.apply1("neg", {dp})};
-  };
   r.add(std::move(s));
 
   OpSchema b = schema("mean_squared_error_grad", 3, 1, "(dloss [N], pred, target) -> dpred");
@@ -172,9 +156,6 @@ void add_gaussian_kl(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::gaussian_kl(c.op_name, in[0], in[1], out[0]);
   });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    return g.apply("gaussian_kl_grad", {dys[0], n.input(0), n.input(1)});
-  };
   r.add(std::move(s));
 
   OpSchema b = schema("gaussian_kl_grad", 3, 2, "(dloss [N], mu, logvar) -> (dmu, dlogvar)");
@@ -209,14 +190,6 @@ void add_reduce(OpRegistry& r) {
     cpu::weighted_loss_reduce(c.op_name, parse_reduction(c.op_name, c.attrs.s("mode", "sum_over_batch_size")),
                               in[0], in.size() > 1 ? in[1] : Tensor{}, out[0]);
   });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    std::vector<Value> args{dys[0]};
-    if (n.inputs.size() > 1) args.push_back(n.input(1));
-    Attrs a{{"mode", n.attrs.s("mode", "sum_over_batch_size")}, {"n", n.input(0).shape()[0]}};
-    std::vector<Value> grads{g.apply1("weighted_loss_reduce_grad", args, a)};
-    if (n.inputs.size() > 1) grads.push_back(Value{});
-    return grads;
-  };
   r.add(std::move(s));
 
   OpSchema b = schema("weighted_loss_reduce_grad", -1, 1,
@@ -240,27 +213,6 @@ void add_reduce(OpRegistry& r) {
 }
 
 }  // namespace
-
-Value softmax_cross_entropy(Value logits, Value labels, double label_smoothing) {
-  return logits.graph->apply1("softmax_cross_entropy", {logits, labels}, {{"label_smoothing", label_smoothing}});
-}
-
-Value sigmoid_binary_cross_entropy(Value logits, Value targets, double label_smoothing, bool sum_features) {
-  return logits.graph->apply1("sigmoid_binary_cross_entropy", {logits, targets},
-                              {{"label_smoothing", label_smoothing}, {"sum_features", sum_features}});
-}
-
-Value mean_squared_error(Value pred, Value target) {
-  return pred.graph->apply1("mean_squared_error", {pred, target});
-}
-
-Value gaussian_kl(Value mu, Value logvar) { return mu.graph->apply1("gaussian_kl", {mu, logvar}); }
-
-Value weighted_loss_reduce(Value per_sample, Value weights, const std::string& mode) {
-  std::vector<Value> in{per_sample};
-  if (weights.defined()) in.push_back(weights);
-  return per_sample.graph->apply1("weighted_loss_reduce", in, {{"mode", mode}});
-}
 
 void register_loss_ops(OpRegistry& r) {
   add_softmax_ce(r);

@@ -3,13 +3,8 @@
 
 #include "cutrain/cpu/kernel.h"
 #include "cutrain/cpu/matmul.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/shape_ops.h"
 
 namespace cutrain::ops {
-
-using graph::Graph;
-using graph::Node;
 
 namespace {
 
@@ -36,43 +31,7 @@ std::vector<TensorSpec> infer_matmul(const Attrs& attrs, const std::vector<Tenso
   return {{Shape(out), in[0].dtype}};
 }
 
-std::vector<Value> matmul_grad(const Node& n, Value dy) {
-  const bool ta = n.attrs.b("transpose_a", false), tb = n.attrs.b("transpose_b", false);
-  Value a = n.inputs[0];
-  const Value b = n.inputs[1];
-  const Shape a_shape = a.shape();
-  if (a_shape.rank() > 2) {
-    // Fold the leading dims into M so both gradients are 2-D matmuls.
-    a = reshape(a, std::vector<int64_t>{-1, a_shape[-1]});
-    dy = reshape(dy, std::vector<int64_t>{-1, dy.shape()[-1]});
-  }
-  Value da, db;
-  if (!ta && !tb) {         // y = a·b
-    da = matmul(dy, b, false, true);
-    db = matmul(a, dy, true, false);
-  } else if (!ta && tb) {   // y = a·bᵀ
-    da = matmul(dy, b, false, false);
-    db = matmul(dy, a, true, false);
-  } else if (ta && !tb) {   // y = aᵀ·b
-    da = matmul(b, dy, false, true);
-    db = matmul(a, dy, false, false);
-  } else {                  // y = aᵀ·bᵀ
-    da = matmul(b, dy, true, true);
-    db = matmul(dy, a, true, true);
-  }
-  return {reshape(da, a_shape), db};
-}
-
 }  // namespace
-
-Value matmul(Value a, Value b, bool transpose_a, bool transpose_b) {
-  return a.graph->apply1("matmul", {a, b}, {{"transpose_a", transpose_a}, {"transpose_b", transpose_b}});
-}
-
-Value dense(Value x, Value w, Value bias) {
-  const Value y = matmul(x, w, false, true);
-  return bias.defined() ? add(y, bias) : y;
-}
 
 void register_matmul_ops(OpRegistry& r) {
   OpSchema s;
@@ -84,7 +43,6 @@ void register_matmul_ops(OpRegistry& r) {
         cpu::matmul(ctx.op_name, in[0], in[1], ctx.attrs.b("transpose_a", false),
                     ctx.attrs.b("transpose_b", false), out[0]);
       });
-  s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) { return matmul_grad(n, dys[0]); };
   r.add(std::move(s));
 }
 

@@ -37,12 +37,6 @@ void OpRegistry::add_kernel(const std::string& name, DeviceType device, KernelFn
   it->second.kernels[device] = std::move(kernel);
 }
 
-void OpRegistry::set_grad(const std::string& name, GradFn grad) {
-  auto it = ops_.find(name);
-  CUTRAIN_CHECK(it != ops_.end(), "set_grad: unknown op '", name, "'");
-  it->second.grad = std::move(grad);
-}
-
 const OpSchema* OpRegistry::find(const std::string& name) const {
   auto it = ops_.find(name);
   return it == ops_.end() ? nullptr : &it->second;

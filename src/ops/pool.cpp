@@ -8,9 +8,6 @@
 
 namespace cutrain::ops {
 
-using graph::Graph;
-using graph::Node;
-
 Attrs PoolOptions::attrs() const {
   Attrs a{{"window", window}, {"strides", strides}, {"padding", padding}};
   if (!pads.empty()) a.set("pads", pads);
@@ -53,30 +50,11 @@ void check_pooled_dy(const Attrs& a, const TensorSpec& dy, const Shape& x) {
                 " of input ", x.str());
 }
 
-Attrs window_attrs(const Attrs& a) {
-  Attrs w;
-  for (const char* k : {"window", "strides", "padding", "pads", "count_include_pad"})
-    if (a.has(k)) w.set(k, a.values().at(k));
-  return w;
-}
-
 Shape nhwc_attr(const Attrs& a) {
   const std::vector<int64_t>& d = a.ints("input_shape");
   CUTRAIN_CHECK(d.size() == 4, "input_shape must be [N, H, W, C], got ", d.size(), " values");
   return Shape(d);
 }
-
-Value avg_pool_grad(Value dy, const Shape& input_shape, const Attrs& pool_attrs) {
-  Attrs a = window_attrs(pool_attrs);
-  a.set("input_shape", input_shape.dims());
-  return dy.graph->apply1("avg_pool_grad", {dy}, a);
-}
-
-Value global_avg_pool_grad(Value dy, const Shape& input_shape) {
-  return dy.graph->apply1("global_avg_pool_grad", {dy}, {{"input_shape", input_shape.dims()}});
-}
-
-std::vector<Value> no_grads(size_t n) { return std::vector<Value>(n); }
 
 void register_max_pool(OpRegistry& r) {
   OpSchema s;
@@ -90,10 +68,6 @@ void register_max_pool(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::max_pool(ctx.op_name, pool_window(ctx.attrs, in[0].shape()), in[0], out[0]);
       });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    if (!dys[0].defined()) return no_grads(1);
-    return std::vector<Value>{g.apply1("max_pool_grad", {dys[0], n.inputs[0]}, window_attrs(n.attrs))};
-  };
   r.add(std::move(s));
 
   OpSchema d;
@@ -127,10 +101,6 @@ void register_avg_pool(OpRegistry& r) {
         cpu::avg_pool(ctx.op_name, pool_window(ctx.attrs, in[0].shape()),
                       ctx.attrs.b("count_include_pad", false), in[0], out[0]);
       });
-  s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    if (!dys[0].defined()) return no_grads(1);
-    return std::vector<Value>{avg_pool_grad(dys[0], n.inputs[0].shape(), n.attrs)};
-  };
   r.add(std::move(s));
 
   OpSchema d;
@@ -147,12 +117,6 @@ void register_avg_pool(OpRegistry& r) {
         cpu::avg_pool_grad(ctx.op_name, pool_window(ctx.attrs, out[0].shape()),
                            ctx.attrs.b("count_include_pad", false), in[0], out[0]);
       });
-  // Linear in dy: its adjoint is avg_pool itself.
-  d.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    if (!dys[0].defined()) return no_grads(1);
-    Attrs a = window_attrs(n.attrs);
-    return std::vector<Value>{g.apply1("avg_pool", {dys[0]}, a)};
-  };
   r.add(std::move(d));
 }
 
@@ -171,10 +135,6 @@ void register_global_avg_pool(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::global_avg_pool(ctx.op_name, in[0], out[0]);
       });
-  s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    if (!dys[0].defined()) return no_grads(1);
-    return std::vector<Value>{global_avg_pool_grad(dys[0], n.inputs[0].shape())};
-  };
   r.add(std::move(s));
 
   OpSchema d;
@@ -194,25 +154,10 @@ void register_global_avg_pool(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::global_avg_pool_grad(ctx.op_name, in[0], out[0]);
       });
-  d.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    if (!dys[0].defined()) return no_grads(1);
-    const bool keepdims = n.inputs[0].shape().rank() == 4;
-    return std::vector<Value>{g.apply1("global_avg_pool", {dys[0]}, {{"keepdims", keepdims}})};
-  };
   r.add(std::move(d));
 }
 
 }  // namespace
-
-Value max_pool(Value x, const PoolOptions& options) {
-  return x.graph->apply1("max_pool", {x}, options.attrs());
-}
-Value avg_pool(Value x, const PoolOptions& options) {
-  return x.graph->apply1("avg_pool", {x}, options.attrs());
-}
-Value global_avg_pool(Value x, bool keepdims) {
-  return x.graph->apply1("global_avg_pool", {x}, {{"keepdims", keepdims}});
-}
 
 void register_pool_ops(OpRegistry& r) {
   register_max_pool(r);

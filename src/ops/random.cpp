@@ -7,16 +7,6 @@
 
 namespace cutrain::ops {
 
-Value random_normal(graph::Graph& g, const Shape& shape, DType dtype, double mean, double stddev,
-                    const std::string& name) {
-  return g.apply1("random_normal", {},
-                  {{"shape", shape.dims()},
-                   {"dtype", std::string(dtype_name(dtype))},
-                   {"mean", mean},
-                   {"stddev", stddev}},
-                  name);
-}
-
 void register_random_ops(OpRegistry& r) {
   OpSchema s;
   s.name = "random_normal";

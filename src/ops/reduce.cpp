@@ -4,14 +4,8 @@
 #include "cutrain/cpu/kernel.h"
 #include "cutrain/cpu/reduce.h"
 #include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/shape_ops.h"
 
 namespace cutrain::ops {
-
-using graph::Graph;
-using graph::Node;
-
-namespace {
 
 // reduced[d] = 1 for each axis in attr axes (all axes when empty).
 std::vector<char> reduced_axes(const std::string& op, const Attrs& a, const Shape& s) {
@@ -42,6 +36,8 @@ int64_t reduced_count(const Shape& s, const std::vector<char>& red) {
   return n;
 }
 
+namespace {
+
 void add_reduction(OpRegistry& r, const std::string& name, bool is_mean) {
   OpSchema s;
   s.name = name;
@@ -57,31 +53,10 @@ void add_reduction(OpRegistry& r, const std::string& name, bool is_mean) {
         const double scale = is_mean ? 1.0 / static_cast<double>(count > 0 ? count : 1) : 1.0;
         cpu::reduce_sum(ctx.op_name, in[0], red, scale, out[0]);
       });
-  s.grad = [name, is_mean](Graph&, const Node& n, const std::vector<Value>& dys) {
-    const Shape& xs = n.inputs[0].shape();
-    const std::vector<char> red = reduced_axes(name, n.attrs, xs);
-    Value dx = broadcast_to(reshape(dys[0], reduced_shape(xs, red, true)), xs);
-    if (is_mean) {
-      const int64_t count = reduced_count(xs, red);
-      dx = scale(dx, 1.0 / static_cast<double>(count > 0 ? count : 1));
-    }
-    return std::vector<Value>{dx};
-  };
   r.add(std::move(s));
 }
 
 }  // namespace
-
-Value sum(Value x, const std::vector<int64_t>& axes, bool keepdims) {
-  return x.graph->apply1("sum", {x}, {{"axes", axes}, {"keepdims", keepdims}});
-}
-Value mean(Value x, const std::vector<int64_t>& axes, bool keepdims) {
-  return x.graph->apply1("mean", {x}, {{"axes", axes}, {"keepdims", keepdims}});
-}
-Value broadcast_to(Value x, const Shape& shape) {
-  if (x.shape() == shape) return x;
-  return x.graph->apply1("broadcast_to", {x}, {{"shape", shape.dims()}});
-}
 
 void register_reduce_ops(OpRegistry& r) {
   add_reduction(r, "sum", false);
@@ -101,9 +76,6 @@ void register_reduce_ops(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::broadcast_to(ctx.op_name, in[0], out[0]);
       });
-  b.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    return std::vector<Value>{sum_to(dys[0], n.inputs[0].shape())};
-  };
   r.add(std::move(b));
 }
 

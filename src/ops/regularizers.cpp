@@ -7,9 +7,6 @@
 
 namespace cutrain::ops {
 
-using graph::Graph;
-using graph::Node;
-
 void register_regularizer_ops(OpRegistry& r) {
   using Specs = std::vector<TensorSpec>;
   using Tensors = std::vector<Tensor>;
@@ -25,10 +22,6 @@ void register_regularizer_ops(OpRegistry& r) {
   s.kernels[DeviceType::cpu] = cpu::on_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     cpu::l2_loss(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], out[0]);
   });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    return std::vector<Value>{g.apply1("l2_loss_grad", {dys[0], n.inputs[0]},
-                                       {{"weight_decay", n.attrs.f("weight_decay", 1.0)}})};
-  };
   r.add(std::move(s));
 
   OpSchema b;
@@ -44,10 +37,6 @@ void register_regularizer_ops(OpRegistry& r) {
     cpu::l2_loss_grad(c.op_name, c.attrs.f("weight_decay", 1.0), in[0], in[1], out[0]);
   });
   r.add(std::move(b));
-}
-
-Value l2_loss(Value w, double weight_decay) {
-  return w.graph->apply1("l2_loss", {w}, {{"weight_decay", weight_decay}});
 }
 
 }  // namespace cutrain::ops

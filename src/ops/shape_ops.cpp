@@ -9,9 +9,6 @@
 
 namespace cutrain::ops {
 
-using graph::Graph;
-using graph::Node;
-
 namespace {
 
 
@@ -63,6 +60,8 @@ std::vector<int64_t> squeeze_axes(const Attrs& a, const Shape& in) {
   return axes;
 }
 
+}  // namespace
+
 std::vector<int64_t> transpose_perm(const Attrs& a, int rank, const Shape& in) {
   std::vector<int64_t> perm = a.ints("perm", {});
   if (perm.empty()) {
@@ -81,6 +80,8 @@ std::vector<int64_t> transpose_perm(const Attrs& a, int rank, const Shape& in) {
   return perm;
 }
 
+namespace {
+
 // Every reshape-like op: same data, a new shape; dy is reshaped back.
 void add_view_op(OpRegistry& r, const std::string& name, std::function<Shape(const Attrs&, const Shape&)> shape) {
   OpSchema s;
@@ -93,36 +94,10 @@ void add_view_op(OpRegistry& r, const std::string& name, std::function<Shape(con
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::copy_elements(ctx.op_name, in[0], out[0]);
       });
-  s.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    return std::vector<Value>{reshape(dys[0], n.input(0).shape())};
-  };
   r.add(std::move(s));
 }
 
 }  // namespace
-
-Value reshape(Value x, const Shape& shape) {
-  if (x.shape() == shape) return x;
-  return x.graph->apply1("reshape", {x}, {{"shape", shape.dims()}});
-}
-Value reshape(Value x, const std::vector<int64_t>& dims) {
-  return x.graph->apply1("reshape", {x}, {{"shape", dims}});
-}
-Value flatten(Value x) { return x.graph->apply1("flatten", {x}); }
-Value squeeze(Value x, const std::vector<int64_t>& axes) {
-  return x.graph->apply1("squeeze", {x}, {{"axes", axes}});
-}
-Value expand_dims(Value x, int64_t axis) { return x.graph->apply1("expand_dims", {x}, {{"axis", axis}}); }
-Value concat(const std::vector<Value>& values, int64_t axis) {
-  CUTRAIN_CHECK(!values.empty(), "op 'concat': no inputs");
-  return values[0].graph->apply1("concat", values, {{"axis", axis}});
-}
-std::vector<Value> split(Value x, int64_t axis, const std::vector<int64_t>& sizes) {
-  return x.graph->apply("split", {x}, {{"axis", axis}, {"sizes", sizes}});
-}
-Value transpose(Value x, const std::vector<int64_t>& perm) {
-  return x.graph->apply1("transpose", {x}, {{"perm", perm}});
-}
 
 void register_shape_ops(OpRegistry& r) {
   add_view_op(r, "reshape", [](const Attrs& a, const Shape& in) { return reshape_target(in, a.ints("shape")); });
@@ -167,13 +142,6 @@ void register_shape_ops(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::concat(ctx.op_name, in, out[0].shape().normalize_axis(static_cast<int>(ctx.attrs.i("axis"))), out[0]);
       });
-  c.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    const int ax = n.outputs[0].shape.normalize_axis(static_cast<int>(n.attrs.i("axis")));
-    std::vector<int64_t> sizes;
-    for (const Value& v : n.inputs) sizes.push_back(v.shape()[ax]);
-    if (sizes.size() == 1) return std::vector<Value>{dys[0]};
-    return split(dys[0], ax, sizes);
-  };
   r.add(std::move(c));
 
   OpSchema sp;
@@ -202,14 +170,6 @@ void register_shape_ops(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::split(ctx.op_name, in[0], in[0].shape().normalize_axis(static_cast<int>(ctx.attrs.i("axis"))), out);
       });
-  sp.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    std::vector<Value> parts;
-    for (size_t k = 0; k < dys.size(); ++k) {
-      const TensorSpec& spec = n.outputs[k];
-      parts.push_back(dys[k].defined() ? dys[k] : g.constant(Tensor::zeros(spec.shape, spec.dtype), "zeros"));
-    }
-    return std::vector<Value>{parts.size() == 1 ? parts[0] : concat(parts, n.attrs.i("axis"))};
-  };
   r.add(std::move(sp));
 
   OpSchema t;
@@ -226,13 +186,6 @@ void register_shape_ops(OpRegistry& r) {
       [](const OpContext& ctx, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         cpu::transpose(ctx.op_name, in[0], transpose_perm(ctx.attrs, in[0].rank(), in[0].shape()), out[0]);
       });
-  t.grad = [](Graph&, const Node& n, const std::vector<Value>& dys) {
-    const Shape& s = n.input(0).shape();
-    const std::vector<int64_t> perm = transpose_perm(n.attrs, s.rank(), s);
-    std::vector<int64_t> inv(perm.size());
-    for (size_t d = 0; d < perm.size(); ++d) inv[static_cast<size_t>(perm[d])] = static_cast<int64_t>(d);
-    return std::vector<Value>{transpose(dys[0], inv)};
-  };
   r.add(std::move(t));
 }
 

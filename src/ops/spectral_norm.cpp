@@ -11,9 +11,6 @@
 
 namespace cutrain::ops {
 
-using graph::Graph;
-using graph::Node;
-
 namespace {
 
 using Specs = std::vector<TensorSpec>;
@@ -64,15 +61,6 @@ void register_spectral_norm_ops(OpRegistry& r) {
     p.training = c.training;
     cpu::spectral_norm(c.op_name, p, in[0], in[1], in[2], out[0], out[1]);
   });
-  s.grad = [](Graph& g, const Node& n, const std::vector<Value>& dys) {
-    const Value w = n.inputs[0];
-    Value gw = dys[0];
-    if (!gw.defined()) gw = g.constant(Tensor::zeros(w.shape(), w.dtype()), "zeros");
-    std::vector<Value> args{gw, Value{&g, n.id, 0}, n.inputs[1], n.inputs[2], Value{&g, n.id, 1}};
-    if (dys.size() > 1 && dys[1].defined()) args.push_back(dys[1]);
-    const Value dw = g.apply1("spectral_norm_grad", args, {{"dim", n.attrs.i("dim", 0)}});
-    return std::vector<Value>{dw, Value{}, Value{}};
-  };
   r.add(std::move(s));
 
   OpSchema b;
@@ -96,13 +84,6 @@ void register_spectral_norm_ops(OpRegistry& r) {
                             in[4], in.size() > 5 ? in[5] : Tensor{}, out[0]);
   });
   r.add(std::move(b));
-}
-
-SpectralNormOutputs spectral_norm(Value w, Value u, Value v, int64_t n_power_iterations, double eps, int dim) {
-  const std::vector<Value> out = w.graph->apply(
-      "spectral_norm", {w, u, v},
-      {{"n_power_iterations", n_power_iterations}, {"eps", eps}, {"dim", static_cast<int64_t>(dim)}});
-  return {out[0], out[1]};
 }
 
 std::pair<Tensor, Tensor> spectral_norm_init_uv(const Shape& shape, int dim, DType dtype, uint64_t seed,

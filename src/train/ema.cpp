@@ -4,8 +4,8 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/core/stream.h"
+#include "cutrain/graph/ops/optimizers.h"
 #include "cutrain/graph/planned_executor.h"
-#include "cutrain/ops/optimizers.h"
 
 namespace cutrain::train {
 
@@ -23,7 +23,7 @@ EmaGraph build_ema(graph::Graph& g, const std::vector<graph::Value>& params, dou
   for (const graph::Value& p : params)
     out.shadows.push_back(g.state(ema_shadow_name(g.node(p.node).name), g.tensor_of(p).clone()));
   out.decay_slot = g.step_scalar("ema/decay");
-  out.tokens = ops::ema_update(out.shadows, params, decay, out.decay_slot);
+  out.tokens = graph::ema_update(out.shadows, params, decay, out.decay_slot);
   return out;
 }
 

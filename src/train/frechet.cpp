@@ -13,10 +13,10 @@
 #include "cutrain/core/error.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/losses.h"
+#include "cutrain/graph/ops/optimizers.h"
 #include "cutrain/io/safetensors.h"
 #include "cutrain/nn/sngan.h"
-#include "cutrain/ops/losses.h"
-#include "cutrain/ops/optimizers.h"
 
 namespace cutrain::train {
 
@@ -165,7 +165,7 @@ FeatureExtractor::FeatureExtractor(const data::LabeledImages& train, const data:
   m.model.input = g.input("images", {Shape({o.batch, img[1], img[2], img[3]}), DType::f32});
   m.labels = g.input("labels", {Shape({o.batch}), DType::i32});
   m.net = nn::feature_classifier(b, m.model.input);
-  m.loss = ops::weighted_loss_reduce(ops::softmax_cross_entropy(m.net.logits, m.labels));
+  m.loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(m.net.logits, m.labels));
   const std::vector<Value> grads = graph::gradients(g, m.loss, m.model.params);
   std::vector<Value> s1, s2;
   for (const Value& p : m.model.params) {
@@ -174,7 +174,7 @@ FeatureExtractor::FeatureExtractor(const data::LabeledImages& train, const data:
   }
   ops::AdamOptions adam;
   adam.lr = o.lr;
-  m.updates = ops::adam_update(m.model.params, grads, s1, s2, adam);
+  m.updates = graph::adam_update(m.model.params, grads, s1, s2, adam);
 
   if (!o.cache_path.empty() && std::filesystem::exists(o.cache_path)) {
     const io::SafetensorsContents c = io::load_safetensors(o.cache_path);

@@ -7,8 +7,9 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/graph/autodiff.h"
+#include "cutrain/graph/ops/optimizers.h"
+#include "cutrain/graph/ops/shape_ops.h"
 #include "cutrain/nn/initializer.h"
-#include "cutrain/ops/shape_ops.h"
 
 namespace cutrain::train {
 
@@ -30,7 +31,7 @@ std::vector<Value> adam_for(graph::Graph& g, const std::vector<Value>& params,
     m.push_back(g.state(p.name() + "/Adam", Tensor::zeros(t.shape(), t.dtype())));
     v.push_back(g.state(p.name() + "/Adam_1", Tensor::zeros(t.shape(), t.dtype())));
   }
-  return ops::adam_update(params, grads, m, v, o);
+  return graph::adam_update(params, grads, m, v, o);
 }
 
 }  // namespace
@@ -51,10 +52,10 @@ GanGraph build_gan_graph(const nn::SnGanConfig& config, int64_t batch, DType dty
 
   gan.fake = nn::sngan_generator(b, gan.z, config);
   const size_t n_g = gan.model.params.size();
-  const Value scores = nn::sngan_discriminator(b, ops::concat({gan.real, gan.fake}, 0), config);
+  const Value scores = nn::sngan_discriminator(b, graph::concat({gan.real, gan.fake}, 0), config);
   gan.g_params.assign(gan.model.params.begin(), gan.model.params.begin() + static_cast<long>(n_g));
   gan.d_params.assign(gan.model.params.begin() + static_cast<long>(n_g), gan.model.params.end());
-  const std::vector<Value> parts = ops::split(scores, 0, {batch, batch});
+  const std::vector<Value> parts = graph::split(scores, 0, {batch, batch});
   gan.d_real = parts[0];
   gan.d_fake = parts[1];
   gan.loss = nn::hinge_losses(gan.d_real, gan.d_fake);

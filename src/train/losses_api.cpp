@@ -4,7 +4,7 @@
 #include <mutex>
 
 #include "cutrain/core/error.h"
-#include "cutrain/ops/losses.h"
+#include "cutrain/graph/ops/losses.h"
 
 namespace cutrain::train {
 
@@ -16,13 +16,13 @@ struct LossRegistry {
   LossRegistry() {
     losses["sparse_categorical_crossentropy"] = [](graph::Value out, graph::Value labels,
                                                     const LossSpec& s) {
-      return ops::softmax_cross_entropy(out, labels, s.label_smoothing);
+      return graph::softmax_cross_entropy(out, labels, s.label_smoothing);
     };
     losses["binary_crossentropy"] = [](graph::Value out, graph::Value target, const LossSpec& s) {
-      return ops::sigmoid_binary_cross_entropy(out, target, s.label_smoothing);
+      return graph::sigmoid_binary_cross_entropy(out, target, s.label_smoothing);
     };
     losses["mean_squared_error"] = [](graph::Value out, graph::Value target, const LossSpec&) {
-      return ops::mean_squared_error(out, target);
+      return graph::mean_squared_error(out, target);
     };
   }
 };

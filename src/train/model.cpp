@@ -6,22 +6,22 @@
 #include <cmath>
 #include <set>
 
+#include "batch_feed.h"
 #include "cutrain/core/error.h"
 #include "cutrain/core/pinned_allocator.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/fusion.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/losses.h"
+#include "cutrain/graph/ops/optimizers.h"
+#include "cutrain/graph/ops/regularizers.h"
 #include "cutrain/graph/planned_executor.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/losses.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/optimizers.h"
-#include "cutrain/ops/regularizers.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/gradient_contract.h"
 #include "cutrain/train/metric_set.h"
 #include "cutrain/train/metrics.h"
 #include "cutrain/train/model_config.h"
-#include "batch_feed.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
 
@@ -196,8 +196,8 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
     else
       h.target = g.input("targets", out.spec());
     h.weights = g.input("sample_weights", {Shape{batch}, options_.dtype});
-    h.loss = ops::weighted_loss_reduce(per_sample_loss(l, out, h.target), h.weights);
-    terms.push_back(l.weight == 1.0 ? h.loss : ops::scale(h.loss, l.weight));
+    h.loss = graph::weighted_loss_reduce(per_sample_loss(l, out, h.target), h.weights);
+    terms.push_back(l.weight == 1.0 ? h.loss : graph::scale(h.loss, l.weight));
     s->heads.push_back(h);
   }
   for (const graph::Value& v : net.losses) {
@@ -210,10 +210,10 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
                   "] or a scalar, got ", sh.str(), " (", v.name(), ")");
     if (!s->sample_weights.defined())
       s->sample_weights = g.input("added_loss_weights", {Shape{batch}, options_.dtype});
-    terms.push_back(ops::weighted_loss_reduce(v, s->sample_weights));
+    terms.push_back(graph::weighted_loss_reduce(v, s->sample_weights));
   }
   if (options_.weight_decay > 0)
-    for (const graph::Value& w : net.regularized) terms.push_back(ops::l2_loss(w, options_.weight_decay));
+    for (const graph::Value& w : net.regularized) terms.push_back(graph::l2_loss(w, options_.weight_decay));
   s->loss = terms.size() == 1 ? terms[0] : graph::add_n(g, terms);
   s->eval_fetches = {s->loss};
   if (s->heads.size() >= 2)
@@ -249,7 +249,7 @@ void Model::build_train_part(StepGraph& s) {
   // Averaged over the ranks before clipping, as with DDP (clipping sees the global gradient).
   if (options_.communicator)
     grads = average_gradients(g, grads, options_.communicator, options_.bucket_bytes);
-  if (options_.clip_global_norm > 0) grads = ops::clip_by_global_norm(grads, options_.clip_global_norm);
+  if (options_.clip_global_norm > 0) grads = graph::clip_by_global_norm(grads, options_.clip_global_norm);
   s.opt = build_optimizer(g, options_.optimizer, s.net.trainable, grads);
   if (slot_names_.empty())
     for (const graph::Value& v : s.opt.slots) slot_names_.push_back(g.node(v.node).name);

@@ -1,8 +1,8 @@
 #include "cutrain/train/optimizer.h"
 
 #include "cutrain/core/error.h"
+#include "cutrain/graph/ops/optimizers.h"
 #include "cutrain/graph/planned_executor.h"
-#include "cutrain/ops/optimizers.h"
 
 namespace cutrain::train {
 
@@ -97,7 +97,7 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
       o.nesterov = c.nesterov;
       o.weight_decay = c.weight_decay;
       o.lr_slot = out.lr_slot;
-      out.tokens = ops::sgd_update(params, grads, bufs, o);
+      out.tokens = graph::sgd_update(params, grads, bufs, o);
       break;
     }
     case OptimizerKind::rmsprop: {
@@ -109,7 +109,7 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
       o.momentum = c.momentum;
       if (c.epsilon >= 0) o.epsilon = c.epsilon;  // else the rule's default (params/optimizers.h)
       o.lr_slot = out.lr_slot;
-      out.tokens = ops::rmsprop_update(params, grads, ms, mom, o);
+      out.tokens = graph::rmsprop_update(params, grads, ms, mom, o);
       break;
     }
     case OptimizerKind::adam:
@@ -125,7 +125,7 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
       o.decoupled = c.kind == OptimizerKind::adamw;
       o.lr_slot = out.lr_slot;
       o.step_slot = out.step_slot;
-      out.tokens = ops::adam_update(params, grads, m, v, o);
+      out.tokens = graph::adam_update(params, grads, m, v, o);
       break;
     }
   }

@@ -5,12 +5,12 @@
 // average pool → dense, with fixed random weights.
 #pragma once
 
-#include "cutrain/ops/batch_norm.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/dropout.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/pool.h"
+#include "cutrain/graph/ops/batch_norm.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/dropout.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/pool.h"
 #include "cutrain/train/model.h"
 
 namespace cutrain::testing_util {
@@ -30,9 +30,9 @@ inline train::Network bn_dropout_cnn(graph::Graph& g, const train::NetworkSpec& 
   const Value mean = g.state("bn/moving_mean", Tensor::zeros({filters}, s.dtype));
   const Value var = g.state("bn/moving_variance", Tensor::full({filters}, s.dtype, 1.0));
   const Value wd = g.parameter("logits/weights", random_tensor({s.num_classes, filters}, s.dtype, 0.5, 8));
-  Value h = ops::relu(ops::batch_norm(ops::conv2d(net.input, w), beta, Value{}, mean, var));
-  h = ops::dropout(h, 0.25);
-  net.outputs = {ops::dense(ops::global_avg_pool(h), wd)};
+  Value h = graph::relu(graph::batch_norm(graph::conv2d(net.input, w), beta, Value{}, mean, var));
+  h = graph::dropout(h, 0.25);
+  net.outputs = {graph::dense(graph::global_avg_pool(h), wd)};
   net.trainable = {w, beta, wd};
   net.states = {mean, var};
   return net;

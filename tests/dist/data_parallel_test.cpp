@@ -9,9 +9,9 @@
 
 #include "cutrain/dist/communicator.h"
 #include "cutrain/graph/autodiff.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "cutrain/graph/plan.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/reduce.h"
 #include "cutrain/train/data_parallel.h"
 #include "cutrain/train/gradient_sync.h"
 #include "cutrain/train/model.h"
@@ -95,8 +95,8 @@ TEST(GradientBuckets, ReductionsGetACommunicationStream) {
   graph::Value loss;
   for (int i = 0; i < 3; ++i) {
     params.push_back(g.parameter("w" + std::to_string(i), Tensor::full({64}, DType::f32, 0.5)));
-    const graph::Value term = ops::sum(ops::square(params.back()));
-    loss = loss.defined() ? ops::add(loss, term) : term;
+    const graph::Value term = graph::sum(graph::square(params.back()));
+    loss = loss.defined() ? graph::add(loss, term) : term;
   }
   const std::vector<graph::Value> grads =
       average_gradients(g, graph::gradients(g, loss, params), comm, 256);  // one bucket each

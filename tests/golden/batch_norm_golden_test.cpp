@@ -6,9 +6,9 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/batch_norm.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/reduce.h"
+#include "cutrain/graph/ops/batch_norm.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "golden/golden_util.h"
 
 using namespace cutrain;
@@ -30,8 +30,8 @@ void check_batch_norm(const std::string& name) {
     ops::BatchNormOptions o;
     o.epsilon = c.f("epsilon");
     o.decay = c.f("decay");
-    const Value y = ops::batch_norm(x, beta, gamma, mean, var, o);
-    const Value loss = ops::sum(ops::mul(y, g.constant(c.get("dy", dt))));
+    const Value y = graph::batch_norm(x, beta, gamma, mean, var, o);
+    const Value loss = graph::sum(graph::mul(y, g.constant(c.get("dy", dt))));
     std::vector<Value> wrt{x, beta};
     if (has_gamma) wrt.push_back(gamma);
     const auto grads = graph::gradients(g, loss, wrt);

@@ -24,9 +24,9 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "cutrain/nn/inception_v3.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/reduce.h"
 #include "golden/golden_util.h"
 
 using namespace cutrain;
@@ -56,8 +56,8 @@ void check_training_step_with_aux(const golden::Case& c, DType dt) {
                            "AuxLogits/Conv2d_2a_5x5/weights", "AuxLogits/Conv2d_2b_1x1/weights"})
     ASSERT_TRUE(c.has("grad/" + p + name)) << name;
 
-  const Value loss = ops::add(ops::sum(ops::mul(model.logits, g.constant(c.get("train/r", dt)))),
-                              ops::sum(ops::mul(model.aux_logits, g.constant(c.get("train/r2", dt)))));
+  const Value loss = graph::add(graph::sum(graph::mul(model.logits, g.constant(c.get("train/r", dt)))),
+                              graph::sum(graph::mul(model.aux_logits, g.constant(c.get("train/r2", dt)))));
   const std::vector<Value> grads = graph::gradients(g, loss, model.params);
   std::vector<Value> fetches{model.logits, model.aux_logits};
   std::vector<std::string> grad_names;

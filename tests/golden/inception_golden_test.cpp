@@ -21,13 +21,13 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/batch_norm.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/pool.h"
+#include "cutrain/graph/ops/reduce.h"
+#include "cutrain/graph/ops/shape_ops.h"
 #include "cutrain/nn/inception_v3.h"
-#include "cutrain/ops/batch_norm.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/pool.h"
-#include "cutrain/ops/reduce.h"
-#include "cutrain/ops/shape_ops.h"
 #include "golden/golden_util.h"
 
 using namespace cutrain;
@@ -45,7 +45,7 @@ class Builder {
     ops::Conv2dOptions o;
     o.strides = {stride, stride};
     o.padding = padding;
-    const Value y = ops::conv2d(x, g_.parameter(p + "/weights", c_.get(p + "/weights", dt_)), o);
+    const Value y = graph::conv2d(x, g_.parameter(p + "/weights", c_.get(p + "/weights", dt_)), o);
     ops::BatchNormOptions bn;
     bn.epsilon = c_.f("epsilon");
     bn.decay = c_.f("decay");
@@ -53,7 +53,7 @@ class Builder {
     const Value gamma = g_.parameter(p + "/BatchNorm/gamma", c_.get(p + "/BatchNorm/gamma", dt_));
     const Value mean = g_.state(p + "/BatchNorm/moving_mean", c_.get(p + "/BatchNorm/moving_mean", dt_));
     const Value var = g_.state(p + "/BatchNorm/moving_variance", c_.get(p + "/BatchNorm/moving_variance", dt_));
-    return ops::relu(ops::batch_norm(y, beta, gamma, mean, var, bn));
+    return graph::relu(graph::batch_norm(y, beta, gamma, mean, var, bn));
   }
   Value conv_valid(Value x, const std::string& scope, int64_t stride = 1) { return conv(x, scope, stride, "VALID"); }
 
@@ -63,13 +63,13 @@ class Builder {
     o.window = {3, 3};
     o.padding = "SAME";
     o.count_include_pad = true;
-    return ops::avg_pool(x, o);
+    return graph::avg_pool(x, o);
   }
   static Value max3s2(Value x) {
     ops::PoolOptions o;
     o.window = {3, 3};
     o.strides = {2, 2};
-    return ops::max_pool(x, o);
+    return graph::max_pool(x, o);
   }
 
   Value mixed_5(Value x, const std::string& b, const std::string& b1a, const std::string& b1b) {
@@ -78,14 +78,14 @@ class Builder {
     const Value b2 = conv(conv(conv(x, b + "/Branch_2/Conv2d_0a_1x1"), b + "/Branch_2/Conv2d_0b_3x3"),
                           b + "/Branch_2/Conv2d_0c_3x3");
     const Value b3 = conv(avg3(x), b + "/Branch_3/Conv2d_0b_1x1");
-    return ops::concat({b0, b1, b2, b3}, 3);
+    return graph::concat({b0, b1, b2, b3}, 3);
   }
   Value mixed_6a(Value x) {
     const std::string b = "Mixed_6a";
     const Value b0 = conv_valid(x, b + "/Branch_0/Conv2d_1a_1x1", 2);
     const Value b1 = conv_valid(conv(conv(x, b + "/Branch_1/Conv2d_0a_1x1"), b + "/Branch_1/Conv2d_0b_3x3"),
                                 b + "/Branch_1/Conv2d_1a_1x1", 2);
-    return ops::concat({b0, b1, max3s2(x)}, 3);
+    return graph::concat({b0, b1, max3s2(x)}, 3);
   }
   Value mixed_6(Value x, const std::string& b) {
     const Value b0 = conv(x, b + "/Branch_0/Conv2d_0a_1x1");
@@ -95,7 +95,7 @@ class Builder {
     for (const char* s : {"Conv2d_0a_1x1", "Conv2d_0b_7x1", "Conv2d_0c_1x7", "Conv2d_0d_7x1", "Conv2d_0e_1x7"})
       b2 = conv(b2, b + "/Branch_2/" + s);
     const Value b3 = conv(avg3(x), b + "/Branch_3/Conv2d_0b_1x1");
-    return ops::concat({b0, b1, b2, b3}, 3);
+    return graph::concat({b0, b1, b2, b3}, 3);
   }
   Value mixed_7a(Value x) {
     const std::string b = "Mixed_7a";
@@ -103,16 +103,16 @@ class Builder {
     Value b1 = x;
     for (const char* s : {"Conv2d_0a_1x1", "Conv2d_0b_1x7", "Conv2d_0c_7x1"}) b1 = conv(b1, b + "/Branch_1/" + s);
     b1 = conv_valid(b1, b + "/Branch_1/Conv2d_1a_3x3", 2);
-    return ops::concat({b0, b1, max3s2(x)}, 3);
+    return graph::concat({b0, b1, max3s2(x)}, 3);
   }
   Value mixed_7(Value x, const std::string& b, const std::string& b1_3x1) {
     const Value b0 = conv(x, b + "/Branch_0/Conv2d_0a_1x1");
     const Value b1 = conv(x, b + "/Branch_1/Conv2d_0a_1x1");
-    const Value b1c = ops::concat({conv(b1, b + "/Branch_1/Conv2d_0b_1x3"), conv(b1, b + "/Branch_1/" + b1_3x1)}, 3);
+    const Value b1c = graph::concat({conv(b1, b + "/Branch_1/Conv2d_0b_1x3"), conv(b1, b + "/Branch_1/" + b1_3x1)}, 3);
     const Value b2 = conv(conv(x, b + "/Branch_2/Conv2d_0a_1x1"), b + "/Branch_2/Conv2d_0b_3x3");
-    const Value b2c = ops::concat({conv(b2, b + "/Branch_2/Conv2d_0c_1x3"), conv(b2, b + "/Branch_2/Conv2d_0d_3x1")}, 3);
+    const Value b2c = graph::concat({conv(b2, b + "/Branch_2/Conv2d_0c_1x3"), conv(b2, b + "/Branch_2/Conv2d_0d_3x1")}, 3);
     const Value b3 = conv(avg3(x), b + "/Branch_3/Conv2d_0b_1x1");
-    return ops::concat({b0, b1c, b2c, b3}, 3);
+    return graph::concat({b0, b1c, b2c, b3}, 3);
   }
 
   Value logits(Value x) {
@@ -133,12 +133,12 @@ class Builder {
     net = mixed_7(net, "Mixed_7c", "Conv2d_0c_3x1");
     // Global average (torchvision's adaptive pool; slim's reduced-kernel pool
     // is the same here), eval dropout is the identity, then the 1x1 conv.
-    net = ops::global_avg_pool(net, /*keepdims=*/true);
+    net = graph::global_avg_pool(net, /*keepdims=*/true);
     const std::string p = c_.attr("prefix") + "Logits/Conv2d_1c_1x1";
     ops::Conv2dOptions o;
-    net = ops::conv2d(net, g_.parameter(p + "/weights", c_.get(p + "/weights", dt_)), o,
+    net = graph::conv2d(net, g_.parameter(p + "/weights", c_.get(p + "/weights", dt_)), o,
                       g_.parameter(p + "/biases", c_.get(p + "/biases", dt_)));
-    return ops::squeeze(net, {1, 2});
+    return graph::squeeze(net, {1, 2});
   }
 
  private:
@@ -164,7 +164,7 @@ void check_eval_and_training_step(const golden::Case& c, DType dt, graph::Graph&
     // Deep compositions in float: 1e-4, as for convolutions.
     const double tol = golden::tolerance(dt, /*conv=*/true);
     const Tensor input = c.get("input", dt);
-    const Value loss = ops::sum(ops::mul(logits, g.constant(c.get("train/r", dt))));
+    const Value loss = graph::sum(graph::mul(logits, g.constant(c.get("train/r", dt))));
     const std::vector<Value> params = g.parameters();
     const std::vector<Value> grads = graph::gradients(g, loss, params);
     graph::Executor exec(g, Device::cpu());

@@ -5,11 +5,11 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/pool.h"
-#include "cutrain/ops/reduce.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/pool.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "golden/golden_util.h"
 
 using namespace cutrain;
@@ -32,8 +32,8 @@ void check_conv(const std::string& name) {
     o.strides = c.ints("strides");
     o.padding = c.attr("padding");
     o.dilations = c.ints("dilations");
-    const Value y = ops::conv2d(x, w, o, b);
-    const Value loss = ops::sum(ops::mul(y, g.constant(c.get("dy", dt))));
+    const Value y = graph::conv2d(x, w, o, b);
+    const Value loss = graph::sum(graph::mul(y, g.constant(c.get("dy", dt))));
     const auto grads = graph::gradients(g, loss, {x, w, b});
     graph::Executor exec(g, Device::cpu());
     const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]}, graph::kTraining);
@@ -52,8 +52,8 @@ void check_dense(const std::string& name) {
     const Value x = g.parameter("x", c.get("x", dt));
     const Value w = g.parameter("w", c.get("w", dt));
     const Value b = g.parameter("b", c.get("b", dt));
-    const Value y = ops::dense(x, w, b);
-    const Value loss = ops::sum(ops::mul(y, g.constant(c.get("dy", dt))));
+    const Value y = graph::dense(x, w, b);
+    const Value loss = graph::sum(graph::mul(y, g.constant(c.get("dy", dt))));
     const auto grads = graph::gradients(g, loss, {x, w, b});
     graph::Executor exec(g, Device::cpu());
     const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]}, graph::kTraining);
@@ -72,16 +72,16 @@ void check_pool(const std::string& name) {
     const Value x = g.parameter("x", c.get("x", dt));
     Value y;
     if (c.attr("kind") == "global_avg") {
-      y = ops::global_avg_pool(x);
+      y = graph::global_avg_pool(x);
     } else {
       ops::PoolOptions o;
       o.window = c.ints("window");
       o.strides = c.ints("strides");
       o.padding = c.attr("padding");
       o.count_include_pad = c.i("count_include_pad") != 0;
-      y = c.attr("kind") == "max" ? ops::max_pool(x, o) : ops::avg_pool(x, o);
+      y = c.attr("kind") == "max" ? graph::max_pool(x, o) : graph::avg_pool(x, o);
     }
-    const Value loss = ops::sum(ops::mul(y, g.constant(c.get("dy", dt))));
+    const Value loss = graph::sum(graph::mul(y, g.constant(c.get("dy", dt))));
     const auto grads = graph::gradients(g, loss, {x});
     graph::Executor exec(g, Device::cpu());
     const auto out = exec.run(std::map<int, Tensor>{}, {y, grads[0]}, graph::kTraining);

@@ -7,9 +7,9 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/losses.h"
-#include "cutrain/ops/reduce.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/losses.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "golden/golden_util.h"
 
 using namespace cutrain;
@@ -26,9 +26,9 @@ void check_loss(const std::string& name, Loss kind) {
     const Value logits = g.parameter("logits", c.get("logits", dt));
     const double s = c.f("label_smoothing");
     const Value per_sample =
-        kind == Loss::bce ? ops::sigmoid_binary_cross_entropy(logits, g.constant(c.get("targets", dt)), s)
-                          : ops::softmax_cross_entropy(logits, g.constant(c.get("labels", dt)), s);
-    const Value loss = ops::sum(ops::mul(per_sample, g.constant(c.get("r", dt))));
+        kind == Loss::bce ? graph::sigmoid_binary_cross_entropy(logits, g.constant(c.get("targets", dt)), s)
+                          : graph::softmax_cross_entropy(logits, g.constant(c.get("labels", dt)), s);
+    const Value loss = graph::sum(graph::mul(per_sample, g.constant(c.get("r", dt))));
     const Value grad = graph::gradients(g, loss, {logits})[0];
     graph::Executor exec(g, Device::cpu());
     const auto out = exec.run(std::map<int, Tensor>{}, {per_sample, grad}, graph::kTraining);

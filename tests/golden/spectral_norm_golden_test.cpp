@@ -9,10 +9,10 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/optimizers.h"
-#include "cutrain/ops/reduce.h"
-#include "cutrain/ops/spectral_norm.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/optimizers.h"
+#include "cutrain/graph/ops/reduce.h"
+#include "cutrain/graph/ops/spectral_norm.h"
 #include "golden/golden_util.h"
 
 using namespace cutrain;
@@ -29,12 +29,12 @@ void check_spectral_norm(const std::string& name) {
     const Value w = g.parameter("w", c.get("w0", dt));
     const Value u = g.state("u", c.get("u0", dt));
     const Value v = g.state("v", c.get("v0", dt));
-    const auto sn = ops::spectral_norm(w, u, v, c.i("n_power_iterations"), c.f("eps"));
-    const Value loss = ops::sum(ops::mul(sn.weight, g.constant(c.get("r", dt))));
+    const auto sn = graph::spectral_norm(w, u, v, c.i("n_power_iterations"), c.f("eps"));
+    const Value loss = graph::sum(graph::mul(sn.weight, g.constant(c.get("r", dt))));
     const Value dw = graph::gradients(g, loss, {w})[0];
     ops::SgdOptions sgd;
     sgd.lr = c.f("lr");
-    const Value token = ops::sgd_update({w}, {dw}, {}, sgd)[0];
+    const Value token = graph::sgd_update({w}, {dw}, {}, sgd)[0];
     graph::Executor exec(g, Device::cpu());
     const double tol = golden::tolerance(dt);
     for (int k = 1; k <= steps; ++k) {

@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/matmul.h"
 #include "cutrain/ops/op.h"
 #include "gpu_test_util.h"
 
@@ -72,8 +72,8 @@ TEST(CudaOps, DenseReluStepThroughTheExecutorMatchesCpu) {
   auto x = g.input("x", {Shape{16, 64}, DType::f32});
   auto dy = g.input("dy", {Shape{16, 32}, DType::f32});
   auto w = g.parameter("w", random({64, 32}, 4));
-  auto y = ops::relu(ops::matmul(x, w));
-  auto dw = ops::matmul(x, g.apply1("relu_grad", {dy, y}), /*transpose_a=*/true);
+  auto y = graph::relu(graph::matmul(x, w));
+  auto dw = graph::matmul(x, g.apply1("relu_grad", {dy, y}), /*transpose_a=*/true);
   const Tensor xv = random({16, 64}, 5), dyv = random({16, 32}, 6);
   graph::Executor cpu(g, Device::cpu()), gpu(g, Device::cuda(0));
   const auto ref = cpu.run({{x, xv}, {dy, dyv}}, {y, dw}, graph::kTraining);

@@ -10,20 +10,20 @@
 #include <cmath>
 #include <memory>
 
+#include "common/replay_test_net.h"
 #include "cutrain/graph/autodiff.h"
+#include "cutrain/graph/ops/batch_norm.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/dropout.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/losses.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/pool.h"
 #include "cutrain/graph/planned_executor.h"
-#include "cutrain/ops/batch_norm.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/dropout.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/losses.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/pool.h"
 #include "cutrain/train/ema.h"
 #include "cutrain/train/model.h"
 #include "cutrain/train/optimizer.h"
 #include "cutrain/train/schedules.h"
-#include "common/replay_test_net.h"
 
 using namespace cutrain;
 using graph::Graph;
@@ -60,11 +60,11 @@ Net build_net(DType dt, int64_t batch) {
   const Value var = g.state("bn/moving_variance", Tensor::full({4}, dt, 1.0));
   const Value wd = g.parameter("logits/weights", random_tensor({kClasses, 4}, dt, 0.5, 3));
   const Value bd = g.parameter("logits/biases", Tensor::zeros({kClasses}, dt));
-  Value a = ops::relu(ops::batch_norm(ops::conv2d(n.x, w1), beta, gamma, mean, var, {0.001, 0.9}));
-  a = ops::dropout(a, 0.3);
-  const Value b = ops::tanh(ops::conv2d(n.x, w2));
-  const Value logits = ops::dense(ops::global_avg_pool(ops::add(a, b)), wd, bd);
-  n.loss = ops::weighted_loss_reduce(ops::softmax_cross_entropy(logits, n.labels));
+  Value a = graph::relu(graph::batch_norm(graph::conv2d(n.x, w1), beta, gamma, mean, var, {0.001, 0.9}));
+  a = graph::dropout(a, 0.3);
+  const Value b = graph::tanh(graph::conv2d(n.x, w2));
+  const Value logits = graph::dense(graph::global_avg_pool(graph::add(a, b)), wd, bd);
+  n.loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(logits, n.labels));
   n.params = {w1, w2, beta, gamma, wd, bd};
   n.states = {mean, var};
   const std::vector<Value> grads = graph::gradients(g, n.loss, n.params);

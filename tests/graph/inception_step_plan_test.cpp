@@ -13,9 +13,9 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/fusion.h"
+#include "cutrain/graph/ops/losses.h"
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/nn/inception_v3.h"
-#include "cutrain/ops/losses.h"
 
 using namespace cutrain;
 using graph::Value;
@@ -40,7 +40,7 @@ Step build(DType dtype) {
   Step s{nn::inception_v3(o), {}, {}};
   graph::Graph& g = *s.model.graph;
   s.labels = g.input("labels", {Shape{2}, DType::i32});
-  const Value loss = ops::weighted_loss_reduce(ops::softmax_cross_entropy(s.model.logits, s.labels, 0.1));
+  const Value loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(s.model.logits, s.labels, 0.1));
   s.fetches = graph::gradients(g, loss, s.model.params);
   s.fetches.insert(s.fetches.begin(), loss);
   return s;

@@ -12,9 +12,9 @@
 #include "cutrain/cpu/check_finite.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "cutrain/graph/planned_executor.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/reduce.h"
 
 using namespace cutrain;
 using graph::Graph;
@@ -32,9 +32,9 @@ struct Net {
     w = g.parameter("w", Tensor::full(Shape({2, 3}), DType::f32, 2.0));
     {
       graph::NameScope s(g, "block");
-      y = ops::sqrt(ops::mul(w, x));
+      y = graph::sqrt(graph::mul(w, x));
     }
-    loss = ops::sum(y);
+    loss = graph::sum(y);
     grad = graph::gradients(g, loss, {w}).at(0);
   }
 };

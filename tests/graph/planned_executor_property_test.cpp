@@ -9,8 +9,8 @@
 #include <random>
 
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/elementwise.h"
 #include "cutrain/graph/planned_executor.h"
-#include "cutrain/ops/elementwise.h"
 #include "plan_checker.h"
 
 using namespace cutrain;
@@ -179,9 +179,9 @@ TEST(PlannedExecutorProperty, RandomDagsMatchReferenceBitwise) {
 TEST(PlanChecker, CatchesOverlapOfConcurrentValuesAndMissingWaits) {
   Graph g;
   const Value x = g.input("x", {Shape({4, 8}), DType::f32});
-  const Value a = ops::relu(x);
-  const Value b = ops::tanh(a), c = ops::sigmoid(a);
-  const Value e = ops::relu(ops::add(b, c));
+  const Value a = graph::relu(x);
+  const Value b = graph::tanh(a), c = graph::sigmoid(a);
+  const Value e = graph::relu(graph::add(b, c));
   const graph::Plan plan = graph::make_plan(g, {e});
   ASSERT_TRUE(plancheck::check_plan(g, plan).ok()) << plancheck::check_plan(g, plan).str();
 

@@ -10,8 +10,8 @@
 
 #include "cutrain/cpu/kernel.h"
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/elementwise.h"
 #include "cutrain/graph/planned_executor.h"
-#include "cutrain/ops/elementwise.h"
 #include "plan_checker.h"
 
 using namespace cutrain;
@@ -61,11 +61,11 @@ TEST(PlannedExecutor, DiamondRunsOnTwoStreamsWithTheRightWaits) {
   register_test_ops();
   Graph g;
   const Value x = g.input("x", {Shape({4, 8}), DType::f32});
-  const Value a = ops::relu(x);
-  const Value b = ops::tanh(a);
+  const Value a = graph::relu(x);
+  const Value b = graph::tanh(a);
   const Value c = g.apply1("test_slow_copy", {a});  // the slow branch
-  const Value d = ops::add(b, c);
-  const Value e = ops::scale(d, 0.5);
+  const Value d = graph::add(b, c);
+  const Value e = graph::scale(d, 0.5);
 
   graph::PlannedExecutorOptions o;
   o.main_stream = make_cpu_stream({.threaded = true, .jitter_seed = 5});
@@ -122,9 +122,9 @@ TEST(PlannedExecutor, StateMutationIsOrderedAgainstReaders) {
   const Value s = g.state("acc", Tensor::zeros({6}, DType::f32));
   const Value x = g.input("x", {Shape({6}), DType::f32});
   const Value before = g.apply1("test_slow_copy", {s});   // reads s before the update (slowly)
-  const Value rx = ops::relu(x);                          // another stream
+  const Value rx = graph::relu(x);                          // another stream
   const Value upd = g.apply1("test_accumulate", {s, rx}); // s += relu(x)
-  const Value after = ops::scale(s, 1.0);                 // reads s after the update
+  const Value after = graph::scale(s, 1.0);                 // reads s after the update
 
   graph::PlannedExecutorOptions o;
   o.main_stream = make_cpu_stream({.threaded = true, .jitter_seed = 3});
@@ -158,7 +158,7 @@ TEST(PlannedExecutor, StateMutationIsOrderedAgainstReaders) {
 TEST(PlannedExecutor, OneStreamAndNoMemoryPlanOptions) {
   Graph g;
   const Value x = g.input("x", {Shape({3, 5}), DType::f64});
-  const Value y = ops::add(ops::tanh(x), ops::sigmoid(x));
+  const Value y = graph::add(graph::tanh(x), graph::sigmoid(x));
   graph::PlannedExecutorOptions o;
   o.streams = false;
   o.memory_plan = false;
@@ -177,7 +177,7 @@ TEST(PlannedExecutor, OneStreamAndNoMemoryPlanOptions) {
 TEST(PlannedExecutor, UnfedInputIsAnError) {
   Graph g;
   const Value x = g.input("x", {Shape({2}), DType::f32});
-  const Value y = ops::relu(x);
+  const Value y = graph::relu(x);
   graph::PlannedExecutor ex(g, Device::cpu());
   EXPECT_THROW(ex.run(std::map<int, Tensor>{}, {y}, graph::kTraining), Error);
 }

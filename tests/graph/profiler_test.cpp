@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "cutrain/cpu/kernel.h"
+#include "cutrain/graph/ops/elementwise.h"
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/graph/profiler.h"
-#include "cutrain/ops/elementwise.h"
 
 using namespace cutrain;
 using graph::Graph;
@@ -41,10 +41,10 @@ TEST(StepProfiler, TimesEveryKernelOnItsStreamOncePerStep) {
   register_nap_op();
   Graph g;
   const Value x = g.input("x", {Shape({4, 8}), DType::f32});
-  const Value a = ops::relu(x);
-  const Value b = ops::tanh(a);
+  const Value a = graph::relu(x);
+  const Value b = graph::tanh(a);
   const Value c = g.apply1("test_profiler_nap", {a});  // its own stream: concurrent with b
-  const Value d = ops::add(b, c);
+  const Value d = graph::add(b, c);
 
   graph::PlannedExecutorOptions o;
   o.cpu_jitter_seed = 3;

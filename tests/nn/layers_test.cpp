@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/elementwise.h"
+#include "cutrain/graph/ops/elementwise.h"
 
 using namespace cutrain;
 using nn::Initializer;
@@ -147,7 +147,7 @@ TEST(Layers, WeightTransformReplacesTheWeightInsideTheLayerScope) {
   std::string scope_seen;
   doubled.weight_transform = [&](nn::ModelBuilder& mb, graph::Value w) {
     scope_seen = mb.graph().scoped("");
-    return ops::scale(w, 2.0);
+    return graph::scale(w, 2.0);
   };
   const graph::Value y1 = nn::dense(b, x, 2, "a", plain);
   const graph::Value y2 = nn::dense(b, x, 2, "b", doubled);

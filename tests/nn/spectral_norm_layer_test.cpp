@@ -9,8 +9,8 @@
 #include <cmath>
 
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/regularizers.h"
 #include "cutrain/nn/layers.h"
-#include "cutrain/ops/regularizers.h"
 
 using namespace cutrain;
 using graph::Value;
@@ -133,7 +133,7 @@ TEST_P(SpectralNormLayer, RegistriesHoldTheRawWeightAndUVAsState) {
     EXPECT_NEAR(q, 1.0, 1e-12);
   }
   // An L2 loss over the weight-decay list sees the raw weight's values.
-  const Value l2 = ops::l2_loss(m.model.weight_decay_params[0], 2.0);
+  const Value l2 = graph::l2_loss(m.model.weight_decay_params[0], 2.0);
   graph::Executor ex(g, Device::cpu());
   const Tensor w = g.tensor_of(m.w);
   double sq = 0;

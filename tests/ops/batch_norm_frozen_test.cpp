@@ -5,8 +5,8 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/batch_norm.h"
-#include "cutrain/ops/elementwise.h"
+#include "cutrain/graph/ops/batch_norm.h"
+#include "cutrain/graph/ops/elementwise.h"
 
 namespace cutrain {
 namespace {
@@ -30,10 +30,10 @@ void build(Net& n, bool pinned) {
   const graph::Value gamma = n.g.parameter("gamma", filled({2}, 0.5, 1.5, 3));
   n.rm = n.g.state("rm", filled({2}, -0.5, 0.5, 4));
   const graph::Value rv = n.g.state("rv", filled({2}, 0.5, 2, 5));
-  const graph::Value y = ops::batch_norm(n.x, beta, gamma, n.rm, rv, {0.001, 0.9});
+  const graph::Value y = graph::batch_norm(n.x, beta, gamma, n.rm, rv, {0.001, 0.9});
   if (pinned) n.g.mutable_node(y.node).attrs.set("inference", true);
   const graph::Value w = n.g.constant(filled({4, 3, 3, 2}, -1, 1, 6));
-  n.loss = n.g.apply1("sum_to", {ops::mul(y, w)}, {{"shape", std::vector<int64_t>{}}});
+  n.loss = n.g.apply1("sum_to", {graph::mul(y, w)}, {{"shape", std::vector<int64_t>{}}});
   n.grads = graph::gradients(n.g, n.loss, {n.x, beta, gamma});
 }
 

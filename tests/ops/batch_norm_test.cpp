@@ -12,7 +12,7 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/gradcheck.h"
-#include "cutrain/ops/batch_norm.h"
+#include "cutrain/graph/ops/batch_norm.h"
 #include "cutrain/ops/op.h"
 
 using namespace cutrain;
@@ -147,7 +147,7 @@ TEST(BatchNorm, GraphTrainingStepUpdatesStateOnce) {
   const auto beta = g.parameter("beta", in[1]);
   const auto rm = g.state("rm", in[2].clone());
   const auto rv = g.state("rv", in[3].clone());
-  const auto y = ops::batch_norm(x, beta, {}, rm, rv);
+  const auto y = graph::batch_norm(x, beta, {}, rm, rv);
   const auto loss = g.apply1("sum_to", {y}, {{"shape", std::vector<int64_t>{}}});
   const auto grads = graph::gradients(g, loss, {beta});
   graph::Executor exec(g, Device::cpu());

@@ -8,10 +8,11 @@
 
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/elementwise.h"
+#include "cutrain/graph/gradient_registry.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/optimizers.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/optimizers.h"
-#include "cutrain/ops/reduce.h"
 
 using namespace cutrain;
 using graph::Value;
@@ -54,7 +55,7 @@ void register_user_ops() {
     for (int64_t i = 0; i < in[1].numel(); ++i) o[i] = 2 * (p[i] - y[i]) * dy[i];
   };
   ops::OpRegistry::global().add(std::move(g));
-  ops::OpRegistry::global().set_grad(
+  graph::register_gradient(
       "user_squared_error", [](graph::Graph& gr, const graph::Node& n, const std::vector<Value>& dys) {
         return std::vector<Value>{gr.apply1("user_squared_error_grad", {dys[0], n.inputs[0], n.inputs[1]}), Value{}};
       });
@@ -70,8 +71,8 @@ void build(Regression& r, const char* loss_op) {
   r.y = r.g.input("y", {Shape{1000}, DType::f64});
   r.w = r.g.parameter("W", Tensor::zeros({1}, DType::f64));
   r.b = r.g.parameter("b", Tensor::zeros({1}, DType::f64));
-  const Value pred = ops::add(ops::mul(r.x, r.w), r.b);
-  r.loss = ops::mean(r.g.apply1(loss_op, {pred, r.y}));
+  const Value pred = graph::add(graph::mul(r.x, r.w), r.b);
+  r.loss = graph::mean(r.g.apply1(loss_op, {pred, r.y}));
 }
 
 }  // namespace
@@ -90,7 +91,7 @@ TEST(CustomOp, LinearRegressionWithUserLossConverges) {
   const auto grads = graph::gradients(r.g, r.loss, {r.w, r.b});
   ops::SgdOptions sgd;
   sgd.lr = 0.1;
-  const auto updates = ops::sgd_update({r.w, r.b}, grads, {}, sgd);
+  const auto updates = graph::sgd_update({r.w, r.b}, grads, {}, sgd);
   graph::Executor ex(r.g, Device::cpu());
   std::vector<Value> fetch = updates;
   fetch.push_back(r.loss);

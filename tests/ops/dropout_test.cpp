@@ -8,10 +8,10 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/gradcheck.h"
-#include "cutrain/ops/dropout.h"
+#include "cutrain/graph/ops/dropout.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "cutrain/ops/elementwise.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/reduce.h"
 
 using namespace cutrain;
 
@@ -138,9 +138,9 @@ TEST(Dropout, BackwardUsesTheSameRunsMaskAndStepsDiffer) {
   graph::Graph g(/*seed=*/17);
   const Tensor x0 = random({2000}, 8);
   auto x = g.parameter("x", x0);
-  auto y = ops::dropout(x, 0.5);
+  auto y = graph::dropout(x, 0.5);
   const graph::Value mask{&g, y.node, 1};
-  auto loss = ops::sum(y);
+  auto loss = graph::sum(y);
   auto dx = graph::gradients(g, loss, {x})[0];
   graph::Executor ex(g, Device::cpu());
   auto first = ex.run(std::map<int, Tensor>{}, {mask, dx}, graph::kTraining);

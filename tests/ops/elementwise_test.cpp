@@ -6,7 +6,7 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/gradcheck.h"
-#include "cutrain/ops/elementwise.h"
+#include "cutrain/graph/ops/elementwise.h"
 #include "cutrain/ops/op.h"
 
 using namespace cutrain;
@@ -77,8 +77,8 @@ TEST(Autodiff, SumsGradientsOfReusedValues) {
   graph::Graph g;
   const Tensor x0 = random({2, 3}, 5);
   auto x = g.parameter("x", x0);
-  auto y = ops::add(ops::mul(x, x), x);
-  auto loss = ops::sum_to(y, Shape{});
+  auto y = graph::add(graph::mul(x, x), x);
+  auto loss = graph::sum_to(y, Shape{});
   auto grads = graph::gradients(g, loss, {x});
   graph::Executor ex(g, Device::cpu());
   auto out = ex.run(std::map<int, Tensor>{}, {grads[0]}, graph::kTraining);
@@ -92,7 +92,7 @@ TEST(Autodiff, MissingGradientNamesOpAndParameter) {
   ops::OpRegistry::global().add(s);
   graph::Graph g;
   auto w = g.parameter("W", random({3}, 1));
-  auto loss = ops::sum_to(g.apply1("test_no_grad_op", {w}), Shape{});
+  auto loss = graph::sum_to(g.apply1("test_no_grad_op", {w}), Shape{});
   try {
     graph::gradients(g, loss, {w});
     FAIL() << "expected an error";

@@ -8,7 +8,7 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/gradcheck.h"
-#include "cutrain/ops/losses.h"
+#include "cutrain/graph/ops/losses.h"
 #include "cutrain/ops/op.h"
 
 using namespace cutrain;
@@ -261,7 +261,7 @@ TEST(LossGraph, AutodiffThroughCrossEntropyAndReduction) {
   const Tensor ids = Tensor::from_vector({n}, {2, 0, 3}, DType::i32);
   const Tensor w0 = Tensor::from_vector({n}, {1.0, 0.5, 2.0}, DType::f64);
   auto x = g.parameter("logits", x0);
-  auto loss = ops::weighted_loss_reduce(ops::softmax_cross_entropy(x, g.constant(ids, "labels")),
+  auto loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(x, g.constant(ids, "labels")),
                                         g.constant(w0, "weights"));
   auto grads = graph::gradients(g, loss, {x});
   graph::Executor ex(g, Device::cpu());

@@ -7,10 +7,10 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/gradcheck.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/reduce.h"
 
 using namespace cutrain;
 
@@ -107,9 +107,9 @@ TEST(Dense, ForwardAndGradientsThroughGraph) {
     const Tensor x0 = random({3, 5}, seed), w0 = random({7, 5}, seed + 1), b0 = random({7}, seed + 2);
     const Tensor r0 = random({3, 7}, seed + 3);
     auto x = g.parameter("x", x0), w = g.parameter("w", w0), b = g.parameter("b", b0);
-    auto y = ops::dense(x, w, b);
+    auto y = graph::dense(x, w, b);
     ASSERT_EQ(y.shape(), Shape({3, 7}));
-    auto loss = ops::sum(ops::mul(y, g.constant(r0, "r")));
+    auto loss = graph::sum(graph::mul(y, g.constant(r0, "r")));
     auto grads = graph::gradients(g, loss, {x, w, b});
     graph::Executor ex(g, Device::cpu());
     auto out = ex.run(std::map<int, Tensor>{}, {y, grads[0], grads[1], grads[2]}, graph::kTraining);
@@ -142,7 +142,7 @@ TEST(Dense, ForwardAndGradientsThroughGraph) {
 TEST(Dense, WithoutBias) {
   graph::Graph g;
   const Tensor x0 = random({2, 4}, 5), w0 = random({3, 4}, 6);
-  auto y = ops::dense(g.constant(x0), g.constant(w0));
+  auto y = graph::dense(g.constant(x0), g.constant(w0));
   graph::Executor ex(g, Device::cpu());
   const Tensor out = ex.run(std::map<int, Tensor>{}, {y}, graph::kTraining)[0];
   for (int n = 0; n < 2; ++n)

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "cutrain/graph/executor.h"
+#include "cutrain/graph/ops/optimizers.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/optimizers.h"
 
 using namespace cutrain;
 
@@ -185,9 +185,9 @@ TEST(OptimizerGraph, BuildersUpdateEveryParameterWhenTokensAreFetched) {
   graph::Graph g;
   const Tensor w1 = random({3}, 1), w2 = random({2, 2}, 2), g1 = random({3}, 3), g2 = random({2, 2}, 4);
   auto p1 = g.parameter("w1", w1.clone()), p2 = g.parameter("w2", w2.clone());
-  auto grads = ops::clip_by_global_norm({g.constant(g1, "g1"), g.constant(g2, "g2")}, 0.5);
+  auto grads = graph::clip_by_global_norm({g.constant(g1, "g1"), g.constant(g2, "g2")}, 0.5);
   auto b1 = g.state("b1", Tensor::zeros({3}, DType::f64)), b2 = g.state("b2", Tensor::zeros({2, 2}, DType::f64));
-  const auto tokens = ops::sgd_update({p1, p2}, grads, {b1, b2}, {.lr = 0.1, .momentum = 0.9});
+  const auto tokens = graph::sgd_update({p1, p2}, grads, {b1, b2}, {.lr = 0.1, .momentum = 0.9});
   ASSERT_EQ(tokens.size(), 2u);
   graph::Executor ex(g, Device::cpu());
   ex.run(std::map<int, Tensor>{}, tokens, graph::kTraining);
@@ -199,5 +199,5 @@ TEST(OptimizerGraph, BuildersUpdateEveryParameterWhenTokensAreFetched) {
   for (int64_t i = 0; i < 3; ++i) EXPECT_NEAR(ex.leaf(p1).flat(i), w1.flat(i) - 0.1 * scale * g1.flat(i), 1e-15);
   for (int64_t i = 0; i < 4; ++i) EXPECT_NEAR(ex.leaf(p2).flat(i), w2.flat(i) - 0.1 * scale * g2.flat(i), 1e-15);
   for (int64_t i = 0; i < 4; ++i) EXPECT_NEAR(ex.leaf(b2).flat(i), scale * g2.flat(i), 1e-15);
-  EXPECT_THROW(ops::sgd_update({p1, p2}, {grads[0]}, {}, {}), Error);
+  EXPECT_THROW(graph::sgd_update({p1, p2}, {grads[0]}, {}, {}), Error);
 }

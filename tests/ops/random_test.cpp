@@ -8,10 +8,10 @@
 #include "cutrain/core/philox.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/elementwise.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/random.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/random.h"
-#include "cutrain/ops/reduce.h"
 
 using namespace cutrain;
 
@@ -71,8 +71,8 @@ TEST(RandomNormal, ReparameterisationGradientSkipsTheSample) {
   mu0.uniform(-1, 1, 1);
   const graph::Value mu = g.parameter("mu", mu0);
   const graph::Value s = g.parameter("s", Tensor::full({2, 3}, DType::f64, 0.5));
-  const graph::Value eps = ops::random_normal(g, Shape{2, 3}, DType::f64);
-  const graph::Value y = ops::sum(ops::add(mu, ops::mul(s, eps)));
+  const graph::Value eps = graph::random_normal(g, Shape{2, 3}, DType::f64);
+  const graph::Value y = graph::sum(graph::add(mu, graph::mul(s, eps)));
   const auto grads = graph::gradients(g, y, {mu, s});
   graph::Executor ex(g, Device::cpu());
   ex.set_steps(4);

@@ -4,8 +4,8 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/gradcheck.h"
+#include "cutrain/graph/ops/regularizers.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/regularizers.h"
 
 using namespace cutrain;
 
@@ -31,7 +31,7 @@ TEST(L2Loss, GradientIsDecayTimesWeight) {
   graph::Graph g;
   const Tensor w0 = random({3, 5}, 4);
   auto w = g.parameter("w", w0);
-  auto grads = graph::gradients(g, ops::l2_loss(w, 0.01), {w});
+  auto grads = graph::gradients(g, graph::l2_loss(w, 0.01), {w});
   graph::Executor ex(g, Device::cpu());
   const auto out = ex.run(std::map<int, Tensor>{}, {grads[0]}, graph::kTraining);
   for (int64_t i = 0; i < w0.numel(); ++i) EXPECT_DOUBLE_EQ(out[0].flat(i), 0.01 * w0.flat(i));

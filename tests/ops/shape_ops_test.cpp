@@ -5,10 +5,10 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/gradcheck.h"
-#include "cutrain/ops/elementwise.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/reduce.h"
+#include "cutrain/graph/ops/shape_ops.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/reduce.h"
-#include "cutrain/ops/shape_ops.h"
 
 using namespace cutrain;
 using Ints = std::vector<int64_t>;
@@ -140,8 +140,8 @@ TEST(ShapeOps, SplitGradientFillsUnusedPartsWithZeros) {
   graph::Graph g;
   const Tensor x0 = random({2, 6}, 9);
   auto x = g.parameter("x", x0);
-  auto parts = ops::split(x, 1, {2, 3, 1});
-  auto loss = ops::sum(ops::square(parts[1]));
+  auto parts = graph::split(x, 1, {2, 3, 1});
+  auto loss = graph::sum(graph::square(parts[1]));
   auto dx = graph::gradients(g, loss, {x})[0];
   graph::Executor ex(g, Device::cpu());
   const Tensor out = ex.run(std::map<int, Tensor>{}, {dx}, graph::kTraining)[0];

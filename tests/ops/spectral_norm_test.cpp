@@ -8,9 +8,9 @@
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/gradcheck.h"
-#include "cutrain/ops/elementwise.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/spectral_norm.h"
 #include "cutrain/ops/op.h"
-#include "cutrain/ops/spectral_norm.h"
 
 using namespace cutrain;
 
@@ -225,8 +225,8 @@ TEST(SpectralNormGraph, BackwardUsesTheUpdatedVectors) {
   auto w = g.parameter("w", w0);
   auto u = g.state("u", u0.clone());
   auto v = g.state("v", v0.clone());
-  const auto sn = ops::spectral_norm(w, u, v, 2);
-  auto loss = ops::sum_to(ops::mul(sn.weight, g.constant(r0, "r")), Shape{});
+  const auto sn = graph::spectral_norm(w, u, v, 2);
+  auto loss = graph::sum_to(graph::mul(sn.weight, g.constant(r0, "r")), Shape{});
   auto grads = graph::gradients(g, loss, {w});
   graph::Executor ex(g, Device::cpu());
   const auto out = ex.run(std::map<int, Tensor>{}, {sn.sigma, grads[0]}, graph::kTraining);

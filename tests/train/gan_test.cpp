@@ -13,9 +13,9 @@
 
 #include "cutrain/data/idx.h"
 #include "cutrain/graph/autodiff.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/reduce.h"
 #include "cutrain/nn/sngan.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/reduce.h"
 #include "cutrain/train/frechet.h"
 
 using namespace cutrain;
@@ -146,7 +146,7 @@ TEST(SnGan, UpsampleRepeatsPixelsAndSumsGradientsOverBlocks) {
   const Value wts = g.input("w", {Shape({1, 4, 4, 2}), DType::f64});
   const Value y = nn::upsample_nearest2x(x);
   ASSERT_EQ(y.shape(), Shape({1, 4, 4, 2}));
-  const Value dx = graph::gradients(g, ops::sum(ops::mul(y, wts)), {x})[0];
+  const Value dx = graph::gradients(g, graph::sum(graph::mul(y, wts)), {x})[0];
   graph::Executor ex(g, Device::cpu());
   std::vector<double> xv(8), wv(32);
   for (size_t i = 0; i < 8; ++i) xv[i] = static_cast<double>(i + 1);

@@ -5,7 +5,9 @@
 
 #include <cmath>
 
-#include "cutrain/train/small_cnn.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/shape_ops.h"
+#include "cutrain/nn/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -123,7 +125,7 @@ Network two_heads(graph::Graph& g, const NetworkSpec& s) {
   w.normal(0.0, 0.5, s.seed + 40);
   graph::Value wv = g.parameter("AuxLogits/weights", w);
   graph::Value bv = g.parameter("AuxLogits/biases", Tensor::zeros({s.num_classes}, s.dtype));
-  n.outputs.push_back(ops::dense(ops::flatten(n.input), wv, bv));
+  n.outputs.push_back(graph::dense(graph::flatten(n.input), wv, bv));
   n.trainable.insert(n.trainable.end(), {wv, bv});
   return n;
 }
@@ -149,7 +151,7 @@ TEST(ModelLoss, AuxiliaryHeadIsWeightedIntoTheTotal) {
 
 TEST(ModelLoss, StepZeroLossOfSmallCnnWithUniformLogitsIsLnCPlusL2) {
   const int classes = 10;
-  Model m(small_cnn_builder({{8, 16}}), spec(16, 12, classes));
+  Model m(nn::small_cnn_builder({{8, 16}}), spec(16, 12, classes));
   CompileOptions co;
   co.optimizer = sgd(constant_schedule(0.01), 0.9);
   co.weight_decay = 4e-3;

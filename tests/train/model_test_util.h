@@ -9,8 +9,8 @@
 #include <string>
 
 #include "cutrain/data/dataset.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/shape_ops.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/shape_ops.h"
 #include "cutrain/train/image_data.h"
 #include "cutrain/train/model.h"
 
@@ -28,7 +28,7 @@ inline Network linear_net(graph::Graph& g, const NetworkSpec& s) {
   graph::NameScope scope(g, "Logits");
   graph::Value wv = g.parameter("weights", w);
   graph::Value bv = g.parameter("biases", b);
-  n.outputs.push_back(ops::dense(ops::flatten(n.input), wv, bv));
+  n.outputs.push_back(graph::dense(graph::flatten(n.input), wv, bv));
   n.trainable = {wv, bv};
   n.regularized = {wv};
   return n;

@@ -7,14 +7,14 @@
 #include <iostream>
 
 #include "commands.h"
-#include "flag_checks.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/fusion.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/losses.h"
 #include "cutrain/graph/plan.h"
 #include "cutrain/nn/inception_v3.h"
 #include "cutrain/nn/summary.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/losses.h"
+#include "flag_checks.h"
 
 namespace cutrain::cli {
 
@@ -44,9 +44,9 @@ int run_summary(SummaryArgs a) {
   // gradients of every trainable parameter.
   graph::Graph& g = *m.graph;
   const Value labels = g.input("labels", {Shape{a.options.batch_size}, DType::i32});
-  Value loss = ops::weighted_loss_reduce(ops::softmax_cross_entropy(m.logits, labels));
+  Value loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(m.logits, labels));
   if (m.aux_logits.defined())
-    loss = ops::add(loss, ops::scale(ops::weighted_loss_reduce(ops::softmax_cross_entropy(m.aux_logits, labels)), 0.4));
+    loss = graph::add(loss, graph::scale(graph::weighted_loss_reduce(graph::softmax_cross_entropy(m.aux_logits, labels)), 0.4));
   std::vector<Value> fetches = graph::gradients(g, loss, m.params);
   fetches.push_back(loss);
   std::string fused = "fusion off";

@@ -18,13 +18,14 @@
 //   attr inference (bool, default false) on any of the three: the node runs in
 //     eval mode even in a training run (the batch norm of frozen layers, as
 //     Keras runs a BatchNormalization with trainable = False).
+//
+// Graph builders: graph/ops/batch_norm.h; backward rules: src/graph/grads/batch_norm_grad.cpp.
 #pragma once
 
-#include "cutrain/graph/graph.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/attrs.h"
 
 namespace cutrain::ops {
-
-using graph::Value;
 
 struct OpContext;
 // The mode a batch-norm family kernel runs in: the run's, unless the node is
@@ -37,9 +38,5 @@ struct BatchNormOptions {
 
   Attrs attrs() const;
 };
-
-// Returns y. `gamma` may be an undefined Value (beta-only batch norm).
-Value batch_norm(Value x, Value beta, Value gamma, Value running_mean, Value running_var,
-                 const BatchNormOptions& options = {});
 
 }  // namespace cutrain::ops

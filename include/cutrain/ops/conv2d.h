@@ -1,4 +1,4 @@
-// 2-D convolution ops and their graph builders (NHWC activations, OHWI weights).
+// 2-D convolution ops (NHWC activations, OHWI weights).
 //
 //   conv2d(x [N, H, W, C], w [O, kh, kw, C] [, bias [O]]) -> y [N, OH, OW, O]
 //     attrs: strides [sh, sw], padding "SAME" | "VALID" | "EXPLICIT",
@@ -9,16 +9,17 @@
 //
 // Output sizes and padding follow ops/padding.h (TensorFlow's SAME rule).
 // The backward ops have backward rules too (they are linear in each input).
+//
+// Graph builders: graph/ops/conv2d.h; backward rules: src/graph/grads/conv2d_grad.cpp.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "cutrain/graph/graph.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/attrs.h"
 
 namespace cutrain::ops {
-
-using graph::Value;
 
 struct Conv2dOptions {
   std::vector<int64_t> strides{1, 1};
@@ -28,10 +29,5 @@ struct Conv2dOptions {
 
   Attrs attrs() const;
 };
-
-Value conv2d(Value x, Value w, const Conv2dOptions& options = {}, Value bias = {});
-Value conv2d_backward_input(Value dy, Value w, const Shape& input_shape, const Attrs& conv_attrs);
-Value conv2d_backward_filter(Value dy, Value x, const Shape& filter_shape, const Attrs& conv_attrs);
-Value reduce_nhw_sum(Value x);
 
 }  // namespace cutrain::ops

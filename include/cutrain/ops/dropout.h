@@ -1,4 +1,4 @@
-// Inverted dropout, with its graph builder.
+// Inverted dropout.
 //
 //   dropout(x)              attr rate (drop probability in [0, 1))   -> (y, mask u8)
 //   dropout_grad(dy, mask)  attr rate                                -> dx
@@ -10,15 +10,6 @@
 // step) gives the same mask on every backend and each step a fresh one; the
 // exact rule is in cutrain/cpu/dropout.h (dropout_kept). The backward reuses
 // the forward's mask output, never redraws it.
+//
+// Graph builders: graph/ops/dropout.h; backward rules: src/graph/grads/dropout_grad.cpp.
 #pragma once
-
-#include "cutrain/graph/graph.h"
-
-namespace cutrain::ops {
-
-using graph::Value;
-
-// Returns y; the mask is output 1 of the same node.
-Value dropout(Value x, double rate);
-
-}  // namespace cutrain::ops

@@ -17,19 +17,19 @@
 //     attrs: channels [C_0, ..., C_{k-1}], relu, affine. dx_b = a_b * (dy
 //     slice b masked by y > 0). Gradients of a_b and b_b are built from
 //     reduce_nhw_sum in the backward rule.
+//
+// Graph builders: graph/ops/inception_concat.h; backward rules: src/graph/grads/inception_concat_grad.cpp.
 #pragma once
 
 #include <vector>
 
-#include "cutrain/graph/graph.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/attrs.h"
 
 namespace cutrain::ops {
 
-using graph::Value;
-
-// scale, shift: empty, or one per branch; center: empty, or one per branch
-// (needs scale and shift).
-Value inception_concat(const std::vector<Value>& branches, bool relu = false, const std::vector<Value>& scale = {},
-                       const std::vector<Value>& shift = {}, const std::vector<Value>& center = {});
+// The number of branches of an inception_concat node with `inputs` inputs
+// (its attrs affine and center say how many inputs each branch has), checked.
+int branch_count(const Attrs& a, size_t inputs);
 
 }  // namespace cutrain::ops

@@ -1,4 +1,4 @@
-// Loss ops and their graph builders. Every loss returns one value per sample
+// Loss ops. Every loss returns one value per sample
 // ([N], N = the first dimension); weighting and reduction to a scalar are the
 // separate op weighted_loss_reduce, so a custom loss only has to produce [N].
 //
@@ -20,23 +20,6 @@
 //   (sum_i l_i w_i / sum_i w_i, 0 when the weights sum to 0), "sum". Output has
 //   shape [] (rank 0). Gradient w.r.t. per_sample only.
 // Labels, targets of the cross-entropies and weights never get gradients.
+//
+// Graph builders: graph/ops/losses.h; backward rules: src/graph/grads/losses_grad.cpp.
 #pragma once
-
-#include <string>
-
-#include "cutrain/graph/graph.h"
-
-namespace cutrain::ops {
-
-using graph::Value;
-
-Value softmax_cross_entropy(Value logits, Value labels, double label_smoothing = 0.0);
-Value sigmoid_binary_cross_entropy(Value logits, Value targets, double label_smoothing = 0.0,
-                                   bool sum_features = false);
-Value mean_squared_error(Value pred, Value target);
-Value gaussian_kl(Value mu, Value logvar);
-// `weights` may be undefined (every weight 1).
-Value weighted_loss_reduce(Value per_sample, Value weights = {},
-                           const std::string& mode = "sum_over_batch_size");
-
-}  // namespace cutrain::ops

@@ -9,15 +9,6 @@
 //
 //   dense(x [N, in], w [out, in], bias [out] or undefined) = x·wᵀ + bias
 //   (PyTorch Linear), built as matmul(transpose_b) + a broadcast add.
+//
+// Graph builders: graph/ops/matmul.h; backward rules: src/graph/grads/matmul_grad.cpp.
 #pragma once
-
-#include "cutrain/graph/graph.h"
-
-namespace cutrain::ops {
-
-using graph::Value;
-
-Value matmul(Value a, Value b, bool transpose_a = false, bool transpose_b = false);
-Value dense(Value x, Value w, Value bias = {});
-
-}  // namespace cutrain::ops

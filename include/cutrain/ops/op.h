@@ -1,14 +1,14 @@
 // The op registry: one entry per op, giving its schema, shape/dtype
-// inference, a kernel per backend and a backward rule.
+// inference and a kernel per backend.
 //
 // Kernels get their outputs already allocated (from the inferred specs) and
 // write them; inputs listed in `mutated_inputs` (running statistics, power
 // iteration vectors, optimizer state, parameters under update) are updated
-// in place. A backward rule builds graph nodes: it receives the gradients of
-// the node's outputs and returns one gradient Value per input (an undefined
-// Value where the input gets no gradient). Backward computations are ops too
-// (conv2d_backward_input, ...), so the executor runs and plans them like any
-// other node. User code registers custom ops with the same API.
+// in place. The registry knows nothing of graphs: backward rules build graph
+// nodes, so they live in the graph layer's gradient registry
+// (graph/gradient_registry.h), keyed by op name. Backward computations are
+// ops too (conv2d_backward_input, ...), so the executor runs and plans them
+// like any other node. User code registers custom ops with the same API.
 #pragma once
 
 #include <functional>
@@ -22,12 +22,6 @@
 #include "cutrain/core/stream.h"
 #include "cutrain/core/tensor.h"
 #include "cutrain/ops/attrs.h"
-
-namespace cutrain::graph {
-class Graph;
-struct Node;
-struct Value;
-}  // namespace cutrain::graph
 
 namespace cutrain::ops {
 
@@ -57,11 +51,6 @@ using InferFn = std::function<std::vector<TensorSpec>(const Attrs& attrs,
                                                       const std::vector<TensorSpec>& inputs)>;
 using KernelFn = std::function<void(const OpContext& ctx, const std::vector<Tensor>& inputs,
                                     const std::vector<Tensor>& outputs)>;
-// Builds the backward of `node` into `g` (`node` is a copy owned by the
-// caller: appending nodes to `g` does not invalidate it). `output_grads[i]` is the gradient of
-// the loss w.r.t. output i, or undefined if none flows there.
-using GradFn = std::function<std::vector<graph::Value>(
-    graph::Graph& g, const graph::Node& node, const std::vector<graph::Value>& output_grads)>;
 
 struct OpSchema {
   std::string name;
@@ -72,7 +61,6 @@ struct OpSchema {
   std::vector<int> nondifferentiable_inputs;  // labels, indices, state: never get gradients
   InferFn infer;
   std::map<DeviceType, KernelFn> kernels;
-  GradFn grad;  // empty: no gradient registered
   std::string doc;
   // Collectives (data-parallel gradient averaging): the planner puts them on
   // a stream of their own, so communication overlaps the compute streams.
@@ -87,7 +75,6 @@ class OpRegistry {
   // Adds or replaces the kernel of an existing op for one backend (the CUDA
   // backend registers its kernels on top of the CPU reference this way).
   void add_kernel(const std::string& name, DeviceType device, KernelFn kernel);
-  void set_grad(const std::string& name, GradFn grad);
   const OpSchema& get(const std::string& name) const;  // throws "unknown op 'X'"
   const OpSchema* find(const std::string& name) const;
   bool has(const std::string& name) const { return find(name) != nullptr; }

@@ -1,4 +1,4 @@
-// Optimizer update ops and their graph builders. None has a gradient.
+// Optimizer update ops. None has a gradient.
 //
 // Each update op updates one parameter and its slots in place
 // (mutated_inputs) and has one output: a [] token of the parameter's dtype
@@ -37,16 +37,17 @@
 // clip_by_global_norm(g_1, ..., g_k, norm []) attr clip_norm -> k outputs
 //   g_i * clip_norm / max(norm, clip_norm) (TF's clip_by_global_norm: unchanged
 //   while norm <= clip_norm; every output NaN when the norm is not finite).
+//
+// Graph builders: graph/ops/optimizers.h (no backward rules).
 #pragma once
 
 #include <vector>
 
-#include "cutrain/graph/graph.h"
 #include "cutrain/params/optimizers.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/attrs.h"
 
 namespace cutrain::ops {
-
-using graph::Value;
 
 // The hyperparameters (defaults from params/optimizers.h, the one place
 // they are set) and the per-step scalar slots the update reads its lr (and
@@ -89,23 +90,5 @@ Attrs adam_attrs(const AdamOptions& o);
 params::Sgd sgd_params(const std::string& op, const Attrs& a);
 params::RmsProp rmsprop_params(const std::string& op, const Attrs& a);
 params::Adam adam_params(const std::string& op, const Attrs& a);
-
-// `momentum_bufs` is empty when momentum is 0, else one per parameter.
-std::vector<Value> sgd_update(const std::vector<Value>& params, const std::vector<Value>& grads,
-                              const std::vector<Value>& momentum_bufs, const SgdOptions& options);
-std::vector<Value> rmsprop_update(const std::vector<Value>& params, const std::vector<Value>& grads,
-                                  const std::vector<Value>& ms, const std::vector<Value>& mom,
-                                  const RmsPropOptions& options);
-std::vector<Value> adam_update(const std::vector<Value>& params, const std::vector<Value>& grads,
-                               const std::vector<Value>& m, const std::vector<Value>& v,
-                               const AdamOptions& options);
-
-// One ema_update per (shadow, value) pair; returns the tokens.
-std::vector<Value> ema_update(const std::vector<Value>& shadows, const std::vector<Value>& values, double decay,
-                              int decay_slot = -1);
-
-Value global_norm(const std::vector<Value>& grads);
-// Clips by `norm` when given, else by the global norm of `grads`.
-std::vector<Value> clip_by_global_norm(const std::vector<Value>& grads, double clip_norm, Value norm = {});
 
 }  // namespace cutrain::ops

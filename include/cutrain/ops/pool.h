@@ -1,4 +1,4 @@
-// Pooling ops (NHWC) and their graph builders.
+// Pooling ops (NHWC).
 //
 //   max_pool(x) -> y             attrs: window [kh, kw], strides [sh, sw],
 //                                       padding "SAME" | "VALID" | "EXPLICIT", pads
@@ -12,16 +12,17 @@
 //   global_avg_pool_grad(dy) -> dx  attrs: input_shape
 //
 // Padding never wins a max. EXPLICIT pads must be smaller than the window.
+//
+// Graph builders: graph/ops/pool.h; backward rules: src/graph/grads/pool_grad.cpp.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "cutrain/graph/graph.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/attrs.h"
 
 namespace cutrain::ops {
-
-using graph::Value;
 
 struct PoolOptions {
   std::vector<int64_t> window{3, 3};
@@ -32,9 +33,5 @@ struct PoolOptions {
 
   Attrs attrs() const;
 };
-
-Value max_pool(Value x, const PoolOptions& options);
-Value avg_pool(Value x, const PoolOptions& options);
-Value global_avg_pool(Value x, bool keepdims = false);
 
 }  // namespace cutrain::ops

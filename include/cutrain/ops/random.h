@@ -1,4 +1,4 @@
-// Random ops, with their graph builders.
+// Random ops.
 //
 //   random_normal()  attrs shape (ints), dtype ("f32"/"f64"), mean (0), stddev (1)
 //                    -> a fresh N(mean, stddev^2) sample of that shape
@@ -11,15 +11,6 @@
 // the same sample on every backend, and every training step a new one. The
 // exact rule is in cutrain/cpu/random.h. It samples in evaluation too
 // (training has no effect), as Keras' random ops do.
+//
+// Graph builders: graph/ops/random.h (no backward rules).
 #pragma once
-
-#include "cutrain/graph/graph.h"
-
-namespace cutrain::ops {
-
-using graph::Value;
-
-Value random_normal(graph::Graph& g, const Shape& shape, DType dtype, double mean = 0.0,
-                    double stddev = 1.0, const std::string& name = "");
-
-}  // namespace cutrain::ops

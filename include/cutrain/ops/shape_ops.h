@@ -1,4 +1,4 @@
-// Shape ops and their graph builders. None of them changes a value, only
+// Shape ops. None of them changes a value, only
 // where it sits, so every gradient is the inverse movement of dy.
 //
 //   reshape(x)        attr shape (ints, at most one -1)          -> y
@@ -12,23 +12,18 @@
 // Gradients: reshape-like ops reshape dy back; concat splits dy; split
 // concatenates its output gradients (zeros where none flows); transpose
 // applies the inverse permutation.
+//
+// Graph builders: graph/ops/shape_ops.h; backward rules: src/graph/grads/shape_ops_grad.cpp.
 #pragma once
 
 #include <vector>
 
-#include "cutrain/graph/graph.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/attrs.h"
 
 namespace cutrain::ops {
 
-using graph::Value;
-
-Value reshape(Value x, const Shape& shape);
-Value reshape(Value x, const std::vector<int64_t>& dims);  // one dim may be -1
-Value flatten(Value x);
-Value squeeze(Value x, const std::vector<int64_t>& axes = {});
-Value expand_dims(Value x, int64_t axis);
-Value concat(const std::vector<Value>& values, int64_t axis);
-std::vector<Value> split(Value x, int64_t axis, const std::vector<int64_t>& sizes);
-Value transpose(Value x, const std::vector<int64_t>& perm = {});
+// A transpose node's permutation (attr perm; reversed axes when empty), checked.
+std::vector<int64_t> transpose_perm(const Attrs& a, int rank, const Shape& in);
 
 }  // namespace cutrain::ops

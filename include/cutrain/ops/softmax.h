@@ -1,4 +1,4 @@
-// Softmax and log-softmax over the last axis, with their graph builders.
+// Softmax and log-softmax over the last axis.
 //
 //   softmax(x)                   -> y
 //   log_softmax(x)               -> y
@@ -8,15 +8,6 @@
 // Both forward ops save their output y for the backward. The grad ops have
 // backward rules too (built from elementwise ops, sum and the grad ops
 // themselves), so second derivatives work.
+//
+// Graph builders: graph/ops/softmax.h; backward rules: src/graph/grads/softmax_grad.cpp.
 #pragma once
-
-#include "cutrain/graph/graph.h"
-
-namespace cutrain::ops {
-
-using graph::Value;
-
-Value softmax(Value x);
-Value log_softmax(Value x);
-
-}  // namespace cutrain::ops

@@ -11,23 +11,16 @@
 // spectral_norm_grad(G, w_sn, u, v, sigma, [dsigma]) attr dim:
 //   dW = (G - <G, w_sn> u v^T) / sigma + dsigma u v^T, u and v held constant
 //   (as PyTorch, whose power iteration runs without gradient).
+//
+// Graph builders: graph/ops/spectral_norm.h; backward rules: src/graph/grads/spectral_norm_grad.cpp.
 #pragma once
 
 #include <utility>
 
-#include "cutrain/graph/graph.h"
+#include "cutrain/core/tensor.h"
+#include "cutrain/ops/attrs.h"
 
 namespace cutrain::ops {
-
-using graph::Value;
-
-struct SpectralNormOutputs {
-  Value weight;  // w / sigma
-  Value sigma;   // []
-};
-
-SpectralNormOutputs spectral_norm(Value w, Value u, Value v, int64_t n_power_iterations = 1,
-                                  double eps = 1e-12, int dim = 0);
 
 // Initial u [h] and v [numel / h] for a weight of `shape`: normalised N(0, 1)
 // draws (u from `seed`, v from seed + 1), as PyTorch initialises its buffers.

@@ -4,7 +4,7 @@
 //
 // A loss maps (output, target) to one value per sample ([N]); the Model then
 // applies the per-sample weights and Keras' sum_over_batch_size reduction
-// (ops::weighted_loss_reduce) and scales by LossSpec::weight. Custom losses
+// (graph::weighted_loss_reduce) and scales by LossSpec::weight. Custom losses
 // are registered by name (register_loss) so a config naming them rebuilds
 // (a checkpoint naming an unregistered loss does not load).
 //

@@ -1,17 +1,17 @@
-#include "cutrain/train/small_cnn.h"
+#include "cutrain/nn/small_cnn.h"
 
 #include <cmath>
 #include <string>
 
 #include "cutrain/core/error.h"
 #include "cutrain/graph/executor.h"
-#include "cutrain/ops/batch_norm.h"
-#include "cutrain/ops/conv2d.h"
-#include "cutrain/ops/elementwise.h"
-#include "cutrain/ops/matmul.h"
-#include "cutrain/ops/pool.h"
+#include "cutrain/graph/ops/batch_norm.h"
+#include "cutrain/graph/ops/conv2d.h"
+#include "cutrain/graph/ops/elementwise.h"
+#include "cutrain/graph/ops/matmul.h"
+#include "cutrain/graph/ops/pool.h"
 
-namespace cutrain::train {
+namespace cutrain::nn {
 
 Network small_cnn(graph::Graph& g, const NetworkSpec& spec, const SmallCnnOptions& options) {
   CUTRAIN_CHECK(!options.channels.empty(), "small_cnn needs at least one conv block");
@@ -28,7 +28,7 @@ Network small_cnn(graph::Graph& g, const NetworkSpec& spec, const SmallCnnOption
     graph::Value wv = g.parameter("weights", w);
     ops::Conv2dOptions co;
     if (i > 0) co.strides = {2, 2};
-    graph::Value y = ops::conv2d(x, wv, co);
+    graph::Value y = graph::conv2d(x, wv, co);
     graph::Value beta, mean, var;
     {
       graph::NameScope bn(g, "BatchNorm");
@@ -38,19 +38,19 @@ Network small_cnn(graph::Graph& g, const NetworkSpec& spec, const SmallCnnOption
     }
     ops::BatchNormOptions bo;
     bo.decay = options.bn_decay;
-    x = ops::relu(ops::batch_norm(y, beta, {}, mean, var, bo));
+    x = graph::relu(graph::batch_norm(y, beta, {}, mean, var, bo));
     net.trainable.insert(net.trainable.end(), {wv, beta});
     net.regularized.push_back(wv);
     net.states.insert(net.states.end(), {mean, var});
     in_c = out_c;
   }
-  graph::Value pooled = ops::global_avg_pool(x);
+  graph::Value pooled = graph::global_avg_pool(x);
   graph::NameScope scope(g, "Logits");
   Tensor w = Tensor::empty({spec.num_classes, in_c}, spec.dtype);
   w.normal(0.0, std::sqrt(1.0 / static_cast<double>(in_c)), ++seed);
   graph::Value wv = g.parameter("weights", w);
   graph::Value b = g.parameter("biases", Tensor::zeros({spec.num_classes}, spec.dtype));
-  net.outputs.push_back(ops::dense(pooled, wv, b));
+  net.outputs.push_back(graph::dense(pooled, wv, b));
   net.trainable.insert(net.trainable.end(), {wv, b});
   net.regularized.push_back(wv);
   return net;
@@ -60,4 +60,4 @@ NetworkBuilder small_cnn_builder(SmallCnnOptions options) {
   return [options](graph::Graph& g, const NetworkSpec& spec) { return small_cnn(g, spec, options); };
 }
 
-}  // namespace cutrain::train
+}  // namespace cutrain::nn
