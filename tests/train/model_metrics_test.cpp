@@ -8,6 +8,7 @@
 #include "common/test_util.h"
 #include "cutrain/nn/acgan.h"
 #include "cutrain/nn/vae.h"
+#include "cutrain/train/acgan_losses.h"
 #include "cutrain/train/builtin_metrics.h"
 #include "cutrain/train/metric.h"
 #include "cutrain/train/model_config.h"
@@ -31,7 +32,7 @@ NetworkSpec acgan_spec() {
 CompileOptions acgan_options() {
   CompileOptions co;
   co.optimizer = adam(constant_schedule(0.003));
-  co.losses = nn::acgan_losses(1.0, 1.0);
+  co.losses = acgan_losses(1.0, 1.0);
   co.seed = 3;
   return co;
 }
