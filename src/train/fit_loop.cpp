@@ -55,6 +55,7 @@ Logs run_evaluation(Trainable& model, DataSource source, const std::vector<int64
                     CallbackList& callbacks) {
   Logs begin_logs;
   callbacks.on_test_begin(begin_logs);
+  model.reset_metrics();
   LogsAverager avg;
   const auto n = static_cast<int64_t>(indices.size());
   int64_t batches = num_batches(n, batch_size);
@@ -68,9 +69,11 @@ Logs run_evaluation(Trainable& model, DataSource source, const std::vector<int64
     const Logs batch_logs = model.evaluate_batch(source, idx, weights_for(idx, weights_by_index));
     avg.add(batch_logs, static_cast<double>(hi - lo));
     Logs running = avg.average();
+    running.update(model.metric_results());
     callbacks.on_test_batch_end(b, running);
   }
   Logs logs = avg.average();
+  logs.update(model.metric_results());
   callbacks.on_test_end(logs);
   return logs;
 }
@@ -94,6 +97,14 @@ std::shared_ptr<TerminateOnNaN> default_nan_guard(const std::vector<std::shared_
   throw NonFiniteLossError(m.str(), at);
 }
 
+// Keras' _should_eval: epoch + 1 divisible by the int, or in the list.
+bool validates_after(int64_t epoch, const FitOptions& opt) {
+  if (!opt.validation_epochs.empty())
+    return std::find(opt.validation_epochs.begin(), opt.validation_epochs.end(), epoch + 1) !=
+           opt.validation_epochs.end();
+  return (epoch + 1) % opt.validation_freq == 0;
+}
+
 std::vector<int64_t> iota(int64_t lo, int64_t hi) {
   std::vector<int64_t> v(static_cast<std::size_t>(std::max<int64_t>(0, hi - lo)));
   std::iota(v.begin(), v.end(), lo);
@@ -114,6 +125,9 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
                 "fit: steps_per_epoch and validation_steps must be >= 0");
   CUTRAIN_CHECK(opt.steps_per_execution >= 1, "fit: steps_per_execution must be >= 1, got ",
                 opt.steps_per_execution);
+  CUTRAIN_CHECK(opt.validation_freq >= 1, "fit: validation_freq must be >= 1, got ", opt.validation_freq);
+  for (int64_t e : opt.validation_epochs)
+    CUTRAIN_CHECK(e >= 1, "fit: validation_freq lists 1-based epochs, got ", e);
   const int64_t n = model.num_samples();
   CUTRAIN_CHECK(opt.sample_weight.empty() || static_cast<int64_t>(opt.sample_weight.size()) == n,
                 "fit: ", opt.sample_weight.size(), " sample weights for ", n, " samples");
@@ -192,6 +206,7 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
     }
     Logs epoch_begin_logs;
     callbacks.on_epoch_begin(epoch, epoch_begin_logs);
+    model.reset_metrics();
     model.plan_batches(DataSource::main, true,
                        cut(pass, cursor, std::min(steps, batches_per_pass - cursor), opt.batch_size));
     LogsAverager avg;
@@ -224,6 +239,7 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
       }
       pending.clear();
       Logs running = avg.average();
+      running.update(model.metric_results());
       callbacks.on_train_batch_end(step - 1, running);
       if (nan_guard && nan_guard->terminated()) {
         // Non-finite weights: no validation, epoch end or checkpoint of them.
@@ -233,8 +249,9 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
       if (model.stop_training()) break;
     }
     Logs epoch_logs = avg.average();
+    epoch_logs.update(model.metric_results());
     if (sharded) epoch_logs = average_logs(*comm, epoch_logs, seen);
-    if (validating) {
+    if (validating && validates_after(epoch, opt)) {
       Logs val = run_evaluation(model, val_source, val_indices, val_weights, opt.batch_size,
                                 opt.validation_steps, callbacks);
       if (sharded) {

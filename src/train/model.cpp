@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "cutrain/core/error.h"
+#include "cutrain/train/metric_set.h"
 #include "batch_feed.h"
 #include "step_graph.h"
 
@@ -62,9 +63,7 @@ void Model::compile(CompileOptions options) {
                 "compile: weight_decay and clip_global_norm must be >= 0");
   CUTRAIN_CHECK(options.ema_decay >= 0 && options.ema_decay <= 1, "compile: ema_decay must be in [0, 1], got ",
                 options.ema_decay);
-  for (const std::string& m : options.metrics)
-    CUTRAIN_CHECK(m == "accuracy" || m == "top_k" || m == "top5", "compile: unknown metric '", m,
-                  "' (accuracy, top_k, top5)");
+  check_metric_names(options.metrics, options.output_metrics);
   for (const LossSpec& l : options.losses)
     CUTRAIN_CHECK(has_loss(l.name), "compile: unknown loss '", l.name,
                   "' (register custom losses with train::register_loss)");

@@ -63,6 +63,8 @@ CompileOptions compile_options_from_config(const std::string& config_json, const
     }
     o.metrics = j.at("metrics").get<std::vector<std::string>>();
     o.top_k = j.value("top_k", 5);
+    if (j.contains("output_metrics"))
+      o.output_metrics = j.at("output_metrics").get<std::map<std::string, std::vector<std::string>>>();
     o.weight_decay = j.at("weight_decay").get<double>();
     o.clip_global_norm = j.at("clip_global_norm").get<double>();
     o.ema_decay = j.value("ema_decay", 0.0);
@@ -146,6 +148,7 @@ std::string Model::config_json() const {
   j["losses"] = losses;
   j["metrics"] = options_.metrics;
   j["top_k"] = options_.top_k;
+  if (!options_.output_metrics.empty()) j["output_metrics"] = options_.output_metrics;
   j["weight_decay"] = options_.weight_decay;
   j["clip_global_norm"] = options_.clip_global_norm;
   j["ema_decay"] = options_.ema_decay;

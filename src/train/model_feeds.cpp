@@ -6,6 +6,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/core/pinned_allocator.h"
+#include "cutrain/train/metric_set.h"
 #include "cutrain/train/metrics.h"
 #include "step_graph.h"
 
@@ -128,6 +129,17 @@ Logs Model::step_logs(const StepGraph& s, const std::vector<Tensor>& out, const 
                                        : make_weights({}, out[k].dim(0));
     const Tensor& labels = targets.at(output_names_[static_cast<size_t>(mh)]);
     logs.update(metric_logs(on_host(out[k]), labels.dtype() == DType::i32 ? labels : labels.to(DType::i32), w));
+    ++k;
+  }
+  if (!metric_set_->empty()) {
+    std::vector<Tensor> preds, truth;
+    for (int h : metric_set_->heads()) {
+      preds.push_back(on_host(out[k++]));
+      truth.push_back(on_host(targets.at(output_names_[static_cast<size_t>(h)])));
+    }
+    const std::vector<double> w = weights.defined() ? weights.to(Device::cpu()).to_vector()
+                                                    : std::vector<double>(static_cast<size_t>(preds[0].dim(0)), 1.0);
+    logs.update(metric_set_->update(preds, truth, w));
   }
   return logs;
 }

@@ -10,6 +10,7 @@
 #include "cutrain/graph/ops/regularizers.h"
 #include "cutrain/ops/op.h"
 #include "cutrain/train/gradient_contract.h"
+#include "cutrain/train/metric_set.h"
 #include "step_graph.h"
 
 namespace cutrain::train {
@@ -111,6 +112,8 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
     for (const StepGraph::Head& h : s->heads) s->eval_fetches.push_back(h.loss);
   const int mh = first_labels_head(options_.losses);
   if (!options_.metrics.empty() && mh >= 0) s->eval_fetches.push_back(net.outputs[static_cast<size_t>(mh)]);
+  if (!metric_set_) metric_set_ = bind_metrics(options_.metrics, options_.output_metrics, names, options_.losses);
+  for (int h : metric_set_->heads()) s->eval_fetches.push_back(net.outputs[static_cast<size_t>(h)]);
 
   if (graphs_.empty()) {
     for (const graph::Value& v : net.trainable) param_names_.push_back(g.node(v.node).name);

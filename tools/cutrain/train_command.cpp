@@ -8,6 +8,8 @@
 
 #include "commands.h"
 #include "flag_checks.h"
+#include "callback_flags.h"
+#include "metric_flags.h"
 #include "cutrain/core/error.h"
 #include "cutrain/graph/numerics_check.h"
 #include "cutrain/io/atomic_file.h"
@@ -53,6 +55,10 @@ struct TrainArgs {
   bool check_numerics = false;
   double ema_decay = 0;
   double validation_split = 0;
+  std::string metrics = "accuracy";
+  std::string validation_freq = "1";
+  std::string early_stopping;        // MONITOR:PATIENCE[:MIN_DELTA]
+  std::string reduce_lr_on_plateau;  // MONITOR:FACTOR:PATIENCE
   std::string class_weight;
   std::string checkpoint_dir;
   std::string resume;
@@ -302,7 +308,7 @@ int run_train(const TrainArgs& args_in) {
   co.losses = {train::LossSpec{"sparse_categorical_crossentropy", 1.0, a.label_smoothing}};
   if (a.net.aux_logits)
     co.losses.push_back({"sparse_categorical_crossentropy", a.aux_weight, a.label_smoothing});
-  co.metrics = {"accuracy"};
+  co.metrics = split_metric_names(a.metrics);
   co.weight_decay = a.weight_decay;
   co.clip_global_norm = a.clip_norm;
   co.fusion = !a.no_fusion;
@@ -337,6 +343,16 @@ int run_train(const TrainArgs& args_in) {
     mo.verbose = a.verbose > 0 ? 1 : 0;
     callbacks.push_back(std::make_shared<train::ModelCheckpoint>(mo, &std::cout));
   }
+  if (!a.reduce_lr_on_plateau.empty()) {  // before the loggers, which then record "learning_rate"
+    train::ReduceLROnPlateauOptions ro = parse_reduce_lr_on_plateau(a.reduce_lr_on_plateau);
+    ro.verbose = a.verbose > 0 ? 1 : 0;
+    callbacks.push_back(std::make_shared<train::ReduceLROnPlateau>(ro, &std::cout));
+  }
+  if (!a.early_stopping.empty()) {
+    train::EarlyStoppingOptions eo = parse_early_stopping(a.early_stopping);
+    eo.verbose = a.verbose > 0 ? 1 : 0;
+    callbacks.push_back(std::make_shared<train::EarlyStopping>(eo, &std::cout));
+  }
   if (!a.csv.empty()) callbacks.push_back(std::make_shared<train::CSVLogger>(a.csv, ',', !a.resume.empty()));
   if (!a.plot.empty()) callbacks.push_back(std::make_shared<train::HistoryPlot>(a.plot));
   if (!a.logdir.empty()) {
@@ -358,6 +374,9 @@ int run_train(const TrainArgs& args_in) {
   fo.epochs = a.epochs;
   fo.verbose = a.verbose;
   fo.validation_split = a.validation_split;
+  const ValidationFreq vf = parse_validation_freq(a.validation_freq);
+  fo.validation_freq = vf.freq;
+  fo.validation_epochs = vf.epochs;
   fo.class_weight = class_weight;
   fo.initial_epoch = model.epoch() + 1;
   fo.seed = a.seed;
@@ -484,6 +503,20 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->check(finite_in(0, 1))->capture_default_str();
   c->add_option("--validation-split", args->validation_split, "fraction of the training data held out (the last samples)")
       ->check(finite_in(0, 0.99))->capture_default_str();
+  c->add_option("--metrics", args->metrics,
+                "metrics, comma-separated: accuracy, top_k, top5, sparse_categorical_accuracy, precision, recall, "
+                "auc, mean_absolute_error, mean_squared_error")
+      ->check(metric_names_check())->capture_default_str();
+  c->add_option("--validation-freq", args->validation_freq,
+                "validate after every Nth epoch, or after the listed 1-based epochs (E1,E2,...)")
+      ->check(validation_freq_check())->capture_default_str();
+  c->add_option("--early-stopping", args->early_stopping,
+                "stop when MONITOR (e.g. val_loss) has not improved by MIN_DELTA for PATIENCE epochs (Keras' EarlyStopping)")
+      ->check(early_stopping_check());
+  c->add_option("--reduce-lr-on-plateau", args->reduce_lr_on_plateau,
+                "multiply the learning rate by FACTOR when MONITOR has not improved for PATIENCE epochs "
+                "(Keras' ReduceLROnPlateau; needs a constant --schedule)")
+      ->check(reduce_lr_on_plateau_check());
   c->add_option("--class-weight", args->class_weight, "per-class loss weights, e.g. 0:1.0,3:2.5");
   c->add_option("--checkpoint-dir", args->checkpoint_dir, "write a checkpoint every epoch here");
   c->add_option("--resume", args->resume, "continue from this checkpoint (weights, optimizer, step, epoch)");

@@ -24,6 +24,8 @@
 //   averages over the epoch so far; epoch logs are these averages at the end
 //   (each batch weighted by its number of samples, like Keras' Mean metrics),
 //   then validation logs with a "val_" prefix.
+// - validation_freq / validation_epochs choose the epochs that validate
+//   (see FitOptions); the others log no "val_" keys.
 // - steps_per_epoch > 0 limits an epoch to that many batches and, as in
 //   Keras 3, the next epoch continues the same pass over the data; when a pass
 //   runs out inside an epoch, the epoch ends early with a warning and the next
@@ -119,6 +121,12 @@ class Trainable : public TrainingContext {
   virtual void plan_batches(DataSource source, bool training, std::vector<std::vector<int64_t>> batches) {
     (void)source, (void)training, (void)batches;
   }
+  // Stateful metrics (metric.h): the loop resets them when an epoch's
+  // training or an evaluation starts, and their results replace the
+  // averages of the same keys in the running and final logs (a metric such
+  // as AUC is not a mean of its batch values). Default: none.
+  virtual void reset_metrics() {}
+  virtual Logs metric_results() { return {}; }
 };
 
 struct FitOptions {
@@ -127,6 +135,11 @@ struct FitOptions {
   int verbose = 1;  // 0 quiet, 1 progress bar, 2 one line per epoch
   double validation_split = 0;
   bool validation_data = false;  // validate on the Trainable's validation set
+  // Keras' validation_freq: an int N validates after epochs N, 2N, ...
+  // (1-based: (epoch + 1) % N == 0); a list (validation_epochs, non-empty)
+  // validates after exactly the 1-based epochs it names.
+  int64_t validation_freq = 1;
+  std::vector<int64_t> validation_epochs;
   bool shuffle = true;
   std::map<int64_t, double> class_weight;
   // Class weights per output name, for Trainables with several outputs

@@ -102,6 +102,7 @@ namespace cutrain::train {
 
 struct CheckpointState;
 class BatchFeed;
+class MetricSet;
 
 // The network a Model compiles (nn/network.h), under its train:: names too.
 using nn::GraphNetworkBuilder;
@@ -117,8 +118,14 @@ struct CompileOptions {
   std::vector<LossSpec> losses{LossSpec{}};
   // "accuracy", "top_k" (k = top_k), "top5"; computed on the first output
   // with a labels target.
+  // Any other name is a stateful metric (metric.h: built-ins or
+  // train::register_metric), logged under its own name.
   std::vector<std::string> metrics{"accuracy"};
   int top_k = 5;
+  // Stateful metrics per output name, logged as "<output>_<metric name>"
+  // (Keras' multi-output names: "dense_1_accuracy"); the output needs a
+  // labels or tensor target.
+  std::map<std::string, std::vector<std::string>> output_metrics;
   double weight_decay = 0.0;      // L2 on Network::regularized, wd * sum(w^2) / 2
   double clip_global_norm = 0.0;  // 0: no clipping
   // Fuse each Inception block's batch norm + ReLU + concat, forward and
@@ -224,6 +231,8 @@ class Model : public Trainable {
   Logs evaluate_batch(DataSource source, std::span<const int64_t> indices,
                       std::span<const double> weights) override;
   void plan_batches(DataSource source, bool training, std::vector<std::vector<int64_t>> batches) override;
+  void reset_metrics() override;
+  Logs metric_results() override;
 
   // TrainingContext.
   double learning_rate() const override;
@@ -336,6 +345,7 @@ class Model : public Trainable {
   graph::StepProfiler* profiler_ = nullptr;
   double lr_override_ = -1;  // >= 0 after set_learning_rate
   bool replicas_synced_ = false;  // rank 0's leaves broadcast (data parallel)
+  std::unique_ptr<MetricSet> metric_set_;  // stateful metrics; built with the first graph
 };
 
 // Sets the CPU threads used by OpenMP loops and OpenBLAS.
