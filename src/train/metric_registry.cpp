@@ -31,7 +31,7 @@ struct MetricRegistry {
   }
 };
 
-MetricRegistry& registry() {
+MetricRegistry& metric_registry() {
   static MetricRegistry r;
   return r;
 }
@@ -41,28 +41,28 @@ MetricRegistry& registry() {
 void register_metric(const std::string& name, MetricFactory factory) {
   CUTRAIN_CHECK(!name.empty(), "a metric needs a name");
   CUTRAIN_CHECK(factory != nullptr, "metric '", name, "' has no factory");
-  std::lock_guard lock(registry().mu);
-  registry().metrics[name] = std::move(factory);
+  std::lock_guard lock(metric_registry().mu);
+  metric_registry().metrics[name] = std::move(factory);
 }
 
 bool has_metric(const std::string& name) {
-  std::lock_guard lock(registry().mu);
-  return registry().metrics.count(name) != 0;
+  std::lock_guard lock(metric_registry().mu);
+  return metric_registry().metrics.count(name) != 0;
 }
 
 std::vector<std::string> registered_metrics() {
-  std::lock_guard lock(registry().mu);
+  std::lock_guard lock(metric_registry().mu);
   std::vector<std::string> names;
-  for (const auto& [n, f] : registry().metrics) names.push_back(n);
+  for (const auto& [n, f] : metric_registry().metrics) names.push_back(n);
   return names;
 }
 
 std::unique_ptr<Metric> make_metric(const std::string& name) {
   MetricFactory f;
   {
-    std::lock_guard lock(registry().mu);
-    auto it = registry().metrics.find(name);
-    if (it != registry().metrics.end()) f = it->second;
+    std::lock_guard lock(metric_registry().mu);
+    auto it = metric_registry().metrics.find(name);
+    if (it != metric_registry().metrics.end()) f = it->second;
   }
   if (!f) {
     std::string known;
