@@ -4,33 +4,33 @@
 // cuda::conv_settings().allow_tf32, the process-wide TF32 switch.
 #include <cublas_v2.h>
 
-#include <map>
-#include <mutex>
-
 #include "cutrain/cuda/check.h"
 #include "cutrain/cuda/conv.h"
 #include "cutrain/cuda/matmul.h"
+#include "handle_pool.h"
 
 namespace cutrain::cuda {
 
 namespace {
 
-cublasHandle_t handle_for(const Stream& s) {
-  static std::mutex mu;
-  static auto* handles = new std::map<int, cublasHandle_t>;  // never destroyed (static teardown)
-  std::lock_guard<std::mutex> lock(mu);
-  const int dev = s.device().index;
-  auto it = handles->find(dev);
-  if (it == handles->end()) {
-    cublasHandle_t h;
-    CUDA_CHECK(cudaSetDevice(dev));
+struct CublasTraits {
+  using Handle = cublasHandle_t;
+  static constexpr const char* kName = "cuBLAS";
+  static Handle create() {
+    cublasHandle_t h = nullptr;
     CUBLAS_CHECK(cublasCreate(&h));
-    it = handles->emplace(dev, h).first;
+    return h;
   }
-  CUBLAS_CHECK(cublasSetStream(it->second, static_cast<cudaStream_t>(s.native_handle())));
-  CUBLAS_CHECK(cublasSetMathMode(it->second, conv_settings().allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
-                                                                          : CUBLAS_DEFAULT_MATH));
-  return it->second;
+  static int destroy(Handle h) noexcept { return static_cast<int>(cublasDestroy(h)); }
+};
+
+// The calling thread's handle on the stream's device, set to the stream and
+// to the process-wide math mode for this call.
+cublasHandle_t handle_for(const Stream& s) {
+  cublasHandle_t h = HandlePool<CublasTraits>::for_this_thread(s.device().index);
+  CUBLAS_CHECK(cublasSetStream(h, static_cast<cudaStream_t>(s.native_handle())));
+  CUBLAS_CHECK(cublasSetMathMode(h, conv_settings().allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  return h;
 }
 
 }  // namespace

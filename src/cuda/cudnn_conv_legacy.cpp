@@ -7,6 +7,7 @@
 #include <cudnn.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -16,6 +17,7 @@
 #include "cutrain/core/caching_allocator.h"
 #include "cutrain/cuda/check.h"
 #include "cutrain/cuda/conv.h"
+#include "handle_pool.h"
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
@@ -44,45 +46,70 @@ cudnnDataType_t to_cudnn(DType t) {
   }
 }
 
-// One handle per device, shared under a lock; the stream is set per call.
-struct Handles {
-  std::mutex mu;
-  std::map<int, cudnnHandle_t> by_device;
-};
-Handles& handles() {
-  static Handles* h = new Handles;  // never destroyed: handles outlive static teardown
-  return *h;
-}
-
-cudnnHandle_t handle_for(const Stream& s) {
-  Handles& h = handles();
-  std::lock_guard<std::mutex> lock(h.mu);
-  const int dev = s.device().index;
-  auto it = h.by_device.find(dev);
-  if (it == h.by_device.end()) {
-    cudnnHandle_t handle;
-    CUDA_CHECK(cudaSetDevice(dev));
-    CUDNN_CHECK(cudnnCreate(&handle));
-    it = h.by_device.emplace(dev, handle).first;
+struct CudnnTraits {
+  using Handle = cudnnHandle_t;
+  static constexpr const char* kName = "cuDNN";
+  static Handle create() {
+    cudnnHandle_t h = nullptr;
+    CUDNN_CHECK(cudnnCreate(&h));
+    return h;
   }
-  CUDNN_CHECK(cudnnSetStream(it->second, static_cast<cudaStream_t>(s.native_handle())));
-  return it->second;
+  static int destroy(Handle h) noexcept { return static_cast<int>(cudnnDestroy(h)); }
+};
+
+// The calling thread's handle on the stream's device, set to the stream for this call.
+cudnnHandle_t handle_for(const Stream& s) {
+  cudnnHandle_t h = HandlePool<CudnnTraits>::for_this_thread(s.device().index);
+  CUDNN_CHECK(cudnnSetStream(h, static_cast<cudaStream_t>(s.native_handle())));
+  return h;
 }
 
-// RAII descriptors for one call.
+// One cuDNN descriptor, created with the object and destroyed with it, so a
+// throw after some descriptors of a call exist destroys exactly those.
+// Movable, not copyable; converts to the raw descriptor for cuDNN calls.
+template <typename T, cudnnStatus_t (*Create)(T*), cudnnStatus_t (*Destroy)(T)>
+class Descriptor {
+ public:
+  Descriptor() { CUDNN_CHECK(Create(&d_)); }
+  ~Descriptor() { reset(); }
+  Descriptor(Descriptor&& o) noexcept : d_(std::exchange(o.d_, nullptr)) {}
+  Descriptor& operator=(Descriptor&& o) noexcept {
+    if (this != &o) {
+      reset();
+      d_ = std::exchange(o.d_, nullptr);
+    }
+    return *this;
+  }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  operator T() const { return d_; }  // NOLINT(google-explicit-constructor): passed straight to cuDNN
+
+ private:
+  void reset() noexcept {
+    if (d_ == nullptr) return;
+    const cudnnStatus_t st = Destroy(std::exchange(d_, nullptr));
+    // A destructor cannot throw: report instead.
+    if (st != CUDNN_STATUS_SUCCESS)
+      std::fprintf(stderr, "cutrain: destroying a cuDNN descriptor failed: %s\n", cudnnGetErrorString(st));
+  }
+  T d_ = nullptr;
+};
+
+using TensorDescriptor = Descriptor<cudnnTensorDescriptor_t, cudnnCreateTensorDescriptor, cudnnDestroyTensorDescriptor>;
+using FilterDescriptor = Descriptor<cudnnFilterDescriptor_t, cudnnCreateFilterDescriptor, cudnnDestroyFilterDescriptor>;
+using ConvolutionDescriptor =
+    Descriptor<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor, cudnnDestroyConvolutionDescriptor>;
+
+// The descriptors of one call, one RAII object each.
 struct Descriptors {
-  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
-  cudnnFilterDescriptor_t w = nullptr;
-  cudnnConvolutionDescriptor_t conv = nullptr;
+  TensorDescriptor x, y;
+  FilterDescriptor w;
+  ConvolutionDescriptor conv;
 
   Descriptors(const ConvGeometry& g, DType dtype) {
     CUTRAIN_CHECK(g.pad_top == g.pad_bottom && g.pad_left == g.pad_right,
                   "conv2d on cuDNN: asymmetric padding is not supported by this path (", g.str(), ")");
     const cudnnDataType_t dt = to_cudnn(dtype);
-    CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
-    CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
-    CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
-    CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
     CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NHWC, dt, g.n, g.c, g.h, g.w));
     CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NHWC, dt, g.n, g.o, g.oh, g.ow));
     CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, dt, CUDNN_TENSOR_NHWC, g.o, g.c, g.kh, g.kw));
@@ -99,12 +126,10 @@ struct Descriptors {
     CUTRAIN_CHECK(on == g.n && oc == g.o && ooh == g.oh && oow == g.ow, "conv2d on cuDNN: output ", on,
                   "x", ooh, "x", oow, "x", oc, " disagrees with the op's inferred shape (", g.str(), ")");
   }
-  ~Descriptors() {
-    cudnnDestroyTensorDescriptor(x);
-    cudnnDestroyTensorDescriptor(y);
-    cudnnDestroyFilterDescriptor(w);
-    cudnnDestroyConvolutionDescriptor(conv);
-  }
+  Descriptors(const Descriptors&) = delete;
+  Descriptors& operator=(const Descriptors&) = delete;
+  Descriptors(Descriptors&&) = default;
+  Descriptors& operator=(Descriptors&&) = default;
 };
 
 struct Choice {
