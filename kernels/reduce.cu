@@ -8,42 +8,22 @@ namespace {
 
 constexpr int kBlock = 256;  // a multiple of 32: every warp is full
 constexpr int64_t kMaxBlocks = 1024;
-constexpr unsigned kFullMask = 0xffffffffu;
-
-__device__ __forceinline__ float warp_sum(float v) {
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(kFullMask, v, offset);
-  return v;
-}
-
-// The block's sum, valid in thread 0. Called once per kernel (the shared
-// array is reused without a trailing barrier).
-__device__ float block_sum(float v) {
-  __shared__ float warp_sums[kBlock / 32];
-  const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  v = warp_sum(v);
-  if (lane == 0) warp_sums[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    v = lane < blockDim.x / 32 ? warp_sums[lane] : 0.0f;
-    v = warp_sum(v);
-  }
-  return v;
-}
-
 __global__ void __launch_bounds__(kBlock) partial_sums_kernel(const float* __restrict__ x, int64_t n,
                                                               float* __restrict__ partial) {
+  __shared__ float scratch[kBlock / 32];
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   float acc = 0.0f;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) acc += x[i];
-  acc = block_sum(acc);
+  acc = dev::block_sum_to_thread0(acc, scratch);
   if (threadIdx.x == 0) partial[blockIdx.x] = acc;
 }
 
 __global__ void __launch_bounds__(kBlock) final_sum_kernel(const float* __restrict__ partial, int64_t m,
                                                            float* __restrict__ out) {
+  __shared__ float scratch[kBlock / 32];
   float acc = 0.0f;
   for (int64_t i = threadIdx.x; i < m; i += blockDim.x) acc += partial[i];
-  acc = block_sum(acc);
+  acc = dev::block_sum_to_thread0(acc, scratch);
   if (threadIdx.x == 0) out[0] = acc;
 }
 

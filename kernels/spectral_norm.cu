@@ -1,4 +1,5 @@
 // Spectral normalisation kernels (see spectral_norm.cuh for the launch plan).
+#include "device_math.cuh"
 #include "spectral_norm.cuh"
 
 namespace cutrain::kernels::CUTRAIN_KERNEL_NS {
@@ -8,7 +9,6 @@ namespace {
 constexpr int kBlock = 256;  // 1-D blocks, or (32, 8)
 constexpr int kTx = 32, kTy = 8;
 constexpr int64_t kMaxBlocks = 256;
-constexpr unsigned kFullMask = 0xffffffffu;
 
 struct View {
   int64_t rows, cols, inner;
@@ -19,37 +19,15 @@ struct View {
   __device__ __forceinline__ int64_t col(int64_t e) const { return (e / (inner * rows)) * inner + e % inner; }
 };
 
-__device__ __forceinline__ double warp_sum(double v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(kFullMask, v, o);
-  return v;
-}
-
-// Sum over the block's kBlock threads, returned to every thread; the
-// trailing barrier lets a kernel call it again.
-__device__ double block_sum(double v) {
-  __shared__ double warps[kBlock / 32];
-  __shared__ double total;
-  const int tid = static_cast<int>(threadIdx.y * blockDim.x + threadIdx.x);
-  v = warp_sum(v);
-  if (tid % 32 == 0) warps[tid / 32] = v;
-  __syncthreads();
-  if (tid == 0) {
-    double t = 0;
-    for (int k = 0; k < kBlock / 32; ++k) t += warps[k];
-    total = t;
-  }
-  __syncthreads();
-  const double r = total;
-  __syncthreads();
-  return r;
-}
+// Shared scratch of dev::block_sum_serial for a block of kBlock threads.
+constexpr int kScratch = kBlock / 32 + 1;
 
 // max(|x|, eps) of a double vector, computed by the whole block.
-__device__ double norm_of(const double* x, int64_t n, double eps) {
+__device__ double norm_of(const double* x, int64_t n, double eps, double* scratch) {
   const int tid = static_cast<int>(threadIdx.y * blockDim.x + threadIdx.x);
   double ss = 0;
   for (int64_t i = tid; i < n; i += kBlock) ss += x[i] * x[i];
-  const double d = sqrt(block_sum(ss));
+  const double d = sqrt(dev::block_sum_serial(ss, scratch));
   return d > eps ? d : eps;
 }
 
@@ -58,8 +36,9 @@ template <typename T>
 __global__ void __launch_bounds__(kBlock) wt_u_kernel(const T* __restrict__ w, View m, const T* __restrict__ u_state,
                                                       const double* __restrict__ u_raw, double eps,
                                                       double* __restrict__ v_raw) {
+  __shared__ double scratch[kScratch];
   __shared__ double part[kTy][kTx];
-  const double du = u_state == nullptr ? norm_of(u_raw, m.rows, eps) : 1.0;
+  const double du = u_state == nullptr ? norm_of(u_raw, m.rows, eps, scratch) : 1.0;
   const int tx = threadIdx.x, ty = threadIdx.y;
   const int64_t j = static_cast<int64_t>(blockIdx.x) * kTx + tx;
   double acc = 0;
@@ -81,14 +60,15 @@ template <typename T>
 __global__ void __launch_bounds__(kBlock) w_v_kernel(const T* __restrict__ w, View m, const T* __restrict__ v_state,
                                                      const double* __restrict__ v_raw, const T* __restrict__ u_state,
                                                      double eps, double* __restrict__ out) {
-  const double dv = v_state == nullptr ? norm_of(v_raw, m.cols, eps) : 1.0;
+  __shared__ double scratch[kScratch];
+  const double dv = v_state == nullptr ? norm_of(v_raw, m.cols, eps, scratch) : 1.0;
   const int64_t r = blockIdx.x;
   double acc = 0;
   for (int64_t j = threadIdx.x; j < m.cols; j += kBlock) {
     const double vj = v_state != nullptr ? static_cast<double>(v_state[j]) : v_raw[j] / dv;
     acc += static_cast<double>(w[m.at(r, j)]) * vj;
   }
-  acc = block_sum(acc);
+  acc = dev::block_sum_serial(acc, scratch);
   if (threadIdx.x == 0) out[r] = acc * (u_state != nullptr ? static_cast<double>(u_state[r]) : 1.0);
 }
 
@@ -98,15 +78,16 @@ __global__ void __launch_bounds__(kBlock)
     finalize_kernel(const T* __restrict__ w, View m, bool iterated, const double* __restrict__ u_raw,
                     const double* __restrict__ v_raw, double eps, T* __restrict__ u, T* __restrict__ v,
                     T* __restrict__ w_sn, T* __restrict__ sigma) {
+  __shared__ double scratch[kScratch];
   double du = 1.0, s = 0;
   if (iterated) {
-    du = norm_of(u_raw, m.rows, eps);
+    du = norm_of(u_raw, m.rows, eps, scratch);
     for (int64_t i = threadIdx.x; i < m.rows; i += kBlock)
       s += static_cast<double>(static_cast<T>(u_raw[i] / du)) * u_raw[i];
   } else {
     for (int64_t i = threadIdx.x; i < m.rows; i += kBlock) s += u_raw[i];
   }
-  s = block_sum(s);
+  s = dev::block_sum_serial(s, scratch);
   const int64_t n = m.rows * m.cols;
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n; e += stride)
@@ -114,7 +95,7 @@ __global__ void __launch_bounds__(kBlock)
   if (blockIdx.x != 0) return;
   if (threadIdx.x == 0) sigma[0] = static_cast<T>(s);
   if (!iterated) return;
-  const double dv = norm_of(v_raw, m.cols, eps);
+  const double dv = norm_of(v_raw, m.cols, eps, scratch);
   for (int64_t i = threadIdx.x; i < m.rows; i += kBlock) u[i] = static_cast<T>(u_raw[i] / du);
   for (int64_t j = threadIdx.x; j < m.cols; j += kBlock) v[j] = static_cast<T>(v_raw[j] / dv);
 }
@@ -127,11 +108,12 @@ unsigned elementwise_blocks(int64_t n) {
 template <typename T>
 __global__ void __launch_bounds__(kBlock)
     grad_dot_kernel(const T* __restrict__ g, const T* __restrict__ w_sn, int64_t n, double* __restrict__ partial) {
+  __shared__ double scratch[kScratch];
   double acc = 0;
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n; e += stride)
     acc += static_cast<double>(g[e]) * static_cast<double>(w_sn[e]);
-  acc = block_sum(acc);
+  acc = dev::block_sum_serial(acc, scratch);
   if (threadIdx.x == 0) partial[blockIdx.x] = acc;
 }
 
@@ -140,10 +122,11 @@ __global__ void __launch_bounds__(kBlock)
     grad_kernel(const T* __restrict__ g, const T* __restrict__ u, const T* __restrict__ v,
                 const T* __restrict__ sigma, const T* __restrict__ dsigma, View m,
                 const double* __restrict__ partial, int partials, T* __restrict__ dw) {
+  __shared__ double scratch[kScratch];
   double dot = 0;
   if (g != nullptr) {
     for (int k = threadIdx.x; k < partials; k += kBlock) dot += partial[k];
-    dot = block_sum(dot);
+    dot = dev::block_sum_serial(dot, scratch);
   }
   const double s = static_cast<double>(sigma[0]);
   const double ds = dsigma != nullptr ? static_cast<double>(dsigma[0]) : 0.0;

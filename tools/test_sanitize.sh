@@ -3,7 +3,7 @@
 #   asan  an ASan + UBSan (LeakSanitizer included) CPU-only build running the
 #         core, io, data, ops, graph, train and emulated-kernel tests (the
 #         emulator's fiber switches carry ASan's annotations:
-#         kernels/emu/scheduler.cpp);
+#         kernels/emu/scheduler.cpp, fiber.h);
 #   fuzz  a libFuzzer build (clang) and a 20 s run of every fuzz target on
 #         its seed corpus (tests/fuzz).
 # Usage: tools/test_sanitize.sh [asan] [fuzz]   (default: both)

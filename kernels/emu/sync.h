@@ -1,6 +1,6 @@
 // Thread identity, barriers, warp shuffles and votes for the emulated build.
 //
-// Each CUDA thread of a block is a fiber on one OS thread (see scheduler.cpp).
+// Each CUDA thread of a block is a fiber on one OS thread (see scheduler.h).
 // The scheduler points `current` at the running fiber's context before every
 // switch, so threadIdx & co. read it; barriers and warp operations hand control
 // back to the scheduler, which releases them once every participant arrived

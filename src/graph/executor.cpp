@@ -2,6 +2,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/graph/numerics_check.h"
+#include "node_error.h"
 
 namespace cutrain::graph {
 
@@ -104,8 +105,8 @@ std::vector<Tensor> Executor::run(const std::map<int, Tensor>& feeds, const std:
                                  step_, n.op};
         try {
           ops::run_kernel(n.op, ctx, inputs, outputs);
-        } catch (const Error& e) {
-          throw Error(std::string(e.what()) + " (in node '" + n.name + "')");
+        } catch (const Error&) {
+          detail::rethrow_in_node(n.name);
         }
         if (numerics_) numerics_->check_op(n, inputs, outputs, stream_);
         values[static_cast<size_t>(i)] = std::move(outputs);

@@ -6,6 +6,7 @@
 #include "cutrain/core/caching_allocator.h"
 #include "cutrain/core/error.h"
 #include "cutrain/graph/numerics_check.h"
+#include "node_error.h"
 
 namespace cutrain::graph {
 
@@ -337,8 +338,8 @@ void PlannedExecutor::enqueue_step(Prepared& pr, const std::map<int, Tensor>& fe
       if (timed) st.enqueue([timed] { timed->start = std::chrono::steady_clock::now(); });
       try {
         ops::run_kernel(n.op, ctx, ins, outs);
-      } catch (const Error& e) {
-        throw Error(std::string(e.what()) + " (in node '" + n.name + "')");
+      } catch (const Error&) {
+        detail::rethrow_in_node(n.name);
       }
       if (numerics_) numerics_->check_op(n, ins, outs, st);
       if (timed) {

@@ -13,7 +13,7 @@ namespace cutrain::nn {
 
 namespace {
 
-graph::Value he_weight(graph::Graph& g, train::Network& net, const train::NetworkSpec& spec, const Shape& shape,
+graph::Value he_weight(graph::Graph& g, Network& net, const NetworkSpec& spec, const Shape& shape,
                        int64_t fan_in, uint64_t seed) {
   Tensor w = Tensor::empty(shape, spec.dtype);
   w.normal(0.0, std::sqrt(2.0 / static_cast<double>(fan_in)), seed);
@@ -23,7 +23,7 @@ graph::Value he_weight(graph::Graph& g, train::Network& net, const train::Networ
   return v;
 }
 
-graph::Value zero_bias(graph::Graph& g, train::Network& net, const train::NetworkSpec& spec, int64_t n) {
+graph::Value zero_bias(graph::Graph& g, Network& net, const NetworkSpec& spec, int64_t n) {
   graph::Value v = g.parameter("biases", Tensor::zeros({n}, spec.dtype));
   net.trainable.push_back(v);
   return v;
@@ -31,11 +31,10 @@ graph::Value zero_bias(graph::Graph& g, train::Network& net, const train::Networ
 
 }  // namespace
 
-train::Network acgan_discriminator_network(graph::Graph& g, const train::NetworkSpec& spec,
-                                           const AcganConfig& cfg) {
+Network acgan_discriminator_network(graph::Graph& g, const NetworkSpec& spec, const AcganConfig& cfg) {
   CUTRAIN_CHECK(!cfg.widths.empty(), "acgan discriminator: needs at least one conv width");
   CUTRAIN_CHECK(spec.num_classes > 1, "acgan discriminator: needs at least 2 classes");
-  train::Network net;
+  Network net;
   net.input = g.input("images", {Shape{spec.batch_size, spec.height, spec.width, spec.channels}, spec.dtype});
   uint64_t seed = spec.seed * 1000003u + 41;
   graph::Value x = net.input;
@@ -62,21 +61,10 @@ train::Network acgan_discriminator_network(graph::Graph& g, const train::Network
   return net;
 }
 
-train::NetworkBuilder acgan_discriminator_builder(AcganConfig config) {
-  return [config](graph::Graph& g, const train::NetworkSpec& spec) {
+NetworkBuilder acgan_discriminator_builder(AcganConfig config) {
+  return [config](graph::Graph& g, const NetworkSpec& spec) {
     return acgan_discriminator_network(g, spec, config);
   };
-}
-
-std::vector<train::LossSpec> acgan_losses(double validity_weight, double class_weight) {
-  train::LossSpec validity;
-  validity.name = "binary_crossentropy";
-  validity.weight = validity_weight;
-  validity.target = train::TargetKind::tensor;
-  train::LossSpec cls;
-  cls.name = "sparse_categorical_crossentropy";
-  cls.weight = class_weight;
-  return {validity, cls};
 }
 
 RealFakeDataset::RealFakeDataset(std::shared_ptr<const data::Dataset> real) : real_(std::move(real)) {

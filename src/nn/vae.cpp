@@ -19,8 +19,8 @@ namespace {
 // creation order from the spec seed, zero biases.
 struct Params {
   graph::Graph& g;
-  const train::NetworkSpec& spec;
-  train::Network& net;
+  const NetworkSpec& spec;
+  Network& net;
   uint64_t seed;
 
   graph::Value weight(const Shape& shape, int64_t fan_in) {
@@ -62,9 +62,9 @@ graph::Value vae_sample_loss(graph::Value logits, graph::Value images, graph::Va
                   graph::gaussian_kl(mu, logvar));
 }
 
-train::Network vae_network(graph::Graph& g, const train::NetworkSpec& spec, const VaeConfig& cfg) {
+Network vae_network(graph::Graph& g, const NetworkSpec& spec, const VaeConfig& cfg) {
   CUTRAIN_CHECK(cfg.hidden > 0 && cfg.latent > 0, "vae: hidden and latent sizes must be positive");
-  train::Network net;
+  Network net;
   const int64_t n = spec.batch_size;
   const int64_t pixels = int64_t{spec.height} * spec.width * spec.channels;
   net.input = g.input("images", {Shape{n, spec.height, spec.width, spec.channels}, spec.dtype});
@@ -103,29 +103,8 @@ train::Network vae_network(graph::Graph& g, const train::NetworkSpec& spec, cons
   return net;
 }
 
-train::NetworkBuilder vae_builder(VaeConfig config) {
-  return [config](graph::Graph& g, const train::NetworkSpec& spec) { return vae_network(g, spec, config); };
-}
-
-void register_vae_loss() {
-  train::register_loss("vae_loss", [](graph::Value y_pred, graph::Value y_true, const train::LossSpec&) {
-    const Shape& ts = y_true.shape();
-    int64_t pixels = 1;
-    for (int d = 1; d < ts.rank(); ++d) pixels *= ts[d];
-    const int64_t width = y_pred.shape().rank() == 2 ? y_pred.shape()[1] : -1;
-    CUTRAIN_CHECK(width > pixels && (width - pixels) % 2 == 0, "vae_loss: y_pred must be [N, ", pixels,
-                  " + 2 latent] (logits, mu, logvar), got ", y_pred.shape().str());
-    const int64_t latent = (width - pixels) / 2;
-    const std::vector<graph::Value> parts = graph::split(y_pred, 1, {pixels, latent, latent});
-    return vae_sample_loss(parts[0], y_true, parts[1], parts[2]);
-  });
-}
-
-train::LossSpec vae_compiled_loss() {
-  train::LossSpec l;
-  l.name = "vae_loss";
-  l.target = train::TargetKind::input;
-  return l;
+NetworkBuilder vae_builder(VaeConfig config) {
+  return [config](graph::Graph& g, const NetworkSpec& spec) { return vae_network(g, spec, config); };
 }
 
 data::Transform unit_interval_transform(int height, int width, int channels) {

@@ -4,10 +4,10 @@
 #include <memory>
 
 #include "cutrain/data/dataset.h"
+#include "cutrain/nn/small_cnn.h"
 #include "cutrain/train/image_data.h"
 #include "cutrain/train/model.h"
 #include "cutrain/train/schedules.h"
-#include "cutrain/train/small_cnn.h"
 
 int main() {
   using namespace cutrain;
@@ -17,10 +17,10 @@ int main() {
   d.channels = 1;
   auto data = train::resize_image_data(std::make_shared<data::SyntheticDataset>(d), 16, 1, false);
 
-  train::NetworkSpec spec;  // input [32, 16, 16, 1] (batch 32 by default), 10 classes
+  nn::NetworkSpec spec;  // input [32, 16, 16, 1] (batch 32 by default), 10 classes
   spec.height = spec.width = 16;
   spec.channels = 1;
-  train::Model model(train::small_cnn_builder(), spec);
+  train::Model model(nn::small_cnn_builder(), spec);
 
   train::CompileOptions co;
   co.optimizer = train::adam(train::constant_schedule(0.01));

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "cutrain/nn/inception_v3.h"
+#include "cutrain/nn/small_cnn.h"
 #include "cutrain/ops/op.h"
 #include "cutrain/train/gan.h"
 #include "cutrain/train/model.h"
-#include "cutrain/train/small_cnn.h"
 
 namespace cutrain {
 namespace {
@@ -63,7 +63,7 @@ TEST(CudaKernelCoverage, SmallCnnStep) {
     spec.batch_size = 4;
     spec.height = spec.width = 12;
     spec.channels = 1;
-    train::Model m(train::small_cnn_builder({{4, 8}}), spec);
+    train::Model m(nn::small_cnn_builder({{4, 8}}), spec);
     m.compile(full_options(kind));
     EXPECT_EQ(joined(m.ops_without_kernel(DeviceType::cuda)), "") << train::optimizer_name(kind);
   }

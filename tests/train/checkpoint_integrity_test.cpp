@@ -9,8 +9,8 @@
 
 #include "common/test_util.h"
 #include "cutrain/io/safetensors.h"
+#include "cutrain/nn/small_cnn.h"
 #include "cutrain/train/checkpoint.h"
-#include "cutrain/train/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -24,7 +24,7 @@ using testing::synthetic;
 using testing::temp_path;
 
 std::unique_ptr<Model> make_model() {
-  auto m = std::make_unique<Model>(small_cnn_builder({{6, 8}}), small_cnn_spec(), R"({"model":"test"})");
+  auto m = std::make_unique<Model>(nn::small_cnn_builder({{6, 8}}), small_cnn_spec(), R"({"model":"test"})");
   CompileOptions co;
   co.optimizer = adam(constant_schedule(0.01));
   co.seed = 3;

@@ -8,10 +8,10 @@
 #include <filesystem>
 
 #include "cutrain/io/safetensors.h"
+#include "cutrain/nn/small_cnn.h"
 #include "cutrain/ops/op.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/ema.h"
-#include "cutrain/train/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -22,7 +22,7 @@ using testing::synthetic;
 using testing::temp_path;
 
 std::unique_ptr<Model> make_cnn(double ema_decay, OptimizerConfig opt = sgd(constant_schedule(0.05), 0.9)) {
-  auto m = std::make_unique<Model>(small_cnn_builder({{6, 8}, 0.9}), small_cnn_spec(), R"({"model":"test"})");
+  auto m = std::make_unique<Model>(nn::small_cnn_builder({{6, 8}, 0.9}), small_cnn_spec(), R"({"model":"test"})");
   CompileOptions co;
   co.optimizer = std::move(opt);
   co.weight_decay = 1e-3;

@@ -10,11 +10,11 @@
 #include "cutrain/graph/ops/reduce.h"
 #include "cutrain/graph/ops/regularizers.h"
 #include "cutrain/graph/ops/shape_ops.h"
+#include "cutrain/nn/small_cnn.h"
 #include "cutrain/train/fine_tune.h"
 #include "cutrain/train/gradient_contract.h"
 #include "cutrain/train/image_data.h"
 #include "cutrain/train/schedules.h"
-#include "cutrain/train/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -48,7 +48,7 @@ Tensor batch_labels(const data::Dataset& d, int64_t n) {
 TEST(Freeze, FrozenParametersGetNoUpdateNoSlotsAndTheirBatchNormRunsInInference) {
   NetworkSpec spec = testing::small_cnn_spec();
   auto report = std::make_shared<FreezeReport>();
-  Model m(freeze_builder(small_cnn_builder(), "^Conv2d_1\\.", report), spec);
+  Model m(freeze_builder(nn::small_cnn_builder(), "^Conv2d_1\\.", report), spec);
   m.compile(adam_options());
   const std::map<std::string, Tensor> before_named = named_weights(m);
   std::map<std::string, Tensor> before;
@@ -81,7 +81,7 @@ TEST(Freeze, FrozenParametersGetNoUpdateNoSlotsAndTheirBatchNormRunsInInference)
 TEST(Freeze, RejectsPatternsThatFreezeNothingOrEverything) {
   NetworkSpec spec = testing::small_cnn_spec();
   for (const char* pattern : {"^NoSuchLayer", ".", "([bad"}) {
-    Model m(freeze_builder(small_cnn_builder(), pattern), spec);
+    Model m(freeze_builder(nn::small_cnn_builder(), pattern), spec);
     m.compile(adam_options());
     try {
       m.output_names();
@@ -147,7 +147,7 @@ TEST(GradientContract, ModelRejectsALossThatReachesNoParameter) {
 
 TEST(InitFrom, ReplacesAClassifierOfAnotherClassCountAndLoadsTheRest) {
   NetworkSpec three = testing::small_cnn_spec();
-  Model pre(small_cnn_builder(), three);
+  Model pre(nn::small_cnn_builder(), three);
   pre.compile(adam_options());
   const auto data = synthetic(three.batch_size, three.height, three.num_classes, 1);
   pre.train_on_batch(batch_images(*data, three.batch_size, three.height), batch_labels(*data, three.batch_size));
@@ -157,7 +157,7 @@ TEST(InitFrom, ReplacesAClassifierOfAnotherClassCountAndLoadsTheRest) {
   NetworkSpec five = three;
   five.num_classes = 5;
   five.seed = 9;
-  Model m(small_cnn_builder(), five);
+  Model m(nn::small_cnn_builder(), five);
   m.compile(adam_options());
   const Tensor head_before = named_weights(m).at("Logits.weight").clone();
   const InitFromReport r = init_from(m, path, five.num_classes);
@@ -171,7 +171,7 @@ TEST(InitFrom, ReplacesAClassifierOfAnotherClassCountAndLoadsTheRest) {
   EXPECT_EQ(max_abs_diff(got.at("Logits.weight"), head_before), 0.0);
 
   // Another architecture: a report naming the tensors, and the model untouched.
-  Model wide(small_cnn_builder({{16, 32, 48}, 0.99}), five);
+  Model wide(nn::small_cnn_builder({{16, 32, 48}, 0.99}), five);
   wide.compile(adam_options());
   const Tensor conv_before = named_weights(wide).at("Conv2d_2.weight").clone();
   try {
@@ -233,8 +233,8 @@ TEST(FineTune, PretrainedFeaturesBeatTrainingFromScratchForTheSameSteps) {
   spec.num_classes = static_cast<int>(pre_classes.size());
   // A fast batch-norm decay: the moving statistics settle within the short
   // fine-tuning run, so the comparison is of the features, not of stale statistics.
-  const SmallCnnOptions cnn{{16, 32, 64}, 0.9};
-  Model pre(small_cnn_builder(cnn), spec);
+  const nn::SmallCnnOptions cnn{{16, 32, 64}, 0.9};
+  Model pre(nn::small_cnn_builder(cnn), spec);
   pre.compile(adam_options(0.003));
   fo.steps_per_epoch = kPreSteps;
   pre.fit(resize_image_data(std::make_shared<ClassSubset>(train_all, pre_classes, kPreSteps * kBatch), 28, 1, false),
@@ -251,7 +251,7 @@ TEST(FineTune, PretrainedFeaturesBeatTrainingFromScratchForTheSameSteps) {
   eo.verbose = 0;
   eo.batch_size = 100;
   auto run = [&](bool pretrained) {
-    Model m(small_cnn_builder(cnn), spec);
+    Model m(nn::small_cnn_builder(cnn), spec);
     m.compile(adam_options(0.003));
     if (pretrained) {
       const InitFromReport r = init_from(m, path, spec.num_classes);

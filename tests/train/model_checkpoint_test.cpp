@@ -6,8 +6,8 @@
 #include <fstream>
 
 #include "cutrain/io/safetensors.h"
+#include "cutrain/nn/small_cnn.h"
 #include "cutrain/train/checkpoint.h"
-#include "cutrain/train/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -18,7 +18,7 @@ using testing::synthetic;
 using testing::temp_path;
 
 std::unique_ptr<Model> make_model(OptimizerConfig opt) {
-  auto m = std::make_unique<Model>(small_cnn_builder({{6, 8}}), small_cnn_spec(), R"({"model":"test"})");
+  auto m = std::make_unique<Model>(nn::small_cnn_builder({{6, 8}}), small_cnn_spec(), R"({"model":"test"})");
   CompileOptions co;
   co.optimizer = std::move(opt);
   co.weight_decay = 1e-3;
@@ -144,7 +144,7 @@ TEST(ModelCheckpoint, WrongShapesAreRejected) {
   a->train_on_batch(x, Tensor::zeros({16}, DType::i32));
   const std::string path = temp_path("model_ckpt", "shapes.safetensors");
   a->save(path);
-  Model other(small_cnn_builder({{6, 12}}), small_cnn_spec());
+  Model other(nn::small_cnn_builder({{6, 12}}), small_cnn_spec());
   CompileOptions co;
   co.optimizer = sgd(constant_schedule(0.1));
   other.compile(co);

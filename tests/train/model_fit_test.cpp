@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "cutrain/train/small_cnn.h"
+#include "cutrain/nn/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -25,7 +25,7 @@ NetworkSpec cnn_spec(int64_t batch) {
 
 TEST(ModelFit, SmallCnnLearnsSyntheticData) {
   auto train = synthetic(384, 12, 4, 21, 1.0f);
-  Model m(small_cnn_builder({{8, 16}, 0.9}), cnn_spec(32));  // fast BN statistics: few steps
+  Model m(nn::small_cnn_builder({{8, 16}, 0.9}), cnn_spec(32));  // fast BN statistics: few steps
   CompileOptions co;
   co.optimizer = adam(constant_schedule(0.01));
   co.weight_decay = 1e-4;
@@ -71,7 +71,7 @@ TEST(ModelFit, SmallCnnLearnsSyntheticData) {
 }
 
 TEST(ModelFit, LearningRateFollowsTheScheduleUntilSet) {
-  Model m(small_cnn_builder({{4}}), cnn_spec(8));
+  Model m(nn::small_cnn_builder({{4}}), cnn_spec(8));
   CompileOptions co;
   co.optimizer = sgd(exponential_decay(0.1, 0.5, 1, ScheduleUnit::steps, true));
   m.compile(co);
@@ -87,7 +87,7 @@ TEST(ModelFit, LearningRateFollowsTheScheduleUntilSet) {
 }
 
 TEST(ModelFit, CompileRejectsUnknownLossAndMetric) {
-  Model m(small_cnn_builder(), cnn_spec(8));
+  Model m(nn::small_cnn_builder(), cnn_spec(8));
   CompileOptions co;
   co.losses = {LossSpec{"no_such_loss"}};
   EXPECT_THROW(m.compile(co), Error);

@@ -17,9 +17,9 @@
 #include "cutrain/data/image_folder.h"
 #include "cutrain/data/shuffle.h"
 #include "cutrain/io/png.h"
+#include "cutrain/nn/small_cnn.h"
 #include "cutrain/train/callbacks/lambda_callback.h"
 #include "cutrain/train/callbacks/model_checkpoint.h"
-#include "cutrain/train/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -38,7 +38,7 @@ NetworkSpec spec12(int64_t batch) {
 }
 
 std::unique_ptr<Model> compiled_cnn(int64_t batch) {
-  auto m = std::make_unique<Model>(small_cnn_builder({{4, 8}, 0.9}), spec12(batch));
+  auto m = std::make_unique<Model>(nn::small_cnn_builder({{4, 8}, 0.9}), spec12(batch));
   CompileOptions co;
   co.optimizer = adam(constant_schedule(0.01));
   co.seed = 11;  // keys the augmentation
@@ -209,7 +209,7 @@ TEST(ModelLoader, CorruptImageEndsFitWithTheFileNameAndKeepsTheCheckpoint) {
   NetworkSpec s = spec12(8);
   s.num_classes = 2;
   s.channels = 3;  // the folder decodes to RGB
-  Model m(small_cnn_builder({{4, 8}, 0.9}), s);
+  Model m(nn::small_cnn_builder({{4, 8}, 0.9}), s);
   CompileOptions co;
   co.optimizer = adam(constant_schedule(0.01));
   m.compile(co);
@@ -255,7 +255,7 @@ TEST(ModelLoader, CorruptImageEndsFitWithTheFileNameAndKeepsTheCheckpoint) {
   EXPECT_NE(msg.find("epoch 1"), std::string::npos) << msg;
   ASSERT_TRUE(std::filesystem::exists(ckpt0));
   EXPECT_FALSE(std::filesystem::exists(ckpt1));
-  Model reloaded(small_cnn_builder({{4, 8}, 0.9}), s);
+  Model reloaded(nn::small_cnn_builder({{4, 8}, 0.9}), s);
   reloaded.compile(co);
   reloaded.load(ckpt0);
   EXPECT_TRUE(bitwise_equal(reloaded.get_weights(), saved));

@@ -7,7 +7,7 @@
 
 #include "cutrain/graph/ops/matmul.h"
 #include "cutrain/graph/ops/shape_ops.h"
-#include "cutrain/train/small_cnn.h"
+#include "cutrain/nn/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -151,7 +151,7 @@ TEST(ModelLoss, AuxiliaryHeadIsWeightedIntoTheTotal) {
 
 TEST(ModelLoss, StepZeroLossOfSmallCnnWithUniformLogitsIsLnCPlusL2) {
   const int classes = 10;
-  Model m(small_cnn_builder({{8, 16}}), spec(16, 12, classes));
+  Model m(nn::small_cnn_builder({{8, 16}}), spec(16, 12, classes));
   CompileOptions co;
   co.optimizer = sgd(constant_schedule(0.01), 0.9);
   co.weight_decay = 4e-3;

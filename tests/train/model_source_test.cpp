@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <future>
 
+#include "cutrain/nn/small_cnn.h"
 #include "cutrain/train/callbacks/model_checkpoint.h"
-#include "cutrain/train/small_cnn.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -29,7 +29,7 @@ NetworkSpec spec() {
 }
 
 std::unique_ptr<Model> compiled() {
-  auto m = std::make_unique<Model>(small_cnn_builder({{4}, 0.9}), spec());
+  auto m = std::make_unique<Model>(nn::small_cnn_builder({{4}, 0.9}), spec());
   CompileOptions co;
   co.optimizer = adam(constant_schedule(0.01));
   m->compile(co);

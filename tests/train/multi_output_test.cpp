@@ -14,6 +14,7 @@
 #include "cutrain/data/idx.h"
 #include "cutrain/nn/acgan.h"
 #include "cutrain/nn/vae.h"
+#include "cutrain/train/acgan_losses.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -41,7 +42,7 @@ std::unique_ptr<Model> make_acgan(DType dt, double lr = 0.01) {
   auto m = std::make_unique<Model>(nn::acgan_discriminator_builder({{4, 8}, 0.2}), spec());
   CompileOptions co;
   co.optimizer = adam(constant_schedule(lr));
-  co.losses = nn::acgan_losses(kValidityWeight, kClassWeight);
+  co.losses = acgan_losses(kValidityWeight, kClassWeight);
   co.dtype = dt;
   co.seed = 3;
   m->compile(co);

@@ -14,6 +14,7 @@
 #include "cutrain/nn/vae.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/model_config.h"
+#include "cutrain/train/vae_loss.h"
 #include "model_test_util.h"
 
 namespace cutrain::train {
@@ -45,7 +46,7 @@ NetworkSpec spec() {
 CompileOptions compile_options(nn::VaeLoss loss, DType dt) {
   CompileOptions co;
   co.optimizer = adam(constant_schedule(1e-3));
-  co.losses = loss == nn::VaeLoss::compiled ? std::vector<LossSpec>{nn::vae_compiled_loss()} : std::vector<LossSpec>{};
+  co.losses = loss == nn::VaeLoss::compiled ? std::vector<LossSpec>{vae_compiled_loss()} : std::vector<LossSpec>{};
   co.metrics = {};
   co.dtype = dt;
   co.seed = 11;
@@ -53,7 +54,7 @@ CompileOptions compile_options(nn::VaeLoss loss, DType dt) {
 }
 
 std::unique_ptr<Model> make_vae(nn::VaeLoss loss, DType dt = DType::f64) {
-  nn::register_vae_loss();
+  register_vae_loss();
   auto m = std::make_unique<Model>(nn::vae_builder(config(loss)), spec(), R"({"model": "vae"})");
   m->compile(compile_options(loss, dt));
   return m;

@@ -8,7 +8,7 @@
 #include "cutrain/data/cifar10.h"
 #include "cutrain/data/idx.h"
 #include "cutrain/data/image_folder.h"
-#include "cutrain/train/small_cnn.h"
+#include "cutrain/nn/small_cnn.h"
 #if __has_include("cutrain/nn/inception_v3.h")
 #include "cutrain/nn/inception_v3.h"
 #define CUTRAIN_HAVE_NN_INCEPTION 1
@@ -53,7 +53,7 @@ std::unique_ptr<train::Model> make_model(const NetConfig& c, const train::Networ
   CUTRAIN_CHECK(!c.torchvision || c.model == "inception_v3", "--torchvision needs --model inception_v3, got ",
                 c.model);
   if (c.model == "small_cnn") {
-    train::NetworkBuilder b = train::small_cnn_builder({{16, 32, 64}, c.bn_decay});
+    train::NetworkBuilder b = nn::small_cnn_builder({{16, 32, 64}, c.bn_decay});
     if (!freeze.empty()) b = train::freeze_builder(std::move(b), freeze, freeze_report);
     return std::make_unique<train::Model>(std::move(b), spec, c.to_json());
   }

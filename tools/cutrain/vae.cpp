@@ -7,6 +7,7 @@
 #include "cutrain/data/idx.h"
 #include "cutrain/nn/vae.h"
 #include "cutrain/train/model.h"
+#include "cutrain/train/vae_loss.h"
 
 namespace cutrain::cli {
 
@@ -21,7 +22,7 @@ int run(const VaeCliOptions& o) {
   cfg.conv_widths = o.conv_widths;
   cfg.hidden = o.hidden;
   cfg.latent = o.latent;
-  nn::register_vae_loss();
+  train::register_vae_loss();
   train::NetworkSpec spec;
   spec.batch_size = o.batch_size;
   spec.height = spec.width = 28;
@@ -32,7 +33,7 @@ int run(const VaeCliOptions& o) {
                      ", \"latent\": " + std::to_string(o.latent) + "}");
   train::CompileOptions co;
   co.optimizer = train::adam(train::constant_schedule(o.lr));
-  co.losses = {nn::vae_compiled_loss()};
+  co.losses = {train::vae_compiled_loss()};
   co.metrics = {};
   co.device = Device::parse(o.device);
   co.seed = o.seed;

@@ -1,12 +1,12 @@
 // The discriminator of an auxiliary-classifier GAN (ACGAN) for 28x28x1
-// images, as a two-output train::Network, and a real/fake data set to fit
+// images, as a two-output Network, and a real/fake data set to fit
 // it with.
 //
 //   [conv 3x3 stride 2 -> leaky relu 0.2] per width -> flatten, then two heads:
 //     "validity"  dense 1           real/fake logit [N, 1]
 //     "class"     dense num_classes class logits   [N, C]
 //
-// Compiled Keras-style with a loss per output (acgan_losses):
+// Compiled Keras-style with a loss per output (train/acgan_losses.h):
 //   validity: binary_crossentropy (sigmoid on the logit) against a 0/1
 //             tensor target [N, 1] (1 = real);
 //   class:    sparse_categorical_crossentropy against the integer label.
@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "cutrain/data/dataset.h"
-#include "cutrain/train/model.h"
+#include "cutrain/nn/network.h"
 
 namespace cutrain::nn {
 
@@ -36,13 +36,8 @@ struct AcganConfig {
   double leaky_slope = 0.2;
 };
 
-train::Network acgan_discriminator_network(graph::Graph& g, const train::NetworkSpec& spec,
-                                           const AcganConfig& config);
-train::NetworkBuilder acgan_discriminator_builder(AcganConfig config = {});
-
-// {validity: binary_crossentropy (tensor target) with validity_weight,
-//  class: sparse_categorical_crossentropy (labels) with class_weight}.
-std::vector<train::LossSpec> acgan_losses(double validity_weight = 1.0, double class_weight = 1.0);
+Network acgan_discriminator_network(graph::Graph& g, const NetworkSpec& spec, const AcganConfig& config);
+NetworkBuilder acgan_discriminator_builder(AcganConfig config = {});
 
 // Real samples [0, n) of `real` followed by their fakes [n, 2n).
 class RealFakeDataset final : public data::Dataset {

@@ -1,5 +1,5 @@
 // Variational autoencoder for small images with values in [0, 1]
-// (Fashion-MNIST 28x28x1), as a train::Network builder.
+// (Fashion-MNIST 28x28x1), as a Network builder.
 //
 //   Encoder: [conv 3x3 stride 2 -> relu] per conv width -> flatten
 //            -> dense hidden -> relu -> dense latent ("mu"), dense latent ("logvar")
@@ -18,12 +18,12 @@
 //    the input image (LossSpec::target = TargetKind::input, Keras' fit(x, x));
 //    the KL term needs mu and logvar, so, as Keras users do, the model's
 //    single output "vae" carries them: y_pred = concat(logits, mu, logvar)
-//    [N, P + 2 latent]. The loss "vae_loss" (register_vae_loss) splits y_pred
+//    [N, P + 2 latent]. The loss "vae_loss" (train/vae_loss.h) splits y_pred
 //    by the pixel count of y_true, so it needs no configuration and a
 //    checkpoint naming it reloads once it is registered.
-//      register_vae_loss();
+//      train::register_vae_loss();
 //      Model m(vae_builder(cfg), spec);
-//      co.losses = {vae_compiled_loss()}; co.metrics = {}; m.compile(co);
+//      co.losses = {train::vae_compiled_loss()}; co.metrics = {}; m.compile(co);
 //
 //  VaeLoss::added  Keras' add_loss: the network returns the per-sample loss
 //    in Network::losses and its output "reconstruction" is the logits [N, P];
@@ -35,8 +35,7 @@
 #include <vector>
 
 #include "cutrain/data/transforms.h"
-#include "cutrain/train/losses_api.h"
-#include "cutrain/train/model.h"
+#include "cutrain/nn/network.h"
 
 namespace cutrain::nn {
 
@@ -50,17 +49,12 @@ struct VaeConfig {
 };
 
 // Appends the VAE for spec (images [N, H, W, C], dtype, init seed).
-train::Network vae_network(graph::Graph& g, const train::NetworkSpec& spec, const VaeConfig& config);
-train::NetworkBuilder vae_builder(VaeConfig config);
+Network vae_network(graph::Graph& g, const NetworkSpec& spec, const VaeConfig& config);
+NetworkBuilder vae_builder(VaeConfig config);
 
 // Per-sample negative ELBO [N] from pixel logits [N, P], images [N, ...] with P
 // values per sample, mu and logvar [N, latent].
 graph::Value vae_sample_loss(graph::Value logits, graph::Value images, graph::Value mu, graph::Value logvar);
-
-// Registers "vae_loss" (y_pred = concat(logits, mu, logvar), y_true = images).
-void register_vae_loss();
-// LossSpec{"vae_loss", weight 1, target input}.
-train::LossSpec vae_compiled_loss();
 
 // The whole image scaled to [0, 1] (pixel / 255), no resizing: the VAE's
 // Bernoulli likelihood needs targets in [0, 1].

@@ -86,6 +86,7 @@
 #include "cutrain/data/loader.h"
 #include "cutrain/data/transforms.h"
 #include "cutrain/graph/graph.h"
+#include "cutrain/nn/network.h"
 #include "cutrain/train/ema.h"
 #include "cutrain/train/fit_loop.h"
 #include "cutrain/train/gradient_sync.h"
@@ -102,33 +103,12 @@ namespace cutrain::train {
 struct CheckpointState;
 class BatchFeed;
 
-struct NetworkSpec {
-  int64_t batch_size = 32;
-  int height = 32, width = 32, channels = 3;
-  int num_classes = 10;
-  DType dtype = DType::f32;
-  uint64_t seed = 0;  // initialisation seed
-};
-
-struct Network {
-  graph::Value input;                     // [batch, H, W, C] images
-  std::vector<graph::Value> outputs;      // per head: logits [batch, classes] or any [batch, ...]
-  std::vector<std::string> output_names;  // empty: "output_<i>"
-  std::vector<graph::Value> trainable;    // parameters the optimizer updates
-  std::vector<graph::Value> regularized;  // weights with L2 decay (subset of trainable)
-  std::vector<graph::Value> states;       // BN running statistics and other state
-  std::vector<graph::Value> losses;       // added losses: [batch] per sample, or scalars
-};
-
-// Appends the network to the Model's graph (created with the compile seed).
-using NetworkBuilder = std::function<Network(graph::Graph&, const NetworkSpec&)>;
-
-// A network that brings its own graph (nn:: models create theirs).
-struct OwnedNetwork {
-  std::unique_ptr<graph::Graph> graph;
-  Network network;
-};
-using GraphNetworkBuilder = std::function<OwnedNetwork(const NetworkSpec&)>;
+// The network a Model compiles (nn/network.h), under its train:: names too.
+using nn::GraphNetworkBuilder;
+using nn::Network;
+using nn::NetworkBuilder;
+using nn::NetworkSpec;
+using nn::OwnedNetwork;
 
 struct CompileOptions {
   OptimizerConfig optimizer;

@@ -1,25 +1,13 @@
-// A small convolutional classifier built from the same pieces as Inception
-// V3 (conv -> batch norm with beta only -> ReLU, slim names), for tests,
-// quick CLI runs and tuning: n conv blocks (3x3, the first stride 1, the
-// others stride 2), global average pooling, and a dense classifier with bias.
+// small_cnn lives in nn (nn/small_cnn.h); this header keeps code written
+// against the installed package's train::small_cnn compiling.
 #pragma once
 
-#include <vector>
-
-#include "cutrain/train/model.h"
+#include "cutrain/nn/small_cnn.h"
 
 namespace cutrain::train {
 
-struct SmallCnnOptions {
-  std::vector<int64_t> channels{16, 32, 64};
-  double bn_decay = 0.99;
-};
-
-// Parameters: "Conv2d_<i>/weights" (OHWI, variance scaling fan-in, factor 2),
-// "Conv2d_<i>/BatchNorm/beta", states ".../moving_mean|moving_variance",
-// "Logits/weights" [classes, C], "Logits/biases". Conv and dense weights are
-// regularized.
-Network small_cnn(graph::Graph& g, const NetworkSpec& spec, const SmallCnnOptions& options = {});
-NetworkBuilder small_cnn_builder(SmallCnnOptions options = {});
+using nn::small_cnn;
+using nn::small_cnn_builder;
+using nn::SmallCnnOptions;
 
 }  // namespace cutrain::train

@@ -1,4 +1,4 @@
-#include "cutrain/train/small_cnn.h"
+#include "cutrain/nn/small_cnn.h"
 
 #include <cmath>
 #include <string>
@@ -11,7 +11,7 @@
 #include "cutrain/graph/ops/matmul.h"
 #include "cutrain/graph/ops/pool.h"
 
-namespace cutrain::train {
+namespace cutrain::nn {
 
 Network small_cnn(graph::Graph& g, const NetworkSpec& spec, const SmallCnnOptions& options) {
   CUTRAIN_CHECK(!options.channels.empty(), "small_cnn needs at least one conv block");
@@ -60,4 +60,4 @@ NetworkBuilder small_cnn_builder(SmallCnnOptions options) {
   return [options](graph::Graph& g, const NetworkSpec& spec) { return small_cnn(g, spec, options); };
 }
 
-}  // namespace cutrain::train
+}  // namespace cutrain::nn
