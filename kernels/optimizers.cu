@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kBlock = 256;
 
-enum class Update : int { sgd, rmsprop, adam, ema, scale };
+enum class Update : int { sgd, rmsprop, adam, ema, scale, clip_value, unscale };
 
 template <typename T>
 struct TensorPack {
@@ -32,9 +32,12 @@ struct TensorPack {
 // `dyn` slots override lr, decay and Adam's step from device memory (then
 // the bias corrections are formed on the device, per thread, in double).
 struct Hyper {
-  double lr, momentum, weight_decay, decay, epsilon, beta1, beta2, adam_step_size, adam_bc2_sqrt, adam_t, clip_norm;
+  double lr, momentum, weight_decay, decay, epsilon, beta1, beta2, adam_step_size, adam_bc2_sqrt, adam_t, clip_norm,
+      clip_value;
   bool nesterov, decoupled;
   StepScalarsRef dyn;
+  UpdateGuard guard;
+  double* found_inf_out;  // unscale: set to 1 on a non-finite gradient
 };
 
 __device__ __forceinline__ double dyn_or(const StepScalarsRef& d, int slot, double fallback) {
@@ -52,8 +55,11 @@ __device__ __forceinline__ int tensor_of(const TensorPack<T>& pack, int64_t b) {
   return lo;
 }
 
+// `norm`: the global norm (scale) or the loss scale (unscale).
 template <Update U, typename T>
 __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hyper h, const T* __restrict__ norm) {
+  // A loss-scaled step with an inf/NaN gradient leaves every tensor as it was.
+  if (h.guard.found_inf != nullptr && *h.guard.found_inf != 0.0) return;
   const int k = tensor_of(pack, blockIdx.x);
   const int64_t begin = (static_cast<int64_t>(blockIdx.x) - pack.chunk_start[k]) * kOptimizerChunk;
   const int64_t end = begin + kOptimizerChunk < pack.n[k] ? begin + kOptimizerChunk : pack.n[k];
@@ -65,9 +71,10 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
   const double decay_d = dyn_or(h.dyn, h.dyn.decay_slot, h.decay);
   double adam_step_size = h.adam_step_size, adam_bc2_sqrt = h.adam_bc2_sqrt;
   if constexpr (U == Update::adam) {
-    if (h.dyn.scalars != nullptr && (h.dyn.lr_slot >= 0 || h.dyn.step_slot >= 0)) {
-      // The host's arrangement (from(AdamHyper)), with this step's lr and t.
-      const double t = dyn_or(h.dyn, h.dyn.step_slot, h.adam_t);
+    if ((h.dyn.scalars != nullptr && (h.dyn.lr_slot >= 0 || h.dyn.step_slot >= 0)) || h.guard.steps != nullptr) {
+      // The host's arrangement (from(AdamHyper)), with this step's lr and t;
+      // a guarded update counts only the updates applied.
+      const double t = h.guard.steps != nullptr ? *h.guard.steps + 1.0 : dyn_or(h.dyn, h.dyn.step_slot, h.adam_t);
       adam_step_size = lr_d / (1.0 - pow(h.beta1, t));
       adam_bc2_sqrt = sqrt(1.0 - pow(h.beta2, t));
     }
@@ -81,6 +88,10 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
     clip_scale = static_cast<T>(nrm - nrm == 0.0 ? h.clip_norm / (nrm > h.clip_norm ? nrm : h.clip_norm)
                                               : __longlong_as_double(0x7ff8000000000000LL));
   }
+  T inv_scale = T(1);
+  if constexpr (U == Update::unscale) inv_scale = static_cast<T>(1.0 / static_cast<double>(norm[0]));
+  const T clip_hi = static_cast<T>(h.clip_value), clip_lo = -clip_hi;
+  bool non_finite = false;
   for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     if constexpr (U == Update::sgd) {
       // d = g + wd·w; b = μ·b + d; d = nesterov ? d + μ·b : b; w −= lr·d
@@ -113,9 +124,45 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
     } else if constexpr (U == Update::ema) {
       // shadow −= (1 − decay)·(shadow − value); 1 − decay formed in double.
       w[i] -= static_cast<T>(1.0 - decay_d) * (w[i] - g[i]);
+    } else if constexpr (U == Update::clip_value) {
+      const T v = g[i];
+      w[i] = v != v ? v : (v < clip_lo ? clip_lo : (v > clip_hi ? clip_hi : v));
+    } else if constexpr (U == Update::unscale) {
+      const T v = g[i];
+      non_finite |= v - v != T(0);  // inf − inf and NaN − NaN are NaN
+      w[i] = v * inv_scale;
     } else {
       w[i] = g[i] * clip_scale;
     }
+  }
+  // Every writer stores the same 1, so the race is benign (as torch's).
+  if constexpr (U == Update::unscale)
+    if (non_finite) *h.found_inf_out = 1.0;
+}
+
+__global__ void zero_flag_kernel(double* __restrict__ flag) { flag[0] = 0.0; }
+
+// torch's _amp_update_scale_ (see optimizers.cuh), one thread.
+template <typename T>
+__global__ void update_loss_scale_kernel(params::LossScaleUpdate p, T* __restrict__ scale,
+                                         double* __restrict__ tracker, double* __restrict__ steps,
+                                         const double* __restrict__ found_inf) {
+  if (*found_inf != 0.0) {
+    if (p.dynamic) {
+      scale[0] = static_cast<T>(static_cast<double>(scale[0]) * p.backoff_factor);
+      tracker[0] = 0.0;
+    }
+    return;
+  }
+  steps[0] += 1.0;
+  if (!p.dynamic) return;
+  const double successful = tracker[0] + 1.0;
+  if (successful >= static_cast<double>(p.growth_interval)) {
+    const T grown = static_cast<T>(static_cast<double>(scale[0]) * p.growth_factor);
+    if (grown - grown == T(0)) scale[0] = grown;  // finite: keep the old scale on overflow
+    tracker[0] = 0.0;
+  } else {
+    tracker[0] = successful;
   }
 }
 
@@ -183,6 +230,7 @@ Hyper from(const SgdHyper& s) {
   h.weight_decay = s.p.weight_decay;
   h.nesterov = s.p.nesterov;
   h.dyn = s.dyn;
+  h.guard = {s.guard.found_inf, nullptr};
   h.dyn.step_slot = h.dyn.decay_slot = -1;
   return h;
 }
@@ -193,6 +241,7 @@ Hyper from(const RmsPropHyper& s) {
   h.decay = s.p.decay;
   h.epsilon = s.p.epsilon;
   h.dyn = s.dyn;
+  h.guard = {s.guard.found_inf, nullptr};
   h.dyn.step_slot = h.dyn.decay_slot = -1;
   return h;
 }
@@ -205,6 +254,7 @@ Hyper from(const AdamHyper& s) {
   h.epsilon = s.p.epsilon;
   h.decoupled = s.p.decoupled;
   h.dyn = s.dyn;
+  h.guard = s.guard;
   h.dyn.decay_slot = -1;
   // PyTorch's arrangement: step size lr / (1 − β1^t), denominator sqrt(v) / sqrt(1 − β2^t) + ε.
   const double t = static_cast<double>(s.p.step);
@@ -218,6 +268,7 @@ Hyper from(const EmaHyper& s) {
   Hyper h{};
   h.decay = s.decay;
   h.dyn = s.dyn;
+  h.guard = {s.guard.found_inf, nullptr};
   h.dyn.lr_slot = h.dyn.step_slot = -1;
   return h;
 }
@@ -254,6 +305,36 @@ void launch_clip(double clip_norm, const T* norm, const T* const* grads, T* cons
   Hyper h{};
   h.clip_norm = clip_norm;
   launch_updates<Update::scale>(h, slots.data(), count, norm, stream);
+}
+
+// The elementwise list ops (clip_by_value, unscale): out_k from g_k.
+template <Update U, typename T>
+void launch_elementwise(const Hyper& h, const T* scale, const T* const* grads, T* const* outs,
+                        const int64_t* sizes, int count, cudaStream_t stream) {
+  std::vector<ParamSlots<T>> slots(static_cast<size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    slots[static_cast<size_t>(k)].param = outs[k];
+    slots[static_cast<size_t>(k)].grad = grads[k];
+    slots[static_cast<size_t>(k)].n = sizes[k];
+  }
+  launch_updates<U>(h, slots.data(), count, scale, stream);
+}
+
+template <typename T>
+void launch_unscale(const T* scale, const T* const* grads, T* const* outs, const int64_t* sizes, int count,
+                    double* found_inf, cudaStream_t stream) {
+  CUTRAIN_LAUNCH(zero_flag_kernel, 1, 1, 0, stream, found_inf);
+  Hyper h{};
+  h.found_inf_out = found_inf;
+  launch_elementwise<Update::unscale>(h, scale, grads, outs, sizes, count, stream);
+}
+
+template <typename T>
+void launch_clip_value(double clip_value, const T* const* grads, T* const* outs, const int64_t* sizes, int count,
+                       cudaStream_t stream) {
+  Hyper h{};
+  h.clip_value = clip_value;
+  launch_elementwise<Update::clip_value>(h, static_cast<const T*>(nullptr), grads, outs, sizes, count, stream);
 }
 
 }  // namespace
@@ -297,6 +378,31 @@ void clip_by_global_norm(double clip_norm, const float* norm, const float* const
 void clip_by_global_norm(double clip_norm, const double* norm, const double* const* grads, double* const* outs,
                          const int64_t* sizes, int count, cudaStream_t stream) {
   launch_clip(clip_norm, norm, grads, outs, sizes, count, stream);
+}
+
+void clip_by_value(double clip_value, const float* const* grads, float* const* outs, const int64_t* sizes, int count,
+                   cudaStream_t stream) {
+  launch_clip_value(clip_value, grads, outs, sizes, count, stream);
+}
+void clip_by_value(double clip_value, const double* const* grads, double* const* outs, const int64_t* sizes,
+                   int count, cudaStream_t stream) {
+  launch_clip_value(clip_value, grads, outs, sizes, count, stream);
+}
+void unscale_check_finite(const float* scale, const float* const* grads, float* const* outs, const int64_t* sizes,
+                          int count, double* found_inf, cudaStream_t stream) {
+  launch_unscale(scale, grads, outs, sizes, count, found_inf, stream);
+}
+void unscale_check_finite(const double* scale, const double* const* grads, double* const* outs,
+                          const int64_t* sizes, int count, double* found_inf, cudaStream_t stream) {
+  launch_unscale(scale, grads, outs, sizes, count, found_inf, stream);
+}
+void update_loss_scale(const params::LossScaleUpdate& p, float* scale, double* growth_tracker, double* steps,
+                       const double* found_inf, cudaStream_t stream) {
+  CUTRAIN_LAUNCH(update_loss_scale_kernel<float>, 1, 1, 0, stream, p, scale, growth_tracker, steps, found_inf);
+}
+void update_loss_scale(const params::LossScaleUpdate& p, double* scale, double* growth_tracker, double* steps,
+                       const double* found_inf, cudaStream_t stream) {
+  CUTRAIN_LAUNCH(update_loss_scale_kernel<double>, 1, 1, 0, stream, p, scale, growth_tracker, steps, found_inf);
 }
 
 }  // namespace cutrain::kernels::CUTRAIN_KERNEL_NS

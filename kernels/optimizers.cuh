@@ -20,6 +20,24 @@
 //   one block adds them in chunk order: out = sqrt(Σ) (deterministic).
 // clip_by_global_norm: out_k = g_k · s, s = clip / max(norm, clip) read from
 //   the device norm (NaN when the norm is not finite, as TF).
+// clip_by_value: out = min(max(g, −v), v), NaN kept (Keras clipvalue).
+// Loss scaling (torch.amp.GradScaler):
+//   unscale_check_finite: out_k = g_k · (1 / scale) over every tensor in one
+//     multi-tensor launch (after a one-thread launch that zeroes the flag), and
+//     found_inf = 1 when any g is inf or NaN (torch's
+//     _amp_foreach_non_finite_check_and_unscale_; the inverse is formed in
+//     double and rounded to T, exact for the powers of two a dynamic scale takes).
+//   update_loss_scale: one thread, torch's _amp_update_scale_: a found inf
+//     multiplies the scale by the backoff factor and zeroes the growth
+//     tracker; otherwise the tracker counts the finite step and, reaching the
+//     growth interval, the scale grows (unless that overflows) and the tracker
+//     restarts. The applied-step counter counts the finite steps. A fixed
+//     scale (dynamic false) only counts.
+// Guarded updates: with UpdateGuard::found_inf set, an update (and the EMA)
+//   leaves everything untouched when *found_inf != 0, decided by each block on
+//   the device, so the step needs no host round trip; Adam's 1-based step is
+//   then *steps + 1 (steps: the updates applied so far, which skipped steps
+//   do not advance).
 #pragma once
 
 #include <cstdint>
@@ -51,23 +69,32 @@ struct StepScalarsRef {
   const double* scalars = nullptr;
   int lr_slot = -1, step_slot = -1, decay_slot = -1;
 };
-// The op's hyperparameters (cutrain/params/optimizers.h) and where this
-// node's per-step values are.
+// Device flags of a loss-scaled step (null: unguarded); see above.
+struct UpdateGuard {
+  const double* found_inf = nullptr;
+  const double* steps = nullptr;  // Adam only
+};
+// The op's hyperparameters (cutrain/params/optimizers.h), where this node's
+// per-step values are, and its guard.
 struct SgdHyper {
   params::Sgd p;
   StepScalarsRef dyn;
+  UpdateGuard guard;
 };
 struct RmsPropHyper {
   params::RmsProp p;
   StepScalarsRef dyn;
+  UpdateGuard guard;
 };
 struct EmaHyper {
   double decay = 0.999;
   StepScalarsRef dyn;
+  UpdateGuard guard;
 };
 struct AdamHyper {
   params::Adam p;
   StepScalarsRef dyn;
+  UpdateGuard guard;
 };
 
 CUTRAIN_KERNEL_LAUNCHERS(
@@ -87,7 +114,19 @@ CUTRAIN_KERNEL_LAUNCHERS(
     void clip_by_global_norm(double clip_norm, const float* norm, const float* const* grads, float* const* outs,
                              const int64_t* sizes, int count, cudaStream_t stream);
     void clip_by_global_norm(double clip_norm, const double* norm, const double* const* grads, double* const* outs,
-                             const int64_t* sizes, int count, cudaStream_t stream);)
+                             const int64_t* sizes, int count, cudaStream_t stream);
+    void clip_by_value(double clip_value, const float* const* grads, float* const* outs, const int64_t* sizes,
+                       int count, cudaStream_t stream);
+    void clip_by_value(double clip_value, const double* const* grads, double* const* outs, const int64_t* sizes,
+                       int count, cudaStream_t stream);
+    void unscale_check_finite(const float* scale, const float* const* grads, float* const* outs,
+                              const int64_t* sizes, int count, double* found_inf, cudaStream_t stream);
+    void unscale_check_finite(const double* scale, const double* const* grads, double* const* outs,
+                              const int64_t* sizes, int count, double* found_inf, cudaStream_t stream);
+    void update_loss_scale(const params::LossScaleUpdate& p, float* scale, double* growth_tracker, double* steps,
+                           const double* found_inf, cudaStream_t stream);
+    void update_loss_scale(const params::LossScaleUpdate& p, double* scale, double* growth_tracker, double* steps,
+                           const double* found_inf, cudaStream_t stream);)
 
 // Doubles of workspace global_norm needs for tensors of these sizes.
 inline int64_t global_norm_workspace(const int64_t* sizes, int count) {

@@ -5,6 +5,7 @@
 
 #include "cutrain/cpu/dispatch.h"
 #include "cutrain/cpu/kernel.h"
+#include "cutrain/core/error.h"
 
 namespace cutrain::cpu {
 
@@ -129,6 +130,78 @@ void clip_by_global_norm(const std::string& op, double clip_norm, const std::vec
       for (int64_t i = 0; i < grads[k].numel(); ++i) o[i] = g[i] * scale;
     }
   });
+}
+
+void clip_by_value(const std::string& op, double clip_value, const std::vector<Tensor>& grads,
+                   const std::vector<Tensor>& out) {
+  std::vector<Tensor> all = grads;
+  all.insert(all.end(), out.begin(), out.end());
+  require_cpu_contiguous(op, all);
+  dispatch_float(grads.at(0).dtype(), op.c_str(), [&]<typename T>() {
+    const T hi = static_cast<T>(clip_value), lo = -hi;
+    for (size_t k = 0; k < grads.size(); ++k) {
+      const T* g = grads[k].data<T>();
+      T* o = out[k].data<T>();
+      for (int64_t i = 0, n = grads[k].numel(); i < n; ++i) o[i] = std::isnan(g[i]) ? g[i] : std::clamp(g[i], lo, hi);
+    }
+  });
+}
+
+void unscale_check_finite(const std::string& op, const std::vector<Tensor>& grads, const Tensor& scale,
+                          const std::vector<Tensor>& out, const Tensor& found_inf) {
+  std::vector<Tensor> all = grads;
+  all.insert(all.end(), out.begin(), out.end());
+  all.push_back(scale);
+  all.push_back(found_inf);
+  require_cpu_contiguous(op, all);
+  CUTRAIN_CHECK(found_inf.dtype() == DType::f64 && found_inf.numel() == 1, op, ": found_inf must be f64 []");
+  dispatch_float(scale.dtype(), op.c_str(), [&]<typename T>() {
+    // torch forms the inverse in double and rounds it to the gradients' type.
+    const T inv = static_cast<T>(1.0 / static_cast<double>(scale.data<T>()[0]));
+    bool non_finite = false;
+    for (size_t k = 0; k < grads.size(); ++k) {
+      const T* g = grads[k].data<T>();
+      T* o = out[k].data<T>();
+      for (int64_t i = 0, n = grads[k].numel(); i < n; ++i) {
+        non_finite |= !std::isfinite(g[i]);
+        o[i] = g[i] * inv;
+      }
+    }
+    found_inf.data<double>()[0] = non_finite ? 1.0 : 0.0;
+  });
+}
+
+void update_loss_scale(const std::string& op, const params::LossScaleUpdate& p, const Tensor& scale,
+                       const Tensor& growth_tracker, const Tensor& steps, const Tensor& found_inf) {
+  require_cpu_contiguous(op, {scale, growth_tracker, steps, found_inf});
+  double* tracker = growth_tracker.data<double>();
+  dispatch_float(scale.dtype(), op.c_str(), [&]<typename T>() {
+    T* s = scale.data<T>();
+    if (update_skipped(found_inf)) {
+      if (p.dynamic) {
+        s[0] = static_cast<T>(static_cast<double>(s[0]) * p.backoff_factor);
+        tracker[0] = 0.0;
+      }
+      return;
+    }
+    steps.data<double>()[0] += 1.0;
+    if (!p.dynamic) return;
+    const double successful = tracker[0] + 1.0;
+    if (successful >= static_cast<double>(p.growth_interval)) {
+      const T grown = static_cast<T>(static_cast<double>(s[0]) * p.growth_factor);
+      if (std::isfinite(grown)) s[0] = grown;  // torch keeps the old scale when growing overflows
+      tracker[0] = 0.0;
+    } else {
+      tracker[0] = successful;
+    }
+  });
+}
+
+bool update_skipped(const Tensor& found_inf) {
+  CUTRAIN_CHECK(found_inf.dtype() == DType::f64 && found_inf.numel() == 1 && found_inf.device().is_cpu(),
+                "found_inf must be a CPU f64 [] tensor, got ", dtype_name(found_inf.dtype()),
+                found_inf.shape().str());
+  return found_inf.data<double>()[0] != 0.0;
 }
 
 }  // namespace cutrain::cpu

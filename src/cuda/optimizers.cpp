@@ -34,6 +34,29 @@ kernels::StepScalarsRef ref(const params::StepScalars& d) {
   return r;
 }
 
+kernels::UpdateGuard device_guard(const UpdateGuardTensors& g) {
+  kernels::UpdateGuard d;
+  if (g.found_inf.defined()) d.found_inf = glue::in_ptr<double>(g.found_inf);
+  if (g.steps.defined()) d.steps = glue::in_ptr<double>(g.steps);
+  return d;
+}
+
+// Device pointers of a list of gradients and of its outputs.
+template <typename T>
+struct ListPtrs {
+  std::vector<const T*> in;
+  std::vector<T*> out;
+  std::vector<int64_t> sizes;
+  ListPtrs(const std::vector<Tensor>& grads, const std::vector<Tensor>& outs) {
+    for (size_t k = 0; k < grads.size(); ++k) {
+      in.push_back(glue::in_ptr<T>(grads[k]));
+      out.push_back(glue::out_ptr<T>(outs.at(k)));
+      sizes.push_back(grads[k].numel());
+    }
+  }
+  int count() const { return static_cast<int>(in.size()); }
+};
+
 // The update ops' scalar token output: zero bytes are 0.0 in f32 and f64.
 void write_token(const Tensor& t, const Stream& stream) {
   CUDA_CHECK(cudaMemsetAsync(t.raw_data(), 0, dtype_size(t.dtype()), native(stream)));
@@ -41,11 +64,13 @@ void write_token(const Tensor& t, const Stream& stream) {
 
 }  // namespace
 
-void sgd_update(const std::string& op, const params::Sgd& p, const params::StepScalars& dyn, const Tensor& param,
-                const Tensor& grad, const Tensor& buf, const Tensor& token, const Stream& stream) {
+void sgd_update(const std::string& op, const params::Sgd& p, const params::StepScalars& dyn,
+                const UpdateGuardTensors& guard, const Tensor& param, const Tensor& grad, const Tensor& buf,
+                const Tensor& token, const Stream& stream) {
   kernels::SgdHyper h;
   h.p = p;
   h.dyn = ref(dyn);
+  h.guard = device_guard(guard);
   by_dtype(op, param.dtype(), [&]<typename T>(T) {
     const kernels::ParamSlots<T> s = slots<T>(param, grad, buf, Tensor());
     kernels::cuda::sgd_update(h, &s, 1, native(stream));
@@ -54,11 +79,12 @@ void sgd_update(const std::string& op, const params::Sgd& p, const params::StepS
 }
 
 void rmsprop_update(const std::string& op, const params::RmsProp& p, const params::StepScalars& dyn,
-                    const Tensor& param, const Tensor& grad, const Tensor& ms, const Tensor& mom,
-                    const Tensor& token, const Stream& stream) {
+                    const UpdateGuardTensors& guard, const Tensor& param, const Tensor& grad, const Tensor& ms,
+                    const Tensor& mom, const Tensor& token, const Stream& stream) {
   kernels::RmsPropHyper h;
   h.p = p;
   h.dyn = ref(dyn);
+  h.guard = device_guard(guard);
   by_dtype(op, param.dtype(), [&]<typename T>(T) {
     const kernels::ParamSlots<T> s = slots<T>(param, grad, ms, mom);
     kernels::cuda::rmsprop_update(h, &s, 1, native(stream));
@@ -66,11 +92,13 @@ void rmsprop_update(const std::string& op, const params::RmsProp& p, const param
   write_token(token, stream);
 }
 
-void adam_update(const std::string& op, const params::Adam& p, const params::StepScalars& dyn, const Tensor& param,
-                 const Tensor& grad, const Tensor& m, const Tensor& v, const Tensor& token, const Stream& stream) {
+void adam_update(const std::string& op, const params::Adam& p, const params::StepScalars& dyn,
+                 const UpdateGuardTensors& guard, const Tensor& param, const Tensor& grad, const Tensor& m,
+                 const Tensor& v, const Tensor& token, const Stream& stream) {
   kernels::AdamHyper h;
   h.p = p;
   h.dyn = ref(dyn);
+  h.guard = device_guard(guard);
   by_dtype(op, param.dtype(), [&]<typename T>(T) {
     const kernels::ParamSlots<T> s = slots<T>(param, grad, m, v);
     kernels::cuda::adam_update(h, &s, 1, native(stream));
@@ -78,11 +106,12 @@ void adam_update(const std::string& op, const params::Adam& p, const params::Ste
   write_token(token, stream);
 }
 
-void ema_update(const std::string& op, double decay, const params::StepScalars& dyn, const Tensor& shadow,
-                const Tensor& value, const Tensor& token, const Stream& stream) {
+void ema_update(const std::string& op, double decay, const params::StepScalars& dyn, const UpdateGuardTensors& guard,
+                const Tensor& shadow, const Tensor& value, const Tensor& token, const Stream& stream) {
   kernels::EmaHyper h;
   h.decay = decay;
   h.dyn = ref(dyn);
+  h.guard = device_guard(guard);
   by_dtype(op, shadow.dtype(), [&]<typename T>(T) {
     const kernels::ParamSlots<T> s = slots<T>(shadow, value, Tensor(), Tensor());
     kernels::cuda::ema_update(h, &s, 1, native(stream));
@@ -121,6 +150,33 @@ void clip_by_global_norm(const std::string& op, double clip_norm, const std::vec
     kernels::cuda::clip_by_global_norm(clip_norm, in_ptr<T>(norm), gs.data(), os.data(), sizes.data(),
                                        static_cast<int>(gs.size()), native(stream));
   });
+}
+
+void clip_by_value(const std::string& op, double clip_value, const std::vector<Tensor>& grads,
+                   const std::vector<Tensor>& out, const Stream& stream) {
+  by_dtype(op, grads.at(0).dtype(), [&]<typename T>(T) {
+    const ListPtrs<T> l(grads, out);
+    kernels::cuda::clip_by_value(clip_value, l.in.data(), l.out.data(), l.sizes.data(), l.count(), native(stream));
+  });
+}
+
+void unscale_check_finite(const std::string& op, const std::vector<Tensor>& grads, const Tensor& scale,
+                          const std::vector<Tensor>& out, const Tensor& found_inf, const Stream& stream) {
+  by_dtype(op, scale.dtype(), [&]<typename T>(T) {
+    const ListPtrs<T> l(grads, out);
+    kernels::cuda::unscale_check_finite(in_ptr<T>(scale), l.in.data(), l.out.data(), l.sizes.data(), l.count(),
+                                        out_ptr<double>(found_inf), native(stream));
+  });
+}
+
+void update_loss_scale(const std::string& op, const params::LossScaleUpdate& p, const Tensor& scale,
+                       const Tensor& growth_tracker, const Tensor& steps, const Tensor& found_inf,
+                       const Tensor& token, const Stream& stream) {
+  by_dtype(op, scale.dtype(), [&]<typename T>(T) {
+    kernels::cuda::update_loss_scale(p, out_ptr<T>(scale), out_ptr<double>(growth_tracker), out_ptr<double>(steps),
+                                     in_ptr<double>(found_inf), native(stream));
+  });
+  write_token(token, stream);
 }
 
 }  // namespace cutrain::cuda

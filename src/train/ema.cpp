@@ -18,12 +18,13 @@ double ema_decay_at(double decay, bool warmup, int64_t num_updates) {
   return std::min(decay, (1.0 + t) / (10.0 + t));
 }
 
-EmaGraph build_ema(graph::Graph& g, const std::vector<graph::Value>& params, double decay) {
+EmaGraph build_ema(graph::Graph& g, const std::vector<graph::Value>& params, double decay,
+                   const graph::UpdateGuard& guard) {
   EmaGraph out;
   for (const graph::Value& p : params)
     out.shadows.push_back(g.state(ema_shadow_name(g.node(p.node).name), g.tensor_of(p).clone()));
   out.decay_slot = g.step_scalar("ema/decay");
-  out.tokens = graph::ema_update(out.shadows, params, decay, out.decay_slot);
+  out.tokens = graph::ema_update(out.shadows, params, decay, out.decay_slot, guard);
   return out;
 }
 

@@ -59,8 +59,10 @@ void Model::compile(CompileOptions options) {
   CUTRAIN_CHECK(options.optimizer.learning_rate != nullptr, "compile: the optimizer has no learning rate");
   CUTRAIN_CHECK(options.dtype == DType::f32 || options.dtype == DType::f64,
                 "compile: dtype must be f32 or f64, got ", dtype_name(options.dtype));
-  CUTRAIN_CHECK(options.weight_decay >= 0 && options.clip_global_norm >= 0,
-                "compile: weight_decay and clip_global_norm must be >= 0");
+  CUTRAIN_CHECK(options.weight_decay >= 0 && options.clip_global_norm >= 0 && options.clip_value >= 0,
+                "compile: weight_decay, clip_global_norm and clip_value must be >= 0");
+  // Until the precision policy is an option of its own, no step is fp16.
+  options.loss_scale = resolve_loss_scale(options.loss_scale, /*is_fp16=*/false);
   CUTRAIN_CHECK(options.ema_decay >= 0 && options.ema_decay <= 1, "compile: ema_decay must be in [0, 1], got ",
                 options.ema_decay);
   check_metric_names(options.metrics, options.output_metrics);

@@ -67,6 +67,17 @@ CompileOptions compile_options_from_config(const std::string& config_json, const
       o.output_metrics = j.at("output_metrics").get<std::map<std::string, std::vector<std::string>>>();
     o.weight_decay = j.at("weight_decay").get<double>();
     o.clip_global_norm = j.at("clip_global_norm").get<double>();
+    o.clip_value = j.value("clip_value", 0.0);
+    if (j.contains("loss_scale")) {
+      const nlohmann::json& ls = j.at("loss_scale");
+      o.loss_scale = parse_loss_scale(ls.at("mode").get<std::string>());
+      o.loss_scale.init_scale = ls.at("init_scale").get<double>();
+      o.loss_scale.growth_factor = ls.at("growth_factor").get<double>();
+      o.loss_scale.backoff_factor = ls.at("backoff_factor").get<double>();
+      o.loss_scale.growth_interval = ls.at("growth_interval").get<int64_t>();
+    } else {
+      o.loss_scale.mode = LossScaleMode::off;
+    }
     o.ema_decay = j.value("ema_decay", 0.0);
     o.ema_warmup = j.value("ema_warmup", true);
     o.dtype = dtype_from_name(j.at("dtype").get<std::string>());
@@ -151,6 +162,14 @@ std::string Model::config_json() const {
   if (!options_.output_metrics.empty()) j["output_metrics"] = options_.output_metrics;
   j["weight_decay"] = options_.weight_decay;
   j["clip_global_norm"] = options_.clip_global_norm;
+  // Only when set, so that a checkpoint without them keeps its bytes.
+  if (options_.clip_value > 0) j["clip_value"] = options_.clip_value;
+  if (options_.loss_scale.enabled()) {
+    const LossScaleOptions& ls = options_.loss_scale;
+    j["loss_scale"] = {{"mode", loss_scale_name(ls)}, {"init_scale", ls.init_scale},
+                       {"growth_factor", ls.growth_factor}, {"backoff_factor", ls.backoff_factor},
+                       {"growth_interval", ls.growth_interval}};
+  }
   j["ema_decay"] = options_.ema_decay;
   j["ema_warmup"] = options_.ema_warmup;
   j["dtype"] = std::string(dtype_name(options_.dtype));

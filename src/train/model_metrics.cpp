@@ -9,6 +9,15 @@ void Model::reset_metrics() {
   if (metric_set_) metric_set_->reset();
 }
 
-Logs Model::metric_results() { return metric_set_ ? metric_set_->results() : Logs{}; }
+// The loss scale after the latest step (not an average: fit's epoch logs
+// take these values as they are), read when fit has the step's logs anyway.
+Logs Model::metric_results() {
+  Logs logs = metric_set_ ? metric_set_->results() : Logs{};
+  if (options_.loss_scale.enabled()) {
+    auto it = leaves_.find("loss_scale/scale");
+    if (it != leaves_.end()) logs.set("loss_scale", it->second.to(Device::cpu()).item());
+  }
+  return logs;
+}
 
 }  // namespace cutrain::train

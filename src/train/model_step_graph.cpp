@@ -137,16 +137,31 @@ std::unique_ptr<graph::PlannedExecutor> Model::make_executor(graph::Graph& g) co
 void Model::build_train_part(StepGraph& s) {
   graph::Graph& g = *s.g;
   check_gradient_contract(g, s.loss, s.net.trainable, stderr_warning_sink());
-  std::vector<graph::Value> grads = graph::gradients(g, s.loss, s.net.trainable);
+  const bool scaled = options_.loss_scale.enabled();
+  if (scaled) s.loss_scale = build_loss_scale(g, options_.loss_scale, options_.dtype);
+  std::vector<graph::Value> grads =
+      graph::gradients(g, scaled ? scale_loss(s.loss_scale, s.loss) : s.loss, s.net.trainable);
   // Averaged over the ranks before clipping, as with DDP (clipping sees the global gradient).
   if (options_.communicator)
     grads = average_gradients(g, grads, options_.communicator, options_.bucket_bytes);
+  // GradScaler.unscale_ comes after the all-reduce and before any clipping.
+  if (scaled) grads = unscale(s.loss_scale, grads);
   if (options_.clip_global_norm > 0) grads = graph::clip_by_global_norm(grads, options_.clip_global_norm);
-  s.opt = build_optimizer(g, options_.optimizer, s.net.trainable, grads);
-  if (slot_names_.empty())
+  if (options_.clip_value > 0) grads = graph::clip_by_value(grads, options_.clip_value);
+  const graph::UpdateGuard guard = scaled ? s.loss_scale.guard() : graph::UpdateGuard{};
+  s.opt = build_optimizer(g, options_.optimizer, s.net.trainable, grads, guard);
+  if (slot_names_.empty()) {
     for (const graph::Value& v : s.opt.slots) slot_names_.push_back(g.node(v.node).name);
+    if (scaled)
+      for (const graph::Value& v : s.loss_scale.slots()) slot_names_.push_back(g.node(v.node).name);
+  }
   // After the updates in graph order, so each average reads the updated weights.
-  if (options_.ema_decay > 0) s.ema = build_ema(g, s.net.trainable, options_.ema_decay);
+  if (options_.ema_decay > 0) s.ema = build_ema(g, s.net.trainable, options_.ema_decay, guard);
+  if (scaled) {
+    std::vector<graph::Value> after = s.opt.tokens;
+    after.insert(after.end(), s.ema.tokens.begin(), s.ema.tokens.end());
+    s.loss_scale_token = update_scale(s.loss_scale, options_.loss_scale, after);
+  }
   share_leaves(g);
   if (options_.ema_decay > 0 && ema_names_.empty()) {
     std::vector<std::pair<Tensor, Tensor>> pairs;
@@ -159,6 +174,7 @@ void Model::build_train_part(StepGraph& s) {
   s.train_fetches = s.eval_fetches;
   for (const graph::Value& t : s.opt.tokens) s.train_fetches.push_back(t);
   for (const graph::Value& t : s.ema.tokens) s.train_fetches.push_back(t);
+  if (scaled) s.train_fetches.push_back(s.loss_scale_token);
   s.has_train = true;
   if (options_.communicator && !replicas_synced_) {
     std::vector<Tensor> replicated;

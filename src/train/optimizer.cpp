@@ -80,7 +80,7 @@ std::vector<graph::Value> make_slots(graph::Graph& g, const std::vector<graph::V
 
 OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
                                const std::vector<graph::Value>& params,
-                               const std::vector<graph::Value>& grads) {
+                               const std::vector<graph::Value>& grads, const graph::UpdateGuard& guard) {
   CUTRAIN_CHECK(params.size() == grads.size(), "optimizer: ", params.size(), " parameters but ",
                 grads.size(), " gradients");
   OptimizerGraph out;
@@ -97,7 +97,7 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
       o.nesterov = c.nesterov;
       o.weight_decay = c.weight_decay;
       o.lr_slot = out.lr_slot;
-      out.tokens = graph::sgd_update(params, grads, bufs, o);
+      out.tokens = graph::sgd_update(params, grads, bufs, o, guard);
       break;
     }
     case OptimizerKind::rmsprop: {
@@ -109,7 +109,7 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
       o.momentum = c.momentum;
       if (c.epsilon >= 0) o.epsilon = c.epsilon;  // else the rule's default (params/optimizers.h)
       o.lr_slot = out.lr_slot;
-      out.tokens = graph::rmsprop_update(params, grads, ms, mom, o);
+      out.tokens = graph::rmsprop_update(params, grads, ms, mom, o, guard);
       break;
     }
     case OptimizerKind::adam:
@@ -125,7 +125,7 @@ OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& c,
       o.decoupled = c.kind == OptimizerKind::adamw;
       o.lr_slot = out.lr_slot;
       o.step_slot = out.step_slot;
-      out.tokens = graph::adam_update(params, grads, m, v, o);
+      out.tokens = graph::adam_update(params, grads, m, v, o, guard);
       break;
     }
   }

@@ -30,6 +30,8 @@ struct Model::StepGraph {
   bool has_train = false;
   OptimizerGraph opt;
   EmaGraph ema;  // empty when EMA is off
+  LossScaleGraph loss_scale;  // leaves undefined when loss scaling is off
+  graph::Value loss_scale_token;
   // loss, head losses (two or more heads), metric output (with metrics); then tokens.
   std::vector<graph::Value> eval_fetches, train_fetches;
   std::unique_ptr<graph::PlannedExecutor> exec;

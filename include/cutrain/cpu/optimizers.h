@@ -31,4 +31,19 @@ void global_norm(const std::string& op, const std::vector<Tensor>& grads, const 
 void clip_by_global_norm(const std::string& op, double clip_norm, const std::vector<Tensor>& grads,
                          const Tensor& norm, const std::vector<Tensor>& out);
 
+// out_k = min(max(g_k, -clip_value), clip_value), NaN kept (Keras clipvalue).
+void clip_by_value(const std::string& op, double clip_value, const std::vector<Tensor>& grads,
+                   const std::vector<Tensor>& out);
+
+// Loss scaling (torch.amp.GradScaler; formulas in kernels/optimizers.cuh):
+// out_k = g_k * T(1 / scale); found_inf (f64 []) = 1 when any g is inf/NaN, else 0.
+void unscale_check_finite(const std::string& op, const std::vector<Tensor>& grads, const Tensor& scale,
+                          const std::vector<Tensor>& out, const Tensor& found_inf);
+// The scale (model dtype []), growth tracker and applied-step count (f64 [])
+// after a step whose flag is found_inf.
+void update_loss_scale(const std::string& op, const params::LossScaleUpdate& p, const Tensor& scale,
+                       const Tensor& growth_tracker, const Tensor& steps, const Tensor& found_inf);
+// Whether a guarded update skips: found_inf (f64 []) is not 0.
+bool update_skipped(const Tensor& found_inf);
+
 }  // namespace cutrain::cpu

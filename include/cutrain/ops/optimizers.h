@@ -33,10 +33,27 @@
 //   from the executor's per-step scalars (step_scalars.h) through the int
 //   attrs lr_slot, step_slot, decay_slot (the *_slot fields below; -1: none);
 //   the plain attrs then only serve where no per-step scalars exist.
+// Guarded updates (attr guarded, loss scaling): each update op above takes
+//   the step's found_inf flag (f64 [], from unscale_check_finite) after its
+//   own inputs, adam_update also the applied-step count (f64 []) after it,
+//   and leaves every tensor untouched when the flag is not 0; Adam's step is
+//   then the count + 1 (the step attr and slot are ignored). Decided where
+//   the kernel runs, so a GPU step needs no host round trip.
 // global_norm(g_1, ..., g_k) -> [] = sqrt(sum_k sum(g_k^2)).
 // clip_by_global_norm(g_1, ..., g_k, norm []) attr clip_norm -> k outputs
 //   g_i * clip_norm / max(norm, clip_norm) (TF's clip_by_global_norm: unchanged
 //   while norm <= clip_norm; every output NaN when the norm is not finite).
+// clip_by_value(g_1, ..., g_k) attr clip_value (> 0) -> k outputs
+//   min(max(g_i, -clip_value), clip_value), NaN kept (Keras clipvalue).
+// unscale_check_finite(g_1, ..., g_k, scale []) -> (g_1 * (1 / scale), ...,
+//   g_k * (1 / scale), found_inf f64 []): found_inf = 1 when any g is inf or
+//   NaN, else 0 (torch's _amp_foreach_non_finite_check_and_unscale_; 1 / scale
+//   formed in double, rounded to the gradients' dtype).
+// update_loss_scale(scale [], growth_tracker, steps, found_inf, [after...])
+//   attrs growth_factor (2), backoff_factor (0.5), growth_interval (2000),
+//   dynamic (true) -> token: torch's _amp_update_scale_ (kernels/optimizers.cuh)
+//   and steps += 1 on a finite step. The trailing inputs (the updates' tokens)
+//   only order it after every reader of steps and scale.
 //
 // Graph builders: graph/ops/optimizers.h (no backward rules).
 #pragma once
@@ -59,6 +76,7 @@ struct SgdOptions {
   bool nesterov = params::Sgd{}.nesterov;
   double weight_decay = params::Sgd{}.weight_decay;
   int lr_slot = -1;
+  bool guarded = false;  // takes found_inf (see above)
 };
 
 struct RmsPropOptions {
@@ -67,6 +85,7 @@ struct RmsPropOptions {
   double momentum = params::RmsProp{}.momentum;
   double epsilon = params::RmsProp{}.epsilon;
   int lr_slot = -1;
+  bool guarded = false;
 };
 
 struct AdamOptions {
@@ -78,6 +97,7 @@ struct AdamOptions {
   double weight_decay = params::Adam{}.weight_decay;
   bool decoupled = params::Adam{}.decoupled;  // AdamW
   int lr_slot = -1, step_slot = -1;
+  bool guarded = false;  // takes found_inf and steps
 };
 
 Attrs sgd_attrs(const SgdOptions& o);
@@ -90,5 +110,7 @@ Attrs adam_attrs(const AdamOptions& o);
 params::Sgd sgd_params(const std::string& op, const Attrs& a);
 params::RmsProp rmsprop_params(const std::string& op, const Attrs& a);
 params::Adam adam_params(const std::string& op, const Attrs& a);
+params::LossScaleUpdate loss_scale_params(const std::string& op, const Attrs& a);
+Attrs loss_scale_attrs(const params::LossScaleUpdate& p);
 
 }  // namespace cutrain::ops

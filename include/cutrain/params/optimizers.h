@@ -28,4 +28,14 @@ struct Adam {
   bool decoupled = false;
 };
 
+// Dynamic loss scaling after each step (torch.amp.GradScaler's update):
+// scale *= backoff_factor when a gradient was inf/NaN, *= growth_factor
+// after growth_interval consecutive finite steps. A fixed scale (dynamic
+// false) never changes.
+struct LossScaleUpdate {
+  double growth_factor = 2.0, backoff_factor = 0.5;
+  int64_t growth_interval = 2000;
+  bool dynamic = true;
+};
+
 }  // namespace cutrain::params

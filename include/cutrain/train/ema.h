@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "cutrain/graph/graph.h"
+#include "cutrain/graph/ops/optimizers.h"
 
 namespace cutrain::graph {
 class PlannedExecutor;
@@ -52,7 +53,9 @@ struct EmaGraph {
 
 // Appends the shadows (copies of the parameters' current tensors) and their
 // ema_update ops. Call after the optimizer's updates are in the graph.
-EmaGraph build_ema(graph::Graph& g, const std::vector<graph::Value>& params, double decay);
+// A defined guard.found_inf skips the averages of a skipped loss-scaled step.
+EmaGraph build_ema(graph::Graph& g, const std::vector<graph::Value>& params, double decay,
+                   const graph::UpdateGuard& guard = {});
 
 // Sets the decay of the next step (a per-step scalar: replayed steps read it).
 void set_ema_decay(graph::PlannedExecutor& exec, const EmaGraph& ema, double decay);

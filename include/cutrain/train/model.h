@@ -90,6 +90,7 @@
 #include "cutrain/train/ema.h"
 #include "cutrain/train/fit_loop.h"
 #include "cutrain/train/gradient_sync.h"
+#include "cutrain/train/loss_scale.h"
 #include "cutrain/train/losses_api.h"
 #include "cutrain/train/optimizer.h"
 
@@ -128,6 +129,12 @@ struct CompileOptions {
   std::map<std::string, std::vector<std::string>> output_metrics;
   double weight_decay = 0.0;      // L2 on Network::regularized, wd * sum(w^2) / 2
   double clip_global_norm = 0.0;  // 0: no clipping
+  // > 0: every gradient element clipped to [-clip_value, clip_value] after
+  // clip_global_norm (Keras clipvalue, applied after global_clipnorm).
+  double clip_value = 0.0;
+  // Loss scaling (loss_scale.h); automatic: dynamic under fp16, else off
+  // (compile resolves it with resolve_loss_scale).
+  LossScaleOptions loss_scale;
   // Fuse each Inception block's batch norm + ReLU + concat, forward and
   // backward, in training graphs (graph/fusion.h; bitwise neutral on the CPU).
   bool fusion = true;

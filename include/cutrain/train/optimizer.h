@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cutrain/graph/graph.h"
+#include "cutrain/graph/ops/optimizers.h"
 
 namespace cutrain::graph {
 class PlannedExecutor;
@@ -59,10 +60,12 @@ struct OptimizerGraph {
   int lr_slot = -1, step_slot = -1;  // per-step scalar slots (Graph::step_scalar)
 };
 
-// Creates the slots and the update ops of `params` given `grads`.
+// Creates the slots and the update ops of `params` given `grads`; a
+// defined guard.found_inf makes them skip a loss-scaled step with inf/NaN
+// gradients (loss_scale.h).
 OptimizerGraph build_optimizer(graph::Graph& g, const OptimizerConfig& config,
                                const std::vector<graph::Value>& params,
-                               const std::vector<graph::Value>& grads);
+                               const std::vector<graph::Value>& grads, const graph::UpdateGuard& guard = {});
 
 // Sets the learning rate and the 1-based step of the next step's updates.
 void set_step_scalars(graph::PlannedExecutor& exec, const OptimizerGraph& opt, double lr, int64_t step);
