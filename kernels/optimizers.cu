@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kBlock = 256;
 
-enum class Update : int { sgd, rmsprop, adam, ema, scale, clip_value, unscale };
+enum class Update : int { sgd, rmsprop, adam, ema, scale, clip_value, unscale, accumulate, take };
 
 template <typename T>
 struct TensorPack {
@@ -124,6 +124,12 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
     } else if constexpr (U == Update::ema) {
       // shadow −= (1 − decay)·(shadow − value); 1 − decay formed in double.
       w[i] -= static_cast<T>(1.0 - decay_d) * (w[i] - g[i]);
+    } else if constexpr (U == Update::accumulate) {
+      w[i] += g[i];
+    } else if constexpr (U == Update::take) {
+      // In the CPU reference's order: the sum, then the scale.
+      w[i] = (s0[i] + g[i]) * static_cast<T>(h.clip_norm);
+      s0[i] = T(0);
     } else if constexpr (U == Update::clip_value) {
       const T v = g[i];
       w[i] = v != v ? v : (v < clip_lo ? clip_lo : (v > clip_hi ? clip_hi : v));
@@ -395,6 +401,23 @@ void unscale_check_finite(const float* scale, const float* const* grads, float* 
 void unscale_check_finite(const double* scale, const double* const* grads, double* const* outs,
                           const int64_t* sizes, int count, double* found_inf, cudaStream_t stream) {
   launch_unscale(scale, grads, outs, sizes, count, found_inf, stream);
+}
+void accumulate_gradient(const ParamSlots<float>* tensors, int count, cudaStream_t stream) {
+  launch_updates<Update::accumulate, float>(Hyper{}, tensors, count, nullptr, stream);
+}
+void accumulate_gradient(const ParamSlots<double>* tensors, int count, cudaStream_t stream) {
+  launch_updates<Update::accumulate, double>(Hyper{}, tensors, count, nullptr, stream);
+}
+// The scale rides in clip_norm: take has no norm of its own.
+void take_accumulated(double scale, const ParamSlots<float>* tensors, int count, cudaStream_t stream) {
+  Hyper h{};
+  h.clip_norm = scale;
+  launch_updates<Update::take, float>(h, tensors, count, nullptr, stream);
+}
+void take_accumulated(double scale, const ParamSlots<double>* tensors, int count, cudaStream_t stream) {
+  Hyper h{};
+  h.clip_norm = scale;
+  launch_updates<Update::take, double>(h, tensors, count, nullptr, stream);
 }
 void update_loss_scale(const params::LossScaleUpdate& p, float* scale, double* growth_tracker, double* steps,
                        const double* found_inf, cudaStream_t stream) {

@@ -33,6 +33,7 @@
 //     growth interval, the scale grows (unless that overflows) and the tracker
 //     restarts. The applied-step counter counts the finite steps. A fixed
 //     scale (dynamic false) only counts.
+// Gradient accumulation: accumulate acc += g; take out = (acc + g)·s, acc = 0.
 // Guarded updates: with UpdateGuard::found_inf set, an update (and the EMA)
 //   leaves everything untouched when *found_inf != 0, decided by each block on
 //   the device, so the step needs no host round trip; Adam's 1-based step is
@@ -123,6 +124,12 @@ CUTRAIN_KERNEL_LAUNCHERS(
                               const int64_t* sizes, int count, double* found_inf, cudaStream_t stream);
     void unscale_check_finite(const double* scale, const double* const* grads, double* const* outs,
                               const int64_t* sizes, int count, double* found_inf, cudaStream_t stream);
+    // acc += g (param = acc, grad = g).
+    void accumulate_gradient(const ParamSlots<float>* tensors, int count, cudaStream_t stream);
+    void accumulate_gradient(const ParamSlots<double>* tensors, int count, cudaStream_t stream);
+    // out = (acc + g)·scale, then acc = 0 (param = out, grad = g, state0 = acc).
+    void take_accumulated(double scale, const ParamSlots<float>* tensors, int count, cudaStream_t stream);
+    void take_accumulated(double scale, const ParamSlots<double>* tensors, int count, cudaStream_t stream);
     void update_loss_scale(const params::LossScaleUpdate& p, float* scale, double* growth_tracker, double* steps,
                            const double* found_inf, cudaStream_t stream);
     void update_loss_scale(const params::LossScaleUpdate& p, double* scale, double* growth_tracker, double* steps,

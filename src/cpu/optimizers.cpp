@@ -147,6 +147,29 @@ void clip_by_value(const std::string& op, double clip_value, const std::vector<T
   });
 }
 
+void accumulate_gradient(const std::string& op, const Tensor& acc, const Tensor& grad) {
+  require_cpu_contiguous(op, {acc, grad});
+  dispatch_float(acc.dtype(), op.c_str(), [&]<typename T>() {
+    T* a = acc.data<T>();
+    const T* g = grad.data<T>();
+    for (int64_t i = 0, n = acc.numel(); i < n; ++i) a[i] += g[i];
+  });
+}
+
+void take_accumulated(const std::string& op, double scale, const Tensor& acc, const Tensor& grad, const Tensor& out) {
+  require_cpu_contiguous(op, {acc, grad, out});
+  dispatch_float(acc.dtype(), op.c_str(), [&]<typename T>() {
+    T* a = acc.data<T>();
+    const T* g = grad.data<T>();
+    T* o = out.data<T>();
+    const T s = static_cast<T>(scale);
+    for (int64_t i = 0, n = acc.numel(); i < n; ++i) {
+      o[i] = (a[i] + g[i]) * s;
+      a[i] = T(0);
+    }
+  });
+}
+
 void unscale_check_finite(const std::string& op, const std::vector<Tensor>& grads, const Tensor& scale,
                           const std::vector<Tensor>& out, const Tensor& found_inf) {
   std::vector<Tensor> all = grads;

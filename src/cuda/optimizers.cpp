@@ -169,6 +169,23 @@ void unscale_check_finite(const std::string& op, const std::vector<Tensor>& grad
   });
 }
 
+void accumulate_gradient(const std::string& op, const Tensor& acc, const Tensor& grad, const Tensor& token,
+                         const Stream& stream) {
+  by_dtype(op, acc.dtype(), [&]<typename T>(T) {
+    const kernels::ParamSlots<T> s = slots<T>(acc, grad, Tensor(), Tensor());
+    kernels::cuda::accumulate_gradient(&s, 1, native(stream));
+  });
+  write_token(token, stream);
+}
+
+void take_accumulated(const std::string& op, double scale, const Tensor& acc, const Tensor& grad, const Tensor& out,
+                      const Stream& stream) {
+  by_dtype(op, acc.dtype(), [&]<typename T>(T) {
+    const kernels::ParamSlots<T> s = slots<T>(out, grad, acc, Tensor());
+    kernels::cuda::take_accumulated(scale, &s, 1, native(stream));
+  });
+}
+
 void update_loss_scale(const std::string& op, const params::LossScaleUpdate& p, const Tensor& scale,
                        const Tensor& growth_tracker, const Tensor& steps, const Tensor& found_inf,
                        const Tensor& token, const Stream& stream) {

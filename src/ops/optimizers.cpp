@@ -284,6 +284,51 @@ void add_clipping(OpRegistry& r) {
   r.add(std::move(cv));
 }
 
+void add_accumulation(OpRegistry& r) {
+  OpSchema a;
+  a.name = "accumulate_gradient";
+  a.num_inputs = 2;
+  a.mutated_inputs = {0};
+  a.nondifferentiable_inputs = {0, 1};
+  a.doc = "(acc, grad) -> token []; acc += grad";
+  a.infer = [](const Attrs&, const Specs& in) {
+    require_like_param("accumulate_gradient", in, {"acc", "grad"});
+    return token(in[0]);
+  };
+  a.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cpu::accumulate_gradient(c.op_name, in[0], in[1]);
+    write_token(out[0]);
+  });
+#if CUTRAIN_WITH_CUDA
+  a.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::accumulate_gradient(c.op_name, in[0], in[1], out[0], c.stream);
+  };
+#endif
+  r.add(std::move(a));
+
+  OpSchema t;
+  t.name = "take_accumulated";
+  t.num_inputs = 2;
+  t.mutated_inputs = {0};
+  t.nondifferentiable_inputs = {0, 1};
+  t.doc = "(acc, grad) -> (acc + grad) * scale, then acc = 0; attr scale";
+  t.infer = [](const Attrs& at, const Specs& in) {
+    const std::string op = "take_accumulated";
+    require_like_param(op, in, {"acc", "grad"});
+    CUTRAIN_OP_CHECK(op, at.f("scale") > 0, "scale must be > 0, got ", at.f("scale"));
+    return Specs{in[1]};
+  };
+  t.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cpu::take_accumulated(c.op_name, c.attrs.f("scale"), in[0], in[1], out[0]);
+  });
+#if CUTRAIN_WITH_CUDA
+  t.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
+    cuda::take_accumulated(c.op_name, c.attrs.f("scale"), in[0], in[1], out[0], c.stream);
+  };
+#endif
+  r.add(std::move(t));
+}
+
 void require_f64_scalar(const std::string& op, const char* name, const TensorSpec& t) {
   CUTRAIN_OP_CHECK(op, t.dtype == DType::f64 && t.shape.numel() == 1, name, " must be f64 [], got ", t.str());
 }
@@ -446,6 +491,7 @@ void register_optimizer_ops(OpRegistry& r) {
   add_ema(r);
   add_clipping(r);
   add_loss_scaling(r);
+  add_accumulation(r);
 }
 
 }  // namespace cutrain::ops

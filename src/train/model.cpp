@@ -63,6 +63,8 @@ void Model::compile(CompileOptions options) {
                 "compile: weight_decay, clip_global_norm and clip_value must be >= 0");
   // Until the precision policy is an option of its own, no step is fp16.
   options.loss_scale = resolve_loss_scale(options.loss_scale, /*is_fp16=*/false);
+  CUTRAIN_CHECK(options.accumulate_steps >= 1, "compile: accumulate_steps must be >= 1, got ",
+                options.accumulate_steps);
   CUTRAIN_CHECK(options.ema_decay >= 0 && options.ema_decay <= 1, "compile: ema_decay must be in [0, 1], got ",
                 options.ema_decay);
   check_metric_names(options.metrics, options.output_metrics);
@@ -95,12 +97,20 @@ PendingLogs Model::train_step(const Tensor& images, const Targets& targets, cons
   set_step_scalars(*s.exec, s.opt, learning_rate(), step_ + 1);
   if (options_.ema_decay > 0)
     set_ema_decay(*s.exec, s.ema, ema_decay_at(options_.ema_decay, options_.ema_warmup, step_ + 1));
-  s.exec->set_steps(static_cast<uint64_t>(step_));
+  // Random ops draw per micro-batch (with no accumulation: per step, as before).
+  const int64_t n = options_.accumulate_steps;
+  const bool update = micro_step_ + 1 >= n;
+  s.exec->set_steps(static_cast<uint64_t>(step_ * n + micro_step_));
   s.exec->set_profiler(profiler_);
-  std::vector<Tensor> out =
-      s.exec->run(feeds(s, images, targets, weights, class_weight), s.train_fetches, {.training = true});
+  std::vector<Tensor> out = s.exec->run(feeds(s, images, targets, weights, class_weight),
+                                        update ? s.train_fetches : s.accumulate_fetches, {.training = true});
   s.exec->set_profiler(nullptr);
-  ++step_;
+  if (update) {
+    ++step_;
+    micro_step_ = 0;
+  } else {
+    ++micro_step_;
+  }
   // Read when asked: on a GPU that waits for the step (step_logs copies to the host).
   return PendingLogs(
       [this, &s, out = std::move(out), targets, weights] { return step_logs(s, out, targets, weights); });

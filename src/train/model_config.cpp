@@ -68,6 +68,7 @@ CompileOptions compile_options_from_config(const std::string& config_json, const
     o.weight_decay = j.at("weight_decay").get<double>();
     o.clip_global_norm = j.at("clip_global_norm").get<double>();
     o.clip_value = j.value("clip_value", 0.0);
+    o.accumulate_steps = j.value("accumulate_steps", 1);
     if (j.contains("loss_scale")) {
       const nlohmann::json& ls = j.at("loss_scale");
       o.loss_scale = parse_loss_scale(ls.at("mode").get<std::string>());
@@ -164,6 +165,7 @@ std::string Model::config_json() const {
   j["clip_global_norm"] = options_.clip_global_norm;
   // Only when set, so that a checkpoint without them keeps its bytes.
   if (options_.clip_value > 0) j["clip_value"] = options_.clip_value;
+  if (options_.accumulate_steps > 1) j["accumulate_steps"] = options_.accumulate_steps;
   if (options_.loss_scale.enabled()) {
     const LossScaleOptions& ls = options_.loss_scale;
     j["loss_scale"] = {{"mode", loss_scale_name(ls)}, {"init_scale", ls.init_scale},
@@ -188,8 +190,12 @@ void Model::save(const std::string& path, bool weights_only) {
   };
   for (const auto* names : {&param_names_, &state_names_, &ema_names_})
     for (const std::string& n : *names) put(st.weights, n, "");
-  if (!weights_only)
+  if (!weights_only) {
     for (const std::string& n : slot_names_) put(st.optimizer, n, "optimizer.");
+    // Where the accumulation stands, so a resume mid-way continues it.
+    if (options_.accumulate_steps > 1)
+      st.optimizer.emplace(kMicroStepTensor, Tensor::full(Shape{}, DType::f64, static_cast<double>(micro_step_)));
+  }
   st.step = step_;
   st.epoch = last_epoch_;
   st.seed = options_.seed;

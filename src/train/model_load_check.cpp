@@ -15,6 +15,7 @@ void Model::check_no_unexpected_tensors(const CheckpointState& st, const std::st
   for (const auto* names : {&param_names_, &state_names_, &ema_names_})
     for (const std::string& n : *names) known.insert(checkpoint_name(n));
   for (const std::string& n : slot_names_) known.insert("optimizer." + checkpoint_name(n));
+  if (options_.accumulate_steps > 1) known.insert(kMicroStepTensor);
   std::vector<std::string> unexpected;
   for (const auto& [name, _] : st.weights) {
     // Parameter averages are optional: a model without an EMA ignores them.

@@ -141,6 +141,18 @@ void Model::build_train_part(StepGraph& s) {
   if (scaled) s.loss_scale = build_loss_scale(g, options_.loss_scale, options_.dtype);
   std::vector<graph::Value> grads =
       graph::gradients(g, scaled ? scale_loss(s.loss_scale, s.loss) : s.loss, s.net.trainable);
+  // Accumulation: earlier micro-batches add into the accumulators; the last
+  // takes their mean, which the rest of the step (all-reduce once, as DDP's
+  // no_sync, unscale, clip, update) then sees as the batch's gradient.
+  std::vector<graph::Value> accumulators, accumulate_tokens;
+  if (options_.accumulate_steps > 1) {
+    for (const graph::Value& p : s.net.trainable) {
+      const Tensor& w = g.tensor_of(p);
+      accumulators.push_back(g.state(g.node(p.node).name + "/grad_accum", Tensor::zeros(w.shape(), w.dtype())));
+    }
+    accumulate_tokens = graph::accumulate_gradient(accumulators, grads);
+    grads = graph::take_accumulated(accumulators, grads, 1.0 / static_cast<double>(options_.accumulate_steps));
+  }
   // Averaged over the ranks before clipping, as with DDP (clipping sees the global gradient).
   if (options_.communicator)
     grads = average_gradients(g, grads, options_.communicator, options_.bucket_bytes);
@@ -154,6 +166,7 @@ void Model::build_train_part(StepGraph& s) {
     for (const graph::Value& v : s.opt.slots) slot_names_.push_back(g.node(v.node).name);
     if (scaled)
       for (const graph::Value& v : s.loss_scale.slots()) slot_names_.push_back(g.node(v.node).name);
+    for (const graph::Value& v : accumulators) slot_names_.push_back(g.node(v.node).name);
   }
   // After the updates in graph order, so each average reads the updated weights.
   if (options_.ema_decay > 0) s.ema = build_ema(g, s.net.trainable, options_.ema_decay, guard);
@@ -175,6 +188,8 @@ void Model::build_train_part(StepGraph& s) {
   for (const graph::Value& t : s.opt.tokens) s.train_fetches.push_back(t);
   for (const graph::Value& t : s.ema.tokens) s.train_fetches.push_back(t);
   if (scaled) s.train_fetches.push_back(s.loss_scale_token);
+  s.accumulate_fetches = s.eval_fetches;
+  s.accumulate_fetches.insert(s.accumulate_fetches.end(), accumulate_tokens.begin(), accumulate_tokens.end());
   s.has_train = true;
   if (options_.communicator && !replicas_synced_) {
     std::vector<Tensor> replicated;

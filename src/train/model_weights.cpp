@@ -1,5 +1,7 @@
 // Model: its weights in and out: snapshots (get_weights / set_weights, the
 // averaged ones), the L2 term, and restoring a checkpoint (load).
+#include <cmath>
+
 #include "cutrain/core/error.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/model_config.h"
@@ -80,6 +82,17 @@ void Model::restore(CheckpointState st, const std::string& path, bool weights_on
                   "' was trained with ", st.optimizer_name, ", the model is compiled with ",
                   optimizer_name(options_.optimizer.kind));
   for (const std::string& n : slot_names_) restore(st.optimizer, n, "optimizer.");
+  micro_step_ = 0;
+  if (options_.accumulate_steps > 1) {
+    auto it = st.optimizer.find(kMicroStepTensor);
+    if (it != st.optimizer.end()) {
+      const double v = it->second.item();
+      CUTRAIN_CHECK(v >= 0 && v < static_cast<double>(options_.accumulate_steps) && v == std::floor(v),
+                    "checkpoint '", path, "': ", kMicroStepTensor, " is ", v, ", the model accumulates ",
+                    options_.accumulate_steps, " micro-batches");
+      micro_step_ = static_cast<int64_t>(v);
+    }
+  }
   step_ = st.step;
   last_epoch_ = st.epoch;
   epoch_ = st.epoch + 1;

@@ -34,6 +34,9 @@ struct Model::StepGraph {
   graph::Value loss_scale_token;
   // loss, head losses (two or more heads), metric output (with metrics); then tokens.
   std::vector<graph::Value> eval_fetches, train_fetches;
+  // Gradient accumulation: a micro-batch that is not the last fetches these
+  // (eval_fetches, then one accumulate token per parameter).
+  std::vector<graph::Value> accumulate_fetches;
   std::unique_ptr<graph::PlannedExecutor> exec;
   graph::FusionReport fusion;
 };

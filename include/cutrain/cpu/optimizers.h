@@ -35,6 +35,10 @@ void clip_by_global_norm(const std::string& op, double clip_norm, const std::vec
 void clip_by_value(const std::string& op, double clip_value, const std::vector<Tensor>& grads,
                    const std::vector<Tensor>& out);
 
+// Gradient accumulation: acc += g; out = (acc + g) * scale, then acc = 0.
+void accumulate_gradient(const std::string& op, const Tensor& acc, const Tensor& grad);
+void take_accumulated(const std::string& op, double scale, const Tensor& acc, const Tensor& grad, const Tensor& out);
+
 // Loss scaling (torch.amp.GradScaler; formulas in kernels/optimizers.cuh):
 // out_k = g_k * T(1 / scale); found_inf (f64 []) = 1 when any g is inf/NaN, else 0.
 void unscale_check_finite(const std::string& op, const std::vector<Tensor>& grads, const Tensor& scale,

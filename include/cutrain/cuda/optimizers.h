@@ -43,6 +43,10 @@ void clip_by_value(const std::string& op, double clip_value, const std::vector<T
 // out_k = g_k / scale, found_inf = any g non-finite (one multi-tensor launch).
 void unscale_check_finite(const std::string& op, const std::vector<Tensor>& grads, const Tensor& scale,
                           const std::vector<Tensor>& out, const Tensor& found_inf, const Stream& stream);
+void accumulate_gradient(const std::string& op, const Tensor& acc, const Tensor& grad, const Tensor& token,
+                         const Stream& stream);
+void take_accumulated(const std::string& op, double scale, const Tensor& acc, const Tensor& grad, const Tensor& out,
+                      const Stream& stream);
 void update_loss_scale(const std::string& op, const params::LossScaleUpdate& p, const Tensor& scale,
                        const Tensor& growth_tracker, const Tensor& steps, const Tensor& found_inf,
                        const Tensor& token, const Stream& stream);

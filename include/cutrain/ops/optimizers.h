@@ -45,6 +45,9 @@
 //   while norm <= clip_norm; every output NaN when the norm is not finite).
 // clip_by_value(g_1, ..., g_k) attr clip_value (> 0) -> k outputs
 //   min(max(g_i, -clip_value), clip_value), NaN kept (Keras clipvalue).
+// accumulate_gradient(acc, grad) -> token: acc += grad (acc mutated).
+// take_accumulated(acc, grad) attr scale -> (acc + grad) * scale, and acc = 0:
+//   the last micro-batch of gradient accumulation (scale 1 / micro-batches).
 // unscale_check_finite(g_1, ..., g_k, scale []) -> (g_1 * (1 / scale), ...,
 //   g_k * (1 / scale), found_inf f64 []): found_inf = 1 when any g is inf or
 //   NaN, else 0 (torch's _amp_foreach_non_finite_check_and_unscale_; 1 / scale

@@ -38,6 +38,11 @@ namespace cutrain::train {
 // Slim scope name -> dotted checkpoint name (see above).
 std::string checkpoint_name(const std::string& graph_name);
 
+// With gradient accumulation (CompileOptions::accumulate_steps > 1): the
+// micro-batches accumulated toward the next update (f64 []), among the
+// optimizer tensors; the accumulators are slots "<parameter>.grad_accum".
+inline constexpr const char* kMicroStepTensor = "optimizer.accumulate.micro_step";
+
 inline constexpr const char* kCheckpointLayout = "NHWC activations; conv weights OHWI; dense [out, in]";
 
 struct CheckpointState {

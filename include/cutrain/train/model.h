@@ -135,6 +135,12 @@ struct CompileOptions {
   // Loss scaling (loss_scale.h); automatic: dynamic under fp16, else off
   // (compile resolves it with resolve_loss_scale).
   LossScaleOptions loss_scale;
+  // > 1: gradient accumulation: the gradients of this many consecutive
+  // training batches (micro-batches) are summed, and one update applies
+  // their mean, as one batch that many times larger would without batch
+  // norm (BN statistics still move per micro-batch). step() and the
+  // learning-rate schedule count updates; fit's batches count micro-batches.
+  int accumulate_steps = 1;
   // Fuse each Inception block's batch norm + ReLU + concat, forward and
   // backward, in training graphs (graph/fusion.h; bitwise neutral on the CPU).
   bool fusion = true;
@@ -343,6 +349,7 @@ class Model : public Trainable {
   std::vector<std::string> ema_names_;  // shadow leaves, one per parameter (EMA on)
   EmaSwap ema_swap_;
   int64_t step_ = 0;
+  int64_t micro_step_ = 0;  // micro-batches accumulated toward the next update
   int64_t epoch_ = 0;
   int64_t last_epoch_ = -1;
   std::optional<ImageData> train_data_, val_data_;

@@ -101,6 +101,21 @@ std::vector<Value> clip_by_value(const std::vector<Value>& grads, double clip_va
   return grads[0].graph->apply("clip_by_value", grads, {{"clip_value", clip_value}});
 }
 
+std::vector<Value> accumulate_gradient(const std::vector<Value>& accs, const std::vector<Value>& grads) {
+  require_counts("accumulate_gradient", accs.size(), grads.size(), "gradients");
+  std::vector<Value> tokens;
+  for (size_t i = 0; i < accs.size(); ++i) tokens.push_back(accs[i].graph->apply1("accumulate_gradient", {accs[i], grads[i]}));
+  return tokens;
+}
+
+std::vector<Value> take_accumulated(const std::vector<Value>& accs, const std::vector<Value>& grads, double scale) {
+  require_counts("take_accumulated", accs.size(), grads.size(), "gradients");
+  std::vector<Value> out;
+  for (size_t i = 0; i < accs.size(); ++i)
+    out.push_back(accs[i].graph->apply1("take_accumulated", {accs[i], grads[i]}, {{"scale", scale}}));
+  return out;
+}
+
 std::vector<Value> unscale_check_finite(const std::vector<Value>& grads, Value scale) {
   CUTRAIN_CHECK(!grads.empty(), "unscale_check_finite of no gradients");
   std::vector<Value> in = grads;

@@ -30,6 +30,10 @@ Value global_norm(const std::vector<Value>& grads);
 std::vector<Value> clip_by_global_norm(const std::vector<Value>& grads, double clip_norm, Value norm = {});
 // Element-wise clip to [-clip_value, clip_value] (Keras clipvalue).
 std::vector<Value> clip_by_value(const std::vector<Value>& grads, double clip_value);
+// Gradient accumulation: one accumulate_gradient per (acc, grad) pair
+// (tokens), or the sums (acc + grad) * scale with the accumulators zeroed.
+std::vector<Value> accumulate_gradient(const std::vector<Value>& accs, const std::vector<Value>& grads);
+std::vector<Value> take_accumulated(const std::vector<Value>& accs, const std::vector<Value>& grads, double scale);
 // The gradients divided by the loss scale, then found_inf (f64 []).
 std::vector<Value> unscale_check_finite(const std::vector<Value>& grads, Value scale);
 // Updates scale, growth tracker and applied-step count from found_inf,
