@@ -28,15 +28,23 @@ class EpochTracker final : public Callback {
   Model& m_;
 };
 
-// Evaluates fit's validation passes on the averaged weights (ema.h).
+// Evaluates fit's validation passes on the averaged weights (ema.h), and
+// marks them as evaluation (no training-only logs such as the loss scale).
 class EmaValidation final : public Callback {
  public:
-  explicit EmaValidation(EmaSwap& s) : s_(s) {}
-  void on_test_begin(Logs&) override { s_.enter(); }
-  void on_test_end(Logs&) override { s_.exit(); }
+  EmaValidation(EmaSwap& s, bool& evaluating) : s_(s), evaluating_(evaluating) {}
+  void on_test_begin(Logs&) override {
+    s_.enter();
+    evaluating_ = true;
+  }
+  void on_test_end(Logs&) override {
+    evaluating_ = false;
+    s_.exit();
+  }
 
  private:
   EmaSwap& s_;
+  bool& evaluating_;
 };
 
 }  // namespace
@@ -193,11 +201,12 @@ History Model::fit(const ImageData& train, FitOptions options, std::vector<std::
     OutputClassWeights& m;
     ~ClearOnExit() { m.clear(); }
   } guard{fit_class_weight_};
-  callbacks.insert(callbacks.begin() + 1, std::make_shared<EmaValidation>(ema_swap_));
+  callbacks.insert(callbacks.begin() + 1, std::make_shared<EmaValidation>(ema_swap_, evaluating_));
   try {
     return train::fit(*this, options, std::move(callbacks));
   } catch (...) {
     ema_swap_.reset();  // an exception inside validation skips on_test_end
+    evaluating_ = false;
     throw;
   }
 }
@@ -208,6 +217,10 @@ Logs Model::evaluate(const ImageData& data, EvaluateOptions options,
   options.source = DataSource::validation;
   const FeedGuard feeds = begin_feeds({FeedKind::validation}, options.workers, options.max_queue_size);
   EmaSwap::Scope averaged(ema_swap_);  // one swap for the whole pass
+  struct Evaluating {
+    bool& flag;
+    ~Evaluating() { flag = false; }
+  } evaluating{evaluating_ = true};
   return train::evaluate(*this, options, std::move(callbacks));
 }
 

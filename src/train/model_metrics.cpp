@@ -13,7 +13,7 @@ void Model::reset_metrics() {
 // take these values as they are), read when fit has the step's logs anyway.
 Logs Model::metric_results() {
   Logs logs = metric_set_ ? metric_set_->results() : Logs{};
-  if (options_.loss_scale.enabled()) {
+  if (options_.loss_scale.enabled() && !evaluating_) {
     auto it = leaves_.find("loss_scale/scale");
     if (it != leaves_.end()) logs.set("loss_scale", it->second.to(Device::cpu()).item());
   }

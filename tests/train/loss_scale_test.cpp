@@ -213,8 +213,9 @@ TEST(LossScale, FitLogsTheScaleOnlyWhenOn) {
   fo.epochs = 2;
   fo.verbose = 0;
   auto on = linear_model(scaled_options(LossScaleMode::dynamic));
-  const History h = on->fit(d, fo);
+  const History h = on->fit(d, fo, {}, d);
   ASSERT_TRUE(h.history().count("loss_scale"));
+  EXPECT_FALSE(h.history().count("val_loss_scale"));  // a training quantity, not a metric
   // 8 finite steps with growth_interval 2: four doublings from 2^16.
   EXPECT_EQ(h.history().at("loss_scale").back(), 65536.0 * 16);
   auto off = linear_model(scaled_options(LossScaleMode::off));

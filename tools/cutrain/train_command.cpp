@@ -10,6 +10,7 @@
 #include "flag_checks.h"
 #include "callback_flags.h"
 #include "metric_flags.h"
+#include "optimizer_flags.h"
 #include "cutrain/core/error.h"
 #include "cutrain/graph/numerics_check.h"
 #include "cutrain/io/atomic_file.h"
@@ -50,6 +51,7 @@ struct TrainArgs {
   double aux_weight = 0.4;
   double weight_decay = 4e-5;
   double clip_norm = 0;
+  StepFlags step;  // --loss-scale, --clip-value, --accumulate-steps
   bool no_fusion = false;
   bool no_graph_replay = false;
   bool check_numerics = false;
@@ -298,7 +300,8 @@ int run_train(const TrainArgs& args_in) {
   const int64_t n_train = static_cast<int64_t>(
       std::floor(static_cast<double>(ds.train->size()) * (1.0 - a.validation_split)));
   const int64_t per_rank = (n_train + ranks.world_size() - 1) / ranks.world_size();
-  const int64_t steps_per_epoch = (per_rank + a.net.batch_size - 1) / a.net.batch_size;
+  // In optimizer updates (--accumulate-steps: one per N batches), what the schedule counts.
+  const int64_t steps_per_epoch = optimizer_updates(a.step, (per_rank + a.net.batch_size - 1) / a.net.batch_size);
   int64_t total_steps = steps_per_epoch * a.epochs;
   if (a.max_steps > 0) total_steps = std::min(total_steps, a.max_steps);
   total_steps = schedule_length(a, resume_state, total_steps, steps_per_epoch);
@@ -319,6 +322,7 @@ int run_train(const TrainArgs& args_in) {
   co.seed = a.seed;
   co.communicator = ranks.communicator();
   co.schedule_steps = total_steps;
+  apply_step_flags(a.step, co);
   model.compile(co);
   if (int rc = apply_fine_tuning(a, model, *freeze_report); rc != 0) return rc;
 
@@ -492,6 +496,7 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->check(finite_at_least(0))->capture_default_str();
   c->add_option("--clip-norm", args->clip_norm, "clip gradients by global norm (0: off)")
       ->check(finite_at_least(0))->capture_default_str();
+  add_step_flags(*c, args->step);
   c->add_flag("--no-fusion", args->no_fusion, "do not fuse batch norm + ReLU + concat in Inception blocks");
   c->add_flag("--no-graph-replay", args->no_graph_replay,
               "enqueue every kernel of every step instead of replaying the recorded step (CUDA graphs)");

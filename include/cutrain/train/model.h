@@ -350,6 +350,7 @@ class Model : public Trainable {
   EmaSwap ema_swap_;
   int64_t step_ = 0;
   int64_t micro_step_ = 0;  // micro-batches accumulated toward the next update
+  bool evaluating_ = false;  // inside evaluate or fit's validation: metric_results has no loss scale
   int64_t epoch_ = 0;
   int64_t last_epoch_ = -1;
   std::optional<ImageData> train_data_, val_data_;
