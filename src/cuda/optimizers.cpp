@@ -34,7 +34,7 @@ kernels::StepScalarsRef ref(const params::StepScalars& d) {
   return r;
 }
 
-kernels::UpdateGuard device_guard(const UpdateGuardTensors& g) {
+kernels::UpdateGuard optimizer_device_guard(const UpdateGuardTensors& g) {
   kernels::UpdateGuard d;
   if (g.found_inf.defined()) d.found_inf = glue::in_ptr<double>(g.found_inf);
   if (g.steps.defined()) d.steps = glue::in_ptr<double>(g.steps);
@@ -43,11 +43,11 @@ kernels::UpdateGuard device_guard(const UpdateGuardTensors& g) {
 
 // Device pointers of a list of gradients and of its outputs.
 template <typename T>
-struct ListPtrs {
+struct OptimizerListPtrs {
   std::vector<const T*> in;
   std::vector<T*> out;
   std::vector<int64_t> sizes;
-  ListPtrs(const std::vector<Tensor>& grads, const std::vector<Tensor>& outs) {
+  OptimizerListPtrs(const std::vector<Tensor>& grads, const std::vector<Tensor>& outs) {
     for (size_t k = 0; k < grads.size(); ++k) {
       in.push_back(glue::in_ptr<T>(grads[k]));
       out.push_back(glue::out_ptr<T>(outs.at(k)));
@@ -70,7 +70,7 @@ void sgd_update(const std::string& op, const params::Sgd& p, const params::StepS
   kernels::SgdHyper h;
   h.p = p;
   h.dyn = ref(dyn);
-  h.guard = device_guard(guard);
+  h.guard = optimizer_device_guard(guard);
   by_dtype(op, param.dtype(), [&]<typename T>(T) {
     const kernels::ParamSlots<T> s = slots<T>(param, grad, buf, Tensor());
     kernels::cuda::sgd_update(h, &s, 1, native(stream));
@@ -84,7 +84,7 @@ void rmsprop_update(const std::string& op, const params::RmsProp& p, const param
   kernels::RmsPropHyper h;
   h.p = p;
   h.dyn = ref(dyn);
-  h.guard = device_guard(guard);
+  h.guard = optimizer_device_guard(guard);
   by_dtype(op, param.dtype(), [&]<typename T>(T) {
     const kernels::ParamSlots<T> s = slots<T>(param, grad, ms, mom);
     kernels::cuda::rmsprop_update(h, &s, 1, native(stream));
@@ -98,7 +98,7 @@ void adam_update(const std::string& op, const params::Adam& p, const params::Ste
   kernels::AdamHyper h;
   h.p = p;
   h.dyn = ref(dyn);
-  h.guard = device_guard(guard);
+  h.guard = optimizer_device_guard(guard);
   by_dtype(op, param.dtype(), [&]<typename T>(T) {
     const kernels::ParamSlots<T> s = slots<T>(param, grad, m, v);
     kernels::cuda::adam_update(h, &s, 1, native(stream));
@@ -111,7 +111,7 @@ void ema_update(const std::string& op, double decay, const params::StepScalars& 
   kernels::EmaHyper h;
   h.decay = decay;
   h.dyn = ref(dyn);
-  h.guard = device_guard(guard);
+  h.guard = optimizer_device_guard(guard);
   by_dtype(op, shadow.dtype(), [&]<typename T>(T) {
     const kernels::ParamSlots<T> s = slots<T>(shadow, value, Tensor(), Tensor());
     kernels::cuda::ema_update(h, &s, 1, native(stream));
@@ -155,7 +155,7 @@ void clip_by_global_norm(const std::string& op, double clip_norm, const std::vec
 void clip_by_value(const std::string& op, double clip_value, const std::vector<Tensor>& grads,
                    const std::vector<Tensor>& out, const Stream& stream) {
   by_dtype(op, grads.at(0).dtype(), [&]<typename T>(T) {
-    const ListPtrs<T> l(grads, out);
+    const OptimizerListPtrs<T> l(grads, out);
     kernels::cuda::clip_by_value(clip_value, l.in.data(), l.out.data(), l.sizes.data(), l.count(), native(stream));
   });
 }
@@ -163,7 +163,7 @@ void clip_by_value(const std::string& op, double clip_value, const std::vector<T
 void unscale_check_finite(const std::string& op, const std::vector<Tensor>& grads, const Tensor& scale,
                           const std::vector<Tensor>& out, const Tensor& found_inf, const Stream& stream) {
   by_dtype(op, scale.dtype(), [&]<typename T>(T) {
-    const ListPtrs<T> l(grads, out);
+    const OptimizerListPtrs<T> l(grads, out);
     kernels::cuda::unscale_check_finite(in_ptr<T>(scale), l.in.data(), l.out.data(), l.sizes.data(), l.count(),
                                         out_ptr<double>(found_inf), native(stream));
   });

@@ -32,7 +32,7 @@ void write_token(const Tensor& t) { store_from_double(t.raw_data(), t.dtype(), 0
 // A guarded update (attr "guarded", loss scaling) takes the step's found_inf
 // flag after its own inputs, and Adam the applied-step count after it; both
 // f64 [] (kernels/optimizers.cuh). Returns how many inputs are the update's own.
-size_t own_inputs(const std::string& op, const Attrs& a, const Specs& in, size_t extra) {
+size_t update_own_inputs(const std::string& op, const Attrs& a, const Specs& in, size_t extra) {
   if (!a.b("guarded", false)) return in.size();
   CUTRAIN_OP_CHECK(op, in.size() > extra + 1, "a guarded update needs its flags after its inputs, got ",
                    specs_str(in));
@@ -41,13 +41,13 @@ size_t own_inputs(const std::string& op, const Attrs& a, const Specs& in, size_t
                      "the guard inputs (found_inf, steps) must be f64 [], got ", in[i].str());
   return in.size() - extra;
 }
-size_t own_inputs(const OpContext& c, const Tensors& in, size_t extra) {
+size_t update_own_inputs(const OpContext& c, const Tensors& in, size_t extra) {
   return c.attrs.b("guarded", false) ? in.size() - extra : in.size();
 }
-bool guarded(const OpContext& c) { return c.attrs.b("guarded", false); }
+bool update_guarded(const OpContext& c) { return c.attrs.b("guarded", false); }
 // CPU: the flag is read when the queued update runs.
-bool cpu_skips(const OpContext& c, const Tensors& in, size_t extra) {
-  return guarded(c) && cpu::update_skipped(in[in.size() - extra]);
+bool update_skipped_on_cpu(const OpContext& c, const Tensors& in, size_t extra) {
+  return update_guarded(c) && cpu::update_skipped(in[in.size() - extra]);
 }
 
 #if CUTRAIN_WITH_CUDA
@@ -62,9 +62,9 @@ params::StepScalars step_scalars_of(const OpContext& c) {
   return d;
 }
 // The device flags of a guarded update (null pointers: unguarded).
-cuda::UpdateGuardTensors guard_of(const OpContext& c, const Tensors& in, size_t extra) {
+cuda::UpdateGuardTensors update_guard_of(const OpContext& c, const Tensors& in, size_t extra) {
   cuda::UpdateGuardTensors g;
-  if (!guarded(c)) return g;
+  if (!update_guarded(c)) return g;
   g.found_inf = in[in.size() - extra];
   if (extra == 2) g.steps = in[in.size() - 1];
   return g;
@@ -89,7 +89,7 @@ void add_sgd(OpRegistry& r) {
           "guarded";
   s.infer = [](const Attrs& a, const Specs& in) {
     const std::string op = "sgd_update";
-    const size_t own = own_inputs(op, a, in, 1);
+    const size_t own = update_own_inputs(op, a, in, 1);
     CUTRAIN_OP_CHECK(op, own <= 3, "takes param, grad and optional momentum_buf, got ", specs_str(in));
     require_like_param(op, Specs(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(own)),
                        {"param", "grad", "momentum_buf"});
@@ -99,15 +99,15 @@ void add_sgd(OpRegistry& r) {
   };
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     write_token(out[0]);
-    if (cpu_skips(c, in, 1)) return;
+    if (update_skipped_on_cpu(c, in, 1)) return;
     params::Sgd p = sgd_params(c.op_name, c.attrs);
     p.lr = step_scalar_or_attr(c, "lr", p.lr);
-    cpu::sgd_update(c.op_name, p, in[0], in[1], own_inputs(c, in, 1) > 2 ? in[2] : Tensor{});
+    cpu::sgd_update(c.op_name, p, in[0], in[1], update_own_inputs(c, in, 1) > 2 ? in[2] : Tensor{});
   });
 #if CUTRAIN_WITH_CUDA
   s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cuda::sgd_update(c.op_name, sgd_params(c.op_name, c.attrs), step_scalars_of(c), guard_of(c, in, 1), in[0],
-                     in[1], own_inputs(c, in, 1) > 2 ? in[2] : Tensor{}, out[0], c.stream);
+    cuda::sgd_update(c.op_name, sgd_params(c.op_name, c.attrs), step_scalars_of(c), update_guard_of(c, in, 1), in[0],
+                     in[1], update_own_inputs(c, in, 1) > 2 ? in[2] : Tensor{}, out[0], c.stream);
   };
 #endif
   r.add(std::move(s));
@@ -123,21 +123,21 @@ void add_rmsprop(OpRegistry& r) {
   s.doc = "(param, grad, ms, mom, [found_inf]) -> token []; TF RMSProp; attrs lr, decay, momentum, epsilon, guarded";
   s.infer = [](const Attrs& a, const Specs& in) {
     const std::string op = "rmsprop_update";
-    CUTRAIN_OP_CHECK(op, own_inputs(op, a, in, 1) == 4, "takes param, grad, ms and mom, got ", specs_str(in));
+    CUTRAIN_OP_CHECK(op, update_own_inputs(op, a, in, 1) == 4, "takes param, grad, ms and mom, got ", specs_str(in));
     require_like_param(op, Specs(in.begin(), in.begin() + 4), {"param", "grad", "ms", "mom"});
     rmsprop_params(op, a);
     return token(in[0]);
   };
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     write_token(out[0]);
-    if (cpu_skips(c, in, 1)) return;
+    if (update_skipped_on_cpu(c, in, 1)) return;
     params::RmsProp p = rmsprop_params(c.op_name, c.attrs);
     p.lr = step_scalar_or_attr(c, "lr", p.lr);
     cpu::rmsprop_update(c.op_name, p, in[0], in[1], in[2], in[3]);
   });
 #if CUTRAIN_WITH_CUDA
   s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cuda::rmsprop_update(c.op_name, rmsprop_params(c.op_name, c.attrs), step_scalars_of(c), guard_of(c, in, 1),
+    cuda::rmsprop_update(c.op_name, rmsprop_params(c.op_name, c.attrs), step_scalars_of(c), update_guard_of(c, in, 1),
                          in[0], in[1], in[2], in[3], out[0], c.stream);
   };
 #endif
@@ -155,25 +155,25 @@ void add_adam(OpRegistry& r) {
           "weight_decay, decoupled, guarded";
   s.infer = [](const Attrs& a, const Specs& in) {
     const std::string op = "adam_update";
-    CUTRAIN_OP_CHECK(op, own_inputs(op, a, in, 2) == 4, "takes param, grad, m and v, got ", specs_str(in));
+    CUTRAIN_OP_CHECK(op, update_own_inputs(op, a, in, 2) == 4, "takes param, grad, m and v, got ", specs_str(in));
     require_like_param(op, Specs(in.begin(), in.begin() + 4), {"param", "grad", "m", "v"});
     adam_params(op, a);
     return token(in[0]);
   };
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     write_token(out[0]);
-    if (cpu_skips(c, in, 2)) return;
+    if (update_skipped_on_cpu(c, in, 2)) return;
     params::Adam p = adam_params(c.op_name, c.attrs);
     p.lr = step_scalar_or_attr(c, "lr", p.lr);
     const int step_slot = step_scalar_slot(c, "step");
     if (step_slot >= 0) p.step = static_cast<int64_t>(c.step_scalars.data<double>()[step_slot]);
     // Guarded: the updates applied so far, which skipped steps did not advance.
-    if (guarded(c)) p.step = static_cast<int64_t>(in[5].data<double>()[0]) + 1;
+    if (update_guarded(c)) p.step = static_cast<int64_t>(in[5].data<double>()[0]) + 1;
     cpu::adam_update(c.op_name, p, in[0], in[1], in[2], in[3]);
   });
 #if CUTRAIN_WITH_CUDA
   s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cuda::adam_update(c.op_name, adam_params(c.op_name, c.attrs), step_scalars_of(c), guard_of(c, in, 2), in[0],
+    cuda::adam_update(c.op_name, adam_params(c.op_name, c.attrs), step_scalars_of(c), update_guard_of(c, in, 2), in[0],
                       in[1], in[2], in[3], out[0], c.stream);
   };
 #endif
@@ -190,7 +190,7 @@ void add_ema(OpRegistry& r) {
   s.doc = "(shadow, value, [found_inf]) -> token []; shadow -= (1 - decay) (shadow - value); attrs decay, guarded";
   s.infer = [](const Attrs& a, const Specs& in) {
     const std::string op = "ema_update";
-    CUTRAIN_OP_CHECK(op, own_inputs(op, a, in, 1) == 2, "takes shadow and value, got ", specs_str(in));
+    CUTRAIN_OP_CHECK(op, update_own_inputs(op, a, in, 1) == 2, "takes shadow and value, got ", specs_str(in));
     require_like_param(op, Specs(in.begin(), in.begin() + 2), {"shadow", "value"});
     const double decay = a.f("decay");
     CUTRAIN_OP_CHECK(op, decay >= 0 && decay <= 1, "decay must be in [0, 1], got ", decay);
@@ -198,12 +198,12 @@ void add_ema(OpRegistry& r) {
   };
   s.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const OpContext& c, const Tensors& in, const Tensors& out) {
     write_token(out[0]);
-    if (cpu_skips(c, in, 1)) return;
+    if (update_skipped_on_cpu(c, in, 1)) return;
     cpu::ema_update(c.op_name, step_scalar_or_attr(c, "decay", c.attrs.f("decay")), in[0], in[1]);
   });
 #if CUTRAIN_WITH_CUDA
   s.kernels[DeviceType::cuda] = [](const OpContext& c, const Tensors& in, const Tensors& out) {
-    cuda::ema_update(c.op_name, c.attrs.f("decay"), step_scalars_of(c), guard_of(c, in, 1), in[0], in[1], out[0],
+    cuda::ema_update(c.op_name, c.attrs.f("decay"), step_scalars_of(c), update_guard_of(c, in, 1), in[0], in[1], out[0],
                      c.stream);
   };
 #endif
@@ -329,7 +329,7 @@ void add_accumulation(OpRegistry& r) {
   r.add(std::move(t));
 }
 
-void require_f64_scalar(const std::string& op, const char* name, const TensorSpec& t) {
+void require_loss_scale_counter(const std::string& op, const char* name, const TensorSpec& t) {
   CUTRAIN_OP_CHECK(op, t.dtype == DType::f64 && t.shape.numel() == 1, name, " must be f64 [], got ", t.str());
 }
 
@@ -373,9 +373,9 @@ void add_loss_scaling(OpRegistry& r) {
     const std::string op = "update_loss_scale";
     CUTRAIN_OP_CHECK(op, is_floating(in[0].dtype) && in[0].shape.numel() == 1,
                      "scale must be one floating-point element, got ", in[0].str());
-    require_f64_scalar(op, "growth_tracker", in[1]);
-    require_f64_scalar(op, "steps", in[2]);
-    require_f64_scalar(op, "found_inf", in[3]);
+    require_loss_scale_counter(op, "growth_tracker", in[1]);
+    require_loss_scale_counter(op, "steps", in[2]);
+    require_loss_scale_counter(op, "found_inf", in[3]);
     loss_scale_params(op, a);
     return token(in[0]);
   };

@@ -12,7 +12,7 @@ void require_counts(const char* op, size_t params, size_t other, const char* wha
 }
 
 // Appends a guarded update's flags to its inputs.
-void add_guard(std::vector<Value>& in, const UpdateGuard& g, bool with_steps) {
+void append_update_guard(std::vector<Value>& in, const UpdateGuard& g, bool with_steps) {
   if (!g.found_inf.defined()) return;
   in.push_back(g.found_inf);
   if (with_steps) {
@@ -34,7 +34,7 @@ std::vector<Value> sgd_update(const std::vector<Value>& params, const std::vecto
   for (size_t i = 0; i < params.size(); ++i) {
     std::vector<Value> in{params[i], grads[i]};
     if (!momentum_bufs.empty()) in.push_back(momentum_bufs[i]);
-    add_guard(in, guard, false);
+    append_update_guard(in, guard, false);
     tokens.push_back(params[i].graph->apply1("sgd_update", in, sgd_attrs(o)));
   }
   return tokens;
@@ -50,7 +50,7 @@ std::vector<Value> rmsprop_update(const std::vector<Value>& params, const std::v
   std::vector<Value> tokens;
   for (size_t i = 0; i < params.size(); ++i) {
     std::vector<Value> in{params[i], grads[i], ms[i], mom[i]};
-    add_guard(in, guard, false);
+    append_update_guard(in, guard, false);
     tokens.push_back(params[i].graph->apply1("rmsprop_update", in, rmsprop_attrs(o)));
   }
   return tokens;
@@ -66,7 +66,7 @@ std::vector<Value> adam_update(const std::vector<Value>& params, const std::vect
   std::vector<Value> tokens;
   for (size_t i = 0; i < params.size(); ++i) {
     std::vector<Value> in{params[i], grads[i], m[i], v[i]};
-    add_guard(in, guard, true);
+    append_update_guard(in, guard, true);
     tokens.push_back(params[i].graph->apply1("adam_update", in, adam_attrs(o)));
   }
   return tokens;
@@ -80,7 +80,7 @@ std::vector<Value> ema_update(const std::vector<Value>& shadows, const std::vect
   std::vector<Value> tokens;
   for (size_t i = 0; i < shadows.size(); ++i) {
     std::vector<Value> in{shadows[i], values[i]};
-    add_guard(in, guard, false);
+    append_update_guard(in, guard, false);
     tokens.push_back(shadows[i].graph->apply1("ema_update", in, a));
   }
   return tokens;
