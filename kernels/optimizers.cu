@@ -33,7 +33,7 @@ struct TensorPack {
 // the bias corrections are formed on the device, per thread, in double).
 struct Hyper {
   double lr, momentum, weight_decay, decay, epsilon, beta1, beta2, adam_step_size, adam_bc2_sqrt, adam_t, clip_norm,
-      clip_value;
+      clip_value, take_scale;
   bool nesterov, decoupled;
   StepScalarsRef dyn;
   UpdateGuard guard;
@@ -128,7 +128,7 @@ __global__ void __launch_bounds__(kBlock) update_kernel(TensorPack<T> pack, Hype
       w[i] += g[i];
     } else if constexpr (U == Update::take) {
       // In the CPU reference's order: the sum, then the scale.
-      w[i] = (s0[i] + g[i]) * static_cast<T>(h.clip_norm);
+      w[i] = (s0[i] + g[i]) * static_cast<T>(h.take_scale);
       s0[i] = T(0);
     } else if constexpr (U == Update::clip_value) {
       const T v = g[i];
@@ -408,15 +408,14 @@ void accumulate_gradient(const ParamSlots<float>* tensors, int count, cudaStream
 void accumulate_gradient(const ParamSlots<double>* tensors, int count, cudaStream_t stream) {
   launch_updates<Update::accumulate, double>(Hyper{}, tensors, count, nullptr, stream);
 }
-// The scale rides in clip_norm: take has no norm of its own.
 void take_accumulated(double scale, const ParamSlots<float>* tensors, int count, cudaStream_t stream) {
   Hyper h{};
-  h.clip_norm = scale;
+  h.take_scale = scale;
   launch_updates<Update::take, float>(h, tensors, count, nullptr, stream);
 }
 void take_accumulated(double scale, const ParamSlots<double>* tensors, int count, cudaStream_t stream) {
   Hyper h{};
-  h.clip_norm = scale;
+  h.take_scale = scale;
   launch_updates<Update::take, double>(h, tensors, count, nullptr, stream);
 }
 void update_loss_scale(const params::LossScaleUpdate& p, float* scale, double* growth_tracker, double* steps,
