@@ -40,8 +40,8 @@ TEST(CudaKernelCoverage, EveryRegisteredOpHasACudaKernel) {
   EXPECT_TRUE(missing.empty()) << "ops without a CUDA kernel: " << joined(missing);
 }
 
-// Every optimizer, with weight decay, clipping and the parameter EMA: every op
-// a training step can contain.
+// Every optimizer, with weight decay, clipping, the parameter EMA, loss
+// scaling and gradient accumulation: every op a training step can contain.
 train::CompileOptions full_options(train::OptimizerKind kind) {
   train::CompileOptions co;
   co.optimizer = train::optimizer_by_name(train::optimizer_name(kind), train::constant_schedule(0.01));
@@ -49,6 +49,9 @@ train::CompileOptions full_options(train::OptimizerKind kind) {
   co.weight_decay = 4e-5;
   co.clip_global_norm = 5.0;
   co.ema_decay = 0.999;
+  co.clip_value = 1.0;
+  co.loss_scale.mode = train::LossScaleMode::dynamic;
+  co.accumulate_steps = 2;
   co.metrics = {"accuracy", "top5"};
   return co;
 }

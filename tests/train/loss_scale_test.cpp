@@ -15,6 +15,8 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/io/safetensors.h"
+#include "cutrain/train/callbacks/tensorboard.h"
+#include "cutrain/train/scalar_writer.h"
 #include "cutrain/train/loss_scale.h"
 #include "model_test_util.h"
 
@@ -213,7 +215,23 @@ TEST(LossScale, FitLogsTheScaleOnlyWhenOn) {
   fo.epochs = 2;
   fo.verbose = 0;
   auto on = linear_model(scaled_options(LossScaleMode::dynamic));
-  const History h = on->fit(d, fo, {}, d);
+  // TensorBoard's train run gets it as a scalar too.
+  std::vector<std::pair<std::string, double>> scalars, val_scalars;
+  struct Recorder : ScalarWriter {
+    std::vector<std::pair<std::string, double>>* out;
+    explicit Recorder(std::vector<std::pair<std::string, double>>* o) : out(o) {}
+    void add_scalar(const std::string& tag, double v, int64_t) override { out->emplace_back(tag, v); }
+    void flush() override {}
+  };
+  auto tb = std::make_shared<TensorBoard>(TensorBoardOptions{.log_dir = "unused"}, [&](const std::string& dir) {
+    return std::make_unique<Recorder>(dir.ends_with("/train") ? &scalars : &val_scalars);
+  });
+  const History h = on->fit(d, fo, {tb}, d);
+  std::vector<double> tb_scales;
+  for (const auto& [tag, v] : scalars)
+    if (tag == "epoch_loss_scale") tb_scales.push_back(v);
+  EXPECT_EQ(tb_scales, h.history().at("loss_scale"));
+  for (const auto& [tag, v] : val_scalars) EXPECT_EQ(tag.find("loss_scale"), std::string::npos) << tag;
   ASSERT_TRUE(h.history().count("loss_scale"));
   EXPECT_FALSE(h.history().count("val_loss_scale"));  // a training quantity, not a metric
   // 8 finite steps with growth_interval 2: four doublings from 2^16.
