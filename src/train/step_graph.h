@@ -1,8 +1,9 @@
 // Model::StepGraph: the graph of one batch size and what the step fetches
 // from it. The forward part (network, per-head losses, added losses, L2)
 // serves evaluation and prediction; the training part (gradients, optional
-// all-reduce and clipping, the optimizer's updates, the EMA) is added on the
-// first training step (model_step_graph.cpp).
+// accumulation, all-reduce, unscale and clipping, the optimizer's updates,
+// the EMA, the loss-scale update) is added on the first training step
+// (model_step_graph.cpp).
 #pragma once
 
 #include <memory>

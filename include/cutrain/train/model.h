@@ -18,8 +18,12 @@
 // The step graph: forward; per head a per-sample loss (losses_api.h) times
 // the sample weights, reduced as sum / batch size, scaled by the head's
 // weight; + weight_decay * sum(w^2) / 2 over Network::regularized (slim);
-// graph::gradients w.r.t. the parameters; optional clip_by_global_norm;
-// the optimizer's update ops (optimizer.h), whose tokens the step fetches.
+// graph::gradients w.r.t. the parameters (of the loss times the loss scale
+// with loss scaling, loss_scale.h); with gradient accumulation the sum over
+// the micro-batches (CompileOptions::accumulate_steps); the unscale and
+// inf/NaN check; optional clip_by_global_norm, then clip_by_value; the
+// optimizer's update ops (optimizer.h, guarded by the check when scaling),
+// whose tokens the step fetches.
 // Training runs with RunOptions::training = true; evaluation and prediction
 // fetch only forward values with training = false (BN uses its running
 // statistics, dropout is the identity), so no separate eval graph is built.
