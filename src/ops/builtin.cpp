@@ -22,6 +22,7 @@ void register_dropout_ops(OpRegistry& r);
 void register_inception_concat_ops(OpRegistry& r);
 void register_random_ops(OpRegistry& r);
 void register_check_finite_ops(OpRegistry& r);
+void register_cast_ops(OpRegistry& r);
 
 void register_builtin_ops(OpRegistry& r) {
   register_elementwise_ops(r);
@@ -40,6 +41,7 @@ void register_builtin_ops(OpRegistry& r) {
   register_inception_concat_ops(r);
   register_random_ops(r);
   register_check_finite_ops(r);
+  register_cast_ops(r);
 }
 
 }  // namespace cutrain::ops
