@@ -1,6 +1,7 @@
 // The list of built-in op families. Each family registers its ops (schema,
 // inference, CPU reference kernels, backward rule) in its own file, and
 // binds its CUDA functions there too when built with CUDA.
+#include "cutrain/ops/low_precision.h"
 #include "cutrain/ops/op.h"
 
 namespace cutrain::ops {
@@ -42,6 +43,8 @@ void register_builtin_ops(OpRegistry& r) {
   register_random_ops(r);
   register_check_finite_ops(r);
   register_cast_ops(r);
+  // Last: wraps the inference and CPU kernel of every op above for f16/bf16.
+  enable_cpu_low_precision(r);
 }
 
 }  // namespace cutrain::ops
