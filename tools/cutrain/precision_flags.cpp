@@ -15,6 +15,11 @@ CLI::Option* add_precision_option(CLI::App* c, std::string& value) {
       ->capture_default_str();
 }
 
+std::string precision_model_error(const std::string& model, const std::string& precision) {
+  if (precision == "fp32" || model == "inception_v3" || model == "small_cnn") return {};
+  return "--precision " + precision + " is for inception_v3 and small_cnn; --model " + model + " trains in fp32";
+}
+
 void print_autocast(std::ostream& out, const graph::Graph& g, const graph::AutocastReport& report) {
   out << "Autocast to " << dtype_name(report.low) << ": " << report.casts << " casts (" << report.parameter_casts
       << " of parameters, once per step), " << report.fallbacks.size() << " ops in f32 for want of a "

@@ -15,6 +15,10 @@ namespace cutrain::cli {
 // Registers --precision on `c`, writing the checked name into `value`.
 CLI::Option* add_precision_option(CLI::App* c, std::string& value);
 
+// Empty when `model` trains in `precision`; else the message (sngan and vae
+// have their own training loops, which train in fp32 only).
+std::string precision_model_error(const std::string& model, const std::string& precision);
+
 // The casts of a report and of the graph they were inserted into, one per
 // line ("  cast 'Conv2d_1a_3x3/weights/autocast_bf16': f32[32, 3, 3, 3] -> bf16"),
 // then the f32 fallbacks.

@@ -239,6 +239,8 @@ int apply_fine_tuning(const TrainArgs& a, train::Model& model, const train::Free
 }
 
 int run_train(const TrainArgs& args_in) {
+  if (const std::string e = precision_model_error(args_in.net.model, args_in.precision); !e.empty())
+    return std::cerr << "cutrain train: " << e << "\n", 2;
   if (args_in.net.model == "sngan") return run_sngan(args_in);
   if (args_in.net.model == "vae") return run_vae(args_in);
   TrainArgs a = args_in;
