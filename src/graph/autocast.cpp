@@ -40,7 +40,7 @@ AutocastTable& autocast_table() {
 
 bool autocast_float(DType t) { return t == DType::f32 || ops::is_16_bit_float(t); }
 
-std::string_view device_word(DeviceType d) { return d == DeviceType::cpu ? "cpu" : "cuda"; }
+std::string_view autocast_device_word(DeviceType d) { return d == DeviceType::cpu ? "cpu" : "cuda"; }
 
 class AutocastCopier {
  public:
@@ -116,11 +116,11 @@ class AutocastCopier {
     }
     if (!has(low_) || ops::has_low_precision_kernel(n.op, device_, low_)) return;
     CUTRAIN_CHECK(rule != AutocastRule::low, "autocast: op '", n.op, "' (node '", n.name, "') has no ",
-                  dtype_name(low_), " kernel on ", device_word(device_), " and must run in ", dtype_name(low_),
+                  dtype_name(low_), " kernel on ", autocast_device_word(device_), " and must run in ", dtype_name(low_),
                   " under this precision");
     each_float([&](Value& v) { v = cast_to(v, DType::f32); });
     out_.report.fallbacks.push_back("node '" + n.name + "' (op '" + n.op + "'): no " +
-                                    std::string(dtype_name(low_)) + " kernel on " + std::string(device_word(device_)) +
+                                    std::string(dtype_name(low_)) + " kernel on " + std::string(autocast_device_word(device_)) +
                                     ", runs in f32");
   }
 
@@ -195,7 +195,7 @@ void check_low_precision_kernels(const Graph& g, DeviceType device) {
       const DType t = v.spec().dtype;
       if (!ops::is_16_bit_float(t) || ops::has_low_precision_kernel(n.op, device, t)) continue;
       CUTRAIN_THROW("op '", n.op, "' (node '", n.name, "') has no ", dtype_name(t), " kernel on ",
-                    device_word(device), ": its ", dtype_name(t), " input ", v.str(),
+                    autocast_device_word(device), ": its ", dtype_name(t), " input ", v.str(),
                     " needs one (use --precision fp32, or a device with the kernel)");
     }
   }

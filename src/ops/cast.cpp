@@ -3,6 +3,7 @@
 
 #include "cutrain/cpu/cast.h"
 #include "cutrain/ops/cpu_kernel.h"
+#include "cutrain/ops/low_precision.h"
 #include "cutrain/ops/op.h"
 #include "cuda_binding.h"
 #if CUTRAIN_WITH_CUDA
@@ -36,6 +37,13 @@ void register_cast_ops(OpRegistry& r) {
     cuda::cast(ctx.op_name, cast_params(ctx.op_name, ctx.attrs, in[0].dtype()), in[0], out[0], cuda_stream(ctx));
   };
 #endif
+  // Both backends convert 16-bit tensors themselves (not through the CPU low-precision layer).
+  for (DType t : {DType::f16, DType::bf16}) {
+    add_low_precision_kernel(kCastOp, DeviceType::cpu, t);
+#if CUTRAIN_WITH_CUDA
+    add_low_precision_kernel(kCastOp, DeviceType::cuda, t);
+#endif
+  }
   s.doc = "y = x converted to dtype `to` (f64, f32, f16, bf16), rounded to nearest even";
   r.add(std::move(s));
 }

@@ -112,7 +112,6 @@ void enable_cpu_low_precision(OpRegistry& r) {
     add_low_precision_kernel(name, DeviceType::cpu, DType::f16);
     add_low_precision_kernel(name, DeviceType::cpu, DType::bf16);
   }
-  for (DType t : {DType::f16, DType::bf16}) add_low_precision_kernel(kCastOp, DeviceType::cpu, t);
 }
 
 bool has_low_precision_kernel(const std::string& op, DeviceType device, DType t) {
