@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "cutrain/nn/small_cnn.h"
 #include "model_test_util.h"
@@ -60,6 +61,42 @@ TEST(MixedPrecision, SmallCnnInBf16AndFp16MatchesFp32Accuracy) {
   // The runs differ: 16-bit activations change the arithmetic.
   EXPECT_NE(bf16.loss, f32.loss);
   EXPECT_NE(f16.loss, f32.loss);
+}
+
+// The low-precision CPU layer's temporaries live in the recorded step:
+// replaying it (the default) trains bit for bit as enqueuing every kernel.
+TEST(MixedPrecision, Bf16StepReplaysBitwise) {
+  const auto leaves_after = [](bool replay, uint64_t steps) {
+    NetworkSpec s;
+    s.batch_size = 8;
+    s.height = s.width = 12;
+    s.channels = 1;
+    s.num_classes = 4;
+    s.seed = 1;
+    Model m(nn::small_cnn_builder({{4, 8}, 0.9}), s);
+    CompileOptions co;
+    co.optimizer = adam(constant_schedule(0.01));
+    co.precision = graph::Precision::bf16;
+    co.graph_replay = replay;
+    m.compile(co);
+    Tensor x = Tensor::empty({8, 12, 12, 1}, DType::f32);
+    const Tensor y = Tensor::from_vector({8}, {0, 1, 2, 3, 3, 2, 1, 0}, DType::i32);
+    for (uint64_t step = 0; step < steps; ++step) {
+      x.uniform(-1, 1, 40 + step);
+      m.train_on_batch(x, y);
+    }
+    return m.leaves();
+  };
+  const auto a = leaves_after(true, 4), b = leaves_after(false, 4), fewer = leaves_after(true, 3);
+  ASSERT_EQ(a.size(), b.size());
+  int changed = 0;
+  for (const auto& [name, t] : fewer) changed += std::memcmp(t.raw_data(), a.at(name).raw_data(), t.nbytes()) != 0;
+  EXPECT_GT(changed, 0) << "the fourth step changed no leaf";
+  for (const auto& [name, t] : a) {
+    const Tensor& u = b.at(name);
+    ASSERT_EQ(t.nbytes(), u.nbytes()) << name;
+    EXPECT_EQ(std::memcmp(t.raw_data(), u.raw_data(), t.nbytes()), 0) << name;
+  }
 }
 
 }  // namespace
