@@ -34,6 +34,7 @@ struct SummaryArgs {
   bool no_fusion = false;
   std::string dot;
   std::string precision = "fp32";
+  std::string device = "cpu";  // whose 16-bit kernels the autocast pass asks for
 };
 
 int run_summary(SummaryArgs a) {
@@ -70,7 +71,8 @@ int run_summary(SummaryArgs a) {
     std::string unused;
     fp32_bytes = plan_step(reference, unused).report.planned_bytes;
     std::cout << "\n";
-    const graph::AutocastReport report = nn::autocast_model(m, low, DeviceType::cpu);
+    const DeviceType dev = a.device == "cuda" ? DeviceType::cuda : DeviceType::cpu;
+    const graph::AutocastReport report = nn::autocast_model(m, low, dev);
     print_autocast(std::cout, *m.graph, report);
   }
   graph::Graph& g = *m.graph;
@@ -115,6 +117,9 @@ Command make_summary_command(CLI::App& app) {
   sub->add_flag("--no-fusion", a->no_fusion, "plan without fusing batch norm + ReLU + concat");
   sub->add_option("--dot", a->dot, "write the plan as Graphviz dot to this file");
   add_precision_option(sub, a->precision);
+  sub->add_option("--device", a->device, "the device whose f16/bf16 kernels --precision plans for (cpu | cuda)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
   return {sub, [a] {
             try {
               return run_summary(*a);
