@@ -26,6 +26,7 @@ ConvGeometry geometry(const params::Conv2d& p) {
   g.pad_top = static_cast<int>(win.pad_top), g.pad_bottom = static_cast<int>(win.pad_bottom);
   g.pad_left = static_cast<int>(win.pad_left), g.pad_right = static_cast<int>(win.pad_right);
   g.dilation_h = static_cast<int>(win.dh), g.dilation_w = static_cast<int>(win.dw);
+  g.allow_tf32 = p.allow_tf32;
   return g;
 }
 

@@ -1,7 +1,8 @@
 // matmul on cuBLAS. Row-major C[M,N] = op(A)·op(B) is computed as the
 // column-major product Cᵀ = op(B)ᵀ·op(A)ᵀ, which cuBLAS reads straight from
-// the row-major buffers. fp32 is exact (no TF32) unless allowed in
-// cuda::conv_settings().allow_tf32, the process-wide TF32 switch.
+// the row-major buffers. fp32 is exact (no TF32) unless allowed
+// by the node (allow_tf32, per model) or by cuda::conv_settings().allow_tf32,
+// the process-wide switch.
 #include <cublas_v2.h>
 
 #include "cutrain/cuda/check.h"
@@ -25,22 +26,22 @@ struct CublasTraits {
 };
 
 // The calling thread's handle on the stream's device, set to the stream and
-// to the process-wide math mode for this call.
-cublasHandle_t handle_for(const Stream& s) {
+// to this call's math mode (TF32 when the node or the process allows it).
+cublasHandle_t handle_for(const Stream& s, bool allow_tf32) {
   cublasHandle_t h = HandlePool<CublasTraits>::for_this_thread(s.device().index);
   CUBLAS_CHECK(cublasSetStream(h, static_cast<cudaStream_t>(s.native_handle())));
-  CUBLAS_CHECK(cublasSetMathMode(h, conv_settings().allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  CUBLAS_CHECK(cublasSetMathMode(h, allow_tf32 || conv_settings().allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   return h;
 }
 
 }  // namespace
 
 void matmul(const std::string& op, const Tensor& a, const Tensor& b, bool ta, bool tb, const Tensor& c,
-            const Stream& stream) {
+            const Stream& stream, bool allow_tf32) {
   const int64_t k = ta ? a.dim(0) : a.dim(-1);
   const int64_t m = ta ? a.dim(1) : a.numel() / k;
   const int64_t n = tb ? b.dim(0) : b.dim(1);
-  cublasHandle_t h = handle_for(stream);
+  cublasHandle_t h = handle_for(stream, allow_tf32);
   const cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
   const int lda = static_cast<int>(ta ? m : k), ldb = static_cast<int>(tb ? k : n);
   if (a.dtype() == DType::f32) {

@@ -119,7 +119,7 @@ struct Descriptors {
                                                 g.dilation_h, g.dilation_w, CUDNN_CROSS_CORRELATION,
                                                 compute));
     const bool tensor_ops = dtype == DType::f16 || dtype == DType::bf16 ||
-                            (dtype == DType::f32 && conv_settings().allow_tf32);
+                            (dtype == DType::f32 && (g.allow_tf32 || conv_settings().allow_tf32));
     CUDNN_CHECK(cudnnSetConvolutionMathType(conv, tensor_ops ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
     int on, oc, ooh, oow;
     CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(conv, x, w, &on, &oc, &ooh, &oow));
@@ -141,7 +141,7 @@ using Key = std::tuple<std::string, int, int, int, int, int, int, int, int, int,
 Key make_key(const std::string& dir, const ConvGeometry& g, DType t) {
   return {dir, g.n, g.h, g.w, g.c, g.o, g.kh, g.kw, g.stride_h, g.stride_w, g.pad_top, g.pad_left,
           g.dilation_h, g.dilation_w, static_cast<int>(t), conv_settings().deterministic,
-          conv_settings().allow_tf32};
+          g.allow_tf32 || conv_settings().allow_tf32};
 }
 
 struct Cache {

@@ -18,6 +18,7 @@ void register_matmul_grads(GradientRegistry& r);
 void register_shape_ops_grads(GradientRegistry& r);
 void register_dropout_grads(GradientRegistry& r);
 void register_inception_concat_grads(GradientRegistry& r);
+void register_cast_grads(GradientRegistry& r);
 
 void register_builtin_gradients(GradientRegistry& r) {
   register_elementwise_grads(r);
@@ -33,6 +34,7 @@ void register_builtin_gradients(GradientRegistry& r) {
   register_shape_ops_grads(r);
   register_dropout_grads(r);
   register_inception_concat_grads(r);
+  register_cast_grads(r);
 }
 
 }  // namespace cutrain::graph

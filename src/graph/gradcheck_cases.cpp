@@ -133,6 +133,8 @@ std::vector<GradCheckCase> builtin_gradcheck_cases(uint64_t seed) {
   add("weighted_loss_reduce", "mean weighted", {m.uniform({6}), m.positive({6})},
       {{"mode", std::string("mean_weighted")}});
   add("l2_loss", "", {m.uniform({3, 3, 2, 4})}, {{"weight_decay", 4e-5}});
+  // In double a cast to f64 is exact: the rule (dy cast back) is checked without rounding noise.
+  add("cast", "f64 to f64", {m.uniform(s357)}, {{"to", std::string("f64")}});
   {
     // The backward rule holds u, v constant: exact in eval mode.
     GradCheckOptions eval;

@@ -1,6 +1,7 @@
 // The list of built-in op families. Each family registers its ops (schema,
 // inference, CPU reference kernels, backward rule) in its own file, and
 // binds its CUDA functions there too when built with CUDA.
+#include "cutrain/ops/low_precision.h"
 #include "cutrain/ops/op.h"
 
 namespace cutrain::ops {
@@ -22,6 +23,7 @@ void register_dropout_ops(OpRegistry& r);
 void register_inception_concat_ops(OpRegistry& r);
 void register_random_ops(OpRegistry& r);
 void register_check_finite_ops(OpRegistry& r);
+void register_cast_ops(OpRegistry& r);
 
 void register_builtin_ops(OpRegistry& r) {
   register_elementwise_ops(r);
@@ -40,6 +42,9 @@ void register_builtin_ops(OpRegistry& r) {
   register_inception_concat_ops(r);
   register_random_ops(r);
   register_check_finite_ops(r);
+  register_cast_ops(r);
+  // Last: wraps the inference and CPU kernel of every op above for f16/bf16.
+  enable_cpu_low_precision(r);
 }
 
 }  // namespace cutrain::ops

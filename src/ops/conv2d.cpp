@@ -39,6 +39,7 @@ params::Conv2d conv2d_params(const Attrs& a, const Shape& x, const Shape& w) {
   params::Conv2d p;
   p.n = x[0], p.c = x[3], p.o = w[0];
   p.window = conv_window(a, x, w);
+  p.allow_tf32 = a.b("allow_tf32", false);
   return p;
 }
 

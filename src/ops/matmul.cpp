@@ -50,7 +50,7 @@ void register_matmul_ops(OpRegistry& r) {
   s.kernels[DeviceType::cuda] = [](const OpContext& ctx, const std::vector<Tensor>& in,
                                    const std::vector<Tensor>& out) {
     cuda::matmul(ctx.op_name, in[0], in[1], ctx.attrs.b("transpose_a", false), ctx.attrs.b("transpose_b", false),
-                 out[0], ctx.stream);
+                 out[0], ctx.stream, ctx.attrs.b("allow_tf32", false));
   };
 #endif
   r.add(std::move(s));

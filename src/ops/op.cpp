@@ -37,6 +37,13 @@ void OpRegistry::add_kernel(const std::string& name, DeviceType device, KernelFn
   it->second.kernels[device] = std::move(kernel);
 }
 
+void OpRegistry::set_infer(const std::string& name, InferFn infer) {
+  auto it = ops_.find(name);
+  CUTRAIN_CHECK(it != ops_.end(), "set_infer: unknown op '", name, "'");
+  CUTRAIN_CHECK(static_cast<bool>(infer), "set_infer: op '", name, "' needs an inference");
+  it->second.infer = std::move(infer);
+}
+
 const OpSchema* OpRegistry::find(const std::string& name) const {
   auto it = ops_.find(name);
   return it == ops_.end() ? nullptr : &it->second;

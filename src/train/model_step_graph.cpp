@@ -11,6 +11,7 @@
 #include "cutrain/ops/op.h"
 #include "cutrain/train/gradient_contract.h"
 #include "cutrain/train/metric_set.h"
+#include "model_precision.h"
 #include "step_graph.h"
 
 namespace cutrain::train {
@@ -56,6 +57,7 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
     s->g = std::make_unique<graph::Graph>(options_.seed);
     s->net = builder_(*s->g, ns);
   }
+  apply_precision(options_.precision, options_.device, s->g, s->net, s->autocast);
   graph::Graph& g = *s->g;
   const Network& net = s->net;
   CUTRAIN_CHECK(!net.outputs.empty(), "the network has no outputs");
@@ -122,6 +124,7 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
     output_names_ = names;
   }
   share_leaves(g);
+  finish_precision(options_.precision, options_.device, g);
   s->exec = make_executor(g);
   return *graphs_.emplace(batch, std::move(s)).first->second;
 }
@@ -204,6 +207,7 @@ void Model::build_train_part(StepGraph& s) {
     s.fusion = graph::fuse_inception_concats(g);
     s.exec = make_executor(g);
   }
+  if (finish_precision(options_.precision, options_.device, g)) s.exec = make_executor(g);
 }
 
 std::vector<std::string> Model::ops_without_kernel(DeviceType device) {

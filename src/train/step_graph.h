@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "cutrain/graph/autocast.h"
 #include "cutrain/graph/fusion.h"
 #include "cutrain/graph/planned_executor.h"
 #include "cutrain/train/ema.h"
@@ -40,6 +41,7 @@ struct Model::StepGraph {
   std::vector<graph::Value> accumulate_fetches;
   std::unique_ptr<graph::PlannedExecutor> exec;
   graph::FusionReport fusion;
+  graph::AutocastReport autocast;  // casts and f32 fallbacks under bf16 / fp16
 };
 
 // Index of the first compiled loss with a labels target (the head the

@@ -12,9 +12,11 @@
 #include "cutrain/graph/ops/elementwise.h"
 #include "cutrain/graph/ops/losses.h"
 #include "cutrain/graph/plan.h"
+#include "cutrain/nn/autocast_model.h"
 #include "cutrain/nn/inception_v3.h"
 #include "cutrain/nn/summary.h"
 #include "flag_checks.h"
+#include "precision_flags.h"
 
 namespace cutrain::cli {
 
@@ -31,6 +33,8 @@ struct SummaryArgs {
   bool no_memory_plan = false;
   bool no_fusion = false;
   std::string dot;
+  std::string precision = "fp32";
+  std::string device = "cpu";  // whose 16-bit kernels the autocast pass asks for
 };
 
 int run_summary(SummaryArgs a) {
@@ -40,26 +44,50 @@ int run_summary(SummaryArgs a) {
   std::cout << nn::summary(m);
   if (!a.plan) return 0;
 
+  const graph::Precision precision = graph::precision_from_name(a.precision);
+  const DType low = graph::precision_dtype(precision);
   // One training step: softmax cross-entropy on the logits (+ 0.4 x aux),
   // gradients of every trainable parameter.
+  const auto plan_step = [&](nn::Model& model, std::string& fused) {
+    graph::Graph& g = *model.graph;
+    const Value labels = g.input("labels", {Shape{a.options.batch_size}, DType::i32});
+    Value loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(model.logits, labels));
+    if (model.aux_logits.defined())
+      loss = graph::add(loss, graph::scale(graph::weighted_loss_reduce(graph::softmax_cross_entropy(model.aux_logits, labels)), 0.4));
+    std::vector<Value> fetches = graph::gradients(g, loss, model.params);
+    fetches.push_back(loss);
+    fused = "fusion off";
+    if (!a.no_fusion) fused = graph::fuse_inception_concats(g).str();
+    graph::PlanOptions po;
+    po.streams = a.streams > 1;
+    po.max_streams = a.streams;
+    po.memory_plan = !a.no_memory_plan;
+    return graph::make_plan(g, fetches, po);
+  };
+  std::size_t fp32_bytes = 0;
+  if (low != DType::f32) {
+    // The fp32 plan of the same step, for the comparison below.
+    nn::Model reference = nn::inception_v3(a.options);
+    std::string unused;
+    fp32_bytes = plan_step(reference, unused).report.planned_bytes;
+    std::cout << "\n";
+    const DeviceType dev = a.device == "cuda" ? DeviceType::cuda : DeviceType::cpu;
+    const graph::AutocastReport report = nn::autocast_model(m, low, dev);
+    print_autocast(std::cout, *m.graph, report);
+  }
   graph::Graph& g = *m.graph;
-  const Value labels = g.input("labels", {Shape{a.options.batch_size}, DType::i32});
-  Value loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(m.logits, labels));
-  if (m.aux_logits.defined())
-    loss = graph::add(loss, graph::scale(graph::weighted_loss_reduce(graph::softmax_cross_entropy(m.aux_logits, labels)), 0.4));
-  std::vector<Value> fetches = graph::gradients(g, loss, m.params);
-  fetches.push_back(loss);
-  std::string fused = "fusion off";
-  if (!a.no_fusion) fused = graph::fuse_inception_concats(g).str();
-  graph::PlanOptions po;
-  po.streams = a.streams > 1;
-  po.max_streams = a.streams;
-  po.memory_plan = !a.no_memory_plan;
-  const graph::Plan plan = graph::make_plan(g, fetches, po);
+  std::string fused;
+  const graph::Plan plan = plan_step(m, fused);
   std::cout << "\nTraining step plan (batch " << a.options.batch_size << ", " << a.options.image_size << "x"
-            << a.options.image_size << ", " << dtype_name(a.options.dtype) << "):\n"
+            << a.options.image_size << ", " << dtype_name(a.options.dtype) << ", precision "
+            << graph::precision_name(precision) << "):\n"
             << fused << "\n"
             << plan.report.str() << "\n";
+  if (low != DType::f32)
+    std::cout << "planned intermediate memory: " << graph::precision_name(precision) << " " << plan.report.planned_bytes
+              << " bytes, fp32 " << fp32_bytes << " bytes ("
+              << 100.0 * static_cast<double>(plan.report.planned_bytes) / static_cast<double>(fp32_bytes)
+              << " % of fp32)\n";
   if (!a.dot.empty()) {
     std::ofstream f(a.dot);
     if (!f) {
@@ -88,6 +116,10 @@ Command make_summary_command(CLI::App& app) {
   sub->add_flag("--no-memory-plan", a->no_memory_plan, "plan without buffer sharing (the naive plan)");
   sub->add_flag("--no-fusion", a->no_fusion, "plan without fusing batch norm + ReLU + concat");
   sub->add_option("--dot", a->dot, "write the plan as Graphviz dot to this file");
+  add_precision_option(sub, a->precision);
+  sub->add_option("--device", a->device, "the device whose f16/bf16 kernels --precision plans for (cpu | cuda)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
   return {sub, [a] {
             try {
               return run_summary(*a);

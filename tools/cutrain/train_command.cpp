@@ -11,6 +11,7 @@
 #include "callback_flags.h"
 #include "metric_flags.h"
 #include "optimizer_flags.h"
+#include "precision_flags.h"
 #include "cutrain/core/error.h"
 #include "cutrain/graph/numerics_check.h"
 #include "cutrain/io/atomic_file.h"
@@ -39,6 +40,7 @@ namespace {
 
 struct TrainArgs {
   NetConfig net;
+  std::string precision = "fp32";
   std::string dataset = "fashion-mnist";
   std::string data_dir;
   int image_size = 0;  // 0: the data set's native size
@@ -239,6 +241,8 @@ int apply_fine_tuning(const TrainArgs& a, train::Model& model, const train::Free
 }
 
 int run_train(const TrainArgs& args_in) {
+  if (const std::string e = precision_model_error(args_in.net.model, args_in.precision); !e.empty())
+    return std::cerr << "cutrain train: " << e << "\n", 2;
   if (args_in.net.model == "sngan") return run_sngan(args_in);
   if (args_in.net.model == "vae") return run_vae(args_in);
   TrainArgs a = args_in;
@@ -319,6 +323,7 @@ int run_train(const TrainArgs& args_in) {
   co.check_numerics = a.check_numerics;
   co.ema_decay = a.ema_decay;
   co.device = device;
+  co.precision = graph::precision_from_name(a.precision);
   co.seed = a.seed;
   co.communicator = ranks.communicator();
   co.schedule_steps = total_steps;
@@ -540,6 +545,7 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--logdir", args->logdir, "TensorBoard log folder");
   c->add_option("--csv", args->csv, "CSV file of the epoch logs");
   c->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();
+  add_precision_option(c, args->precision);
   c->add_option("--seed", args->seed, "seed of initialisation, shuffling and augmentation")
       ->check(integer_at_least(0))->capture_default_str();
   c->add_option("-v,--verbose", args->verbose, "0 quiet, 1 progress bar, 2 one line per epoch")

@@ -21,6 +21,7 @@ struct ConvGeometry {
   int stride_h = 1, stride_w = 1;
   int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
   int dilation_h = 1, dilation_w = 1;
+  bool allow_tf32 = false;  // this model's TF32 choice (params::Conv2d), or-ed with conv_settings()'s
   std::string str() const;
 };
 

@@ -75,6 +75,9 @@ class OpRegistry {
   // Adds or replaces the kernel of an existing op for one backend (the CUDA
   // backend registers its kernels on top of the CPU reference this way).
   void add_kernel(const std::string& name, DeviceType device, KernelFn kernel);
+  // Replaces the inference of an existing op (the CPU low-precision layer,
+  // ops/low_precision.h, wraps every op's inference this way).
+  void set_infer(const std::string& name, InferFn infer);
   const OpSchema& get(const std::string& name) const;  // throws "unknown op 'X'"
   const OpSchema* find(const std::string& name) const;
   bool has(const std::string& name) const { return find(name) != nullptr; }

@@ -11,6 +11,9 @@ namespace cutrain::params {
 struct Conv2d {
   int64_t n = 0, c = 0, o = 0;
   Window2d window;
+  // TF32 tensor cores for f32 on CUDA (attribute "allow_tf32", set per model
+  // by graph::allow_tf32 under Precision::tf32); no effect on the CPU.
+  bool allow_tf32 = false;
 };
 
 }  // namespace cutrain::params

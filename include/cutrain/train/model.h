@@ -89,6 +89,7 @@
 #include "cutrain/data/dataset.h"
 #include "cutrain/data/loader.h"
 #include "cutrain/data/transforms.h"
+#include "cutrain/graph/autocast.h"
 #include "cutrain/graph/graph.h"
 #include "cutrain/nn/network.h"
 #include "cutrain/train/ema.h"
@@ -160,6 +161,11 @@ struct CompileOptions {
   // made one (graph/numerics_check.h); for debugging a diverging run.
   bool check_numerics = false;
   Device device = Device::cpu();
+  // fp32 (default: the graph as built); tf32: TF32 convolutions and matrix
+  // products on CUDA for this model; bf16 / fp16: the autocast pass
+  // (graph/autocast.h) with f32 master weights, the CPU computing each op
+  // in f32 and rounding its 16-bit outputs (ops/low_precision.h).
+  graph::Precision precision = graph::Precision::fp32;
   DType dtype = DType::f32;
   uint64_t seed = 0;  // graph seed (dropout) and default initialisation seed
   // Data parallel (gradient_sync.h): gradients averaged over the ranks of
