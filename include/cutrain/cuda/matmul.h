@@ -1,5 +1,5 @@
 // matmul on cuBLAS, with the arguments of cutrain/cpu/matmul.h:
-// c = op(a)·op(b), row-major, float and double. The stream is the core Stream
+// c = op(a)·op(b), row-major, float and double, and f16/bf16 (fp32 accumulation). The stream is the core Stream
 // (the cuBLAS handle is the device's, set to it on each call).
 #pragma once
 
