@@ -59,6 +59,13 @@ struct lowp_compute_type<__nv_bfloat16> {
 template <typename T>
 using compute_t = typename lowp_compute_type<T>::type;
 
+// v widened to double: through float for the 16-bit types, whose CUDA
+// classes also convert to the integer types (a direct cast is ambiguous).
+template <typename T>
+__device__ __forceinline__ double lowp_to_double(T v) {
+  return static_cast<double>(static_cast<compute_t<T>>(v));
+}
+
 // 16 bytes of T: one 128-bit load or store when the address is 16-byte aligned.
 template <typename T>
 struct alignas(16) Pack16B {
