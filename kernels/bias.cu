@@ -1,5 +1,8 @@
-// Bias add, per-channel sums and NHWC padding copies (see bias.cuh).
+// Bias add, per-channel sums and NHWC padding copies (see bias.cuh). f16 and
+// bf16: adds and sums in fp32 (the channel sums' partials in an fp32
+// workspace), one rounding on store; the padding copies move bits.
 #include "bias.cuh"
+#include "lowp.cuh"
 
 namespace cutrain::kernels::CUTRAIN_KERNEL_NS {
 
@@ -28,20 +31,23 @@ __global__ void __launch_bounds__(kBlock) bias_add_kernel(T* __restrict__ y, con
                                                           int64_t c) {
   const int64_t ch = static_cast<int64_t>(blockIdx.x) * kTx + threadIdx.x;
   if (ch >= c) return;
-  const T bc = b[ch];
+  using C = compute_t<T>;
+  const C bc = static_cast<C>(b[ch]);
   const int64_t stride = static_cast<int64_t>(gridDim.y) * kTy;
-  for (int64_t r = static_cast<int64_t>(blockIdx.y) * kTy + threadIdx.y; r < m; r += stride) y[r * c + ch] += bc;
+  for (int64_t r = static_cast<int64_t>(blockIdx.y) * kTy + threadIdx.y; r < m; r += stride)
+    y[r * c + ch] = T(static_cast<C>(y[r * c + ch]) + bc);
 }
 
 // Rows [r0, r1) of 32 channels, summed over 8 row phases, merged in shared memory.
 template <typename T>
-__device__ __forceinline__ T column_block_sum(const T* x, int64_t r0, int64_t r1, int64_t c, int64_t stride_rows,
-                                              int64_t ch) {
-  __shared__ T part[kTy][kTx];
+__device__ __forceinline__ compute_t<T> column_block_sum(const T* x, int64_t r0, int64_t r1, int64_t c,
+                                                         int64_t stride_rows, int64_t ch) {
+  using C = compute_t<T>;
+  __shared__ C part[kTy][kTx];
   const int tx = threadIdx.x, ty = threadIdx.y;
-  T acc = T(0);
+  C acc = C(0);
   if (ch < c)
-    for (int64_t r = r0 + ty; r < r1; r += kTy) acc += x[r * stride_rows + ch];
+    for (int64_t r = r0 + ty; r < r1; r += kTy) acc += static_cast<C>(x[r * stride_rows + ch]);
   part[ty][tx] = acc;
   __syncthreads();
   if (ty == 0)
@@ -51,20 +57,21 @@ __device__ __forceinline__ T column_block_sum(const T* x, int64_t r0, int64_t r1
 
 template <typename T>
 __global__ void __launch_bounds__(kBlock)
-    partial_kernel(const T* __restrict__ x, int64_t m, int64_t c, int64_t per_block, T* __restrict__ part) {
+    partial_kernel(const T* __restrict__ x, int64_t m, int64_t c, int64_t per_block,
+                   compute_t<T>* __restrict__ part) {
   const int64_t ch = static_cast<int64_t>(blockIdx.x) * kTx + threadIdx.x;
   const int64_t r0 = static_cast<int64_t>(blockIdx.y) * per_block;
   const int64_t r1 = r0 + per_block < m ? r0 + per_block : m;
-  const T s = column_block_sum(x, r0, r1, c, c, ch);
+  const compute_t<T> s = column_block_sum(x, r0, r1, c, c, ch);
   if (threadIdx.y == 0 && ch < c) part[blockIdx.y * c + ch] = s;
 }
 
 template <typename T>
 __global__ void __launch_bounds__(kBlock)
-    final_kernel(const T* __restrict__ part, int64_t blocks, int64_t c, T* __restrict__ out) {
+    final_kernel(const compute_t<T>* __restrict__ part, int64_t blocks, int64_t c, T* __restrict__ out) {
   const int64_t ch = static_cast<int64_t>(blockIdx.x) * kTx + threadIdx.x;
-  const T s = column_block_sum(part, 0, blocks, c, c, ch);
-  if (threadIdx.y == 0 && ch < c) out[ch] = s;
+  const compute_t<T> s = column_block_sum(part, 0, blocks, c, c, ch);
+  if (threadIdx.y == 0 && ch < c) out[ch] = T(s);
 }
 
 // One thread per element of the padded tensor (pad: zero or copy) or of x (crop).
@@ -77,7 +84,7 @@ __global__ void __launch_bounds__(kBlock)
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += stride) {
     const int64_t ci = i % c, pix = i / c;
     const int64_t iw = pix % pw - left, ih = (pix / pw) % ph - top, b = pix / (pw * ph);
-    padded[i] = ih >= 0 && ih < h && iw >= 0 && iw < w ? x[((b * h + ih) * w + iw) * c + ci] : T(0);
+    padded[i] = ih >= 0 && ih < h && iw >= 0 && iw < w ? x[((b * h + ih) * w + iw) * c + ci] : T(0.0f);
   }
 }
 
@@ -98,8 +105,11 @@ __global__ void __launch_bounds__(kBlock)
 
 int64_t channel_sum_workspace(int64_t m, int64_t c) { return row_split(m, c).blocks * c; }
 
-template <typename T>
-void bias_add(T* y, const T* b, int64_t m, int64_t c, cudaStream_t stream) {
+template <typename H>
+void bias_add(H* yh, const H* bh, int64_t m, int64_t c, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
+  T* y = lowp_device_ptr(yh);
+  const T* b = lowp_device_ptr(bh);
   if (m <= 0 || c <= 0) return;
   int64_t rb = (m + kTy - 1) / kTy;
   const int64_t cap = 4096 / groups(c) > 0 ? 4096 / groups(c) : 1;
@@ -108,8 +118,15 @@ void bias_add(T* y, const T* b, int64_t m, int64_t c, cudaStream_t stream) {
                  dim3(kTx, kTy), 0, stream, y, b, m, c);
 }
 
-template <typename T>
-void channel_sum(const T* x, int64_t m, int64_t c, T* out, T* workspace, cudaStream_t stream) {
+namespace {
+
+// workspace: channel_sum_workspace(m, c) elements of the compute type.
+template <typename H>
+void channel_sum_any(const H* xh, int64_t m, int64_t c, H* outh, compute_t<lowp_device_t<H>>* workspace,
+                     cudaStream_t stream) {
+  using T = lowp_device_t<H>;
+  const T* x = lowp_device_ptr(xh);
+  T* out = lowp_device_ptr(outh);
   if (c <= 0) return;
   if (m <= 0) m = 0;
   const RowSplit s = m > 0 ? row_split(m, c) : RowSplit{1, 1};
@@ -120,18 +137,37 @@ void channel_sum(const T* x, int64_t m, int64_t c, T* out, T* workspace, cudaStr
                  s.blocks, c, out);
 }
 
+}  // namespace
+
 template <typename T>
-void pad_nhwc(const T* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t bottom, int64_t left,
-              int64_t right, T* padded, cudaStream_t stream) {
+void channel_sum(const T* x, int64_t m, int64_t c, T* out, T* workspace, cudaStream_t stream) {
+  channel_sum_any(x, m, c, out, workspace, stream);
+}
+void channel_sum(const Half* x, int64_t m, int64_t c, Half* out, float* workspace, cudaStream_t stream) {
+  channel_sum_any(x, m, c, out, workspace, stream);
+}
+void channel_sum(const BFloat16* x, int64_t m, int64_t c, BFloat16* out, float* workspace, cudaStream_t stream) {
+  channel_sum_any(x, m, c, out, workspace, stream);
+}
+
+template <typename H>
+void pad_nhwc(const H* xh, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t bottom, int64_t left,
+              int64_t right, H* paddedh, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
+  const T* x = lowp_device_ptr(xh);
+  T* padded = lowp_device_ptr(paddedh);
   const int64_t ph = h + top + bottom, pw = w + left + right;
   if (n * ph * pw * c <= 0) return;
   CUTRAIN_LAUNCH(pad_kernel<T>, grid_for(n * ph * pw * c), kBlock, 0, stream, x, n, h, w, c, top, left, ph, pw,
                  padded);
 }
 
-template <typename T>
-void crop_nhwc(const T* padded, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t bottom,
-               int64_t left, int64_t right, T* x, cudaStream_t stream) {
+template <typename H>
+void crop_nhwc(const H* paddedh, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t bottom,
+               int64_t left, int64_t right, H* xh, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
+  const T* padded = lowp_device_ptr(paddedh);
+  T* x = lowp_device_ptr(xh);
   const int64_t ph = h + top + bottom, pw = w + left + right;
   if (n * h * w * c <= 0) return;
   CUTRAIN_LAUNCH(crop_kernel<T>, grid_for(n * h * w * c), kBlock, 0, stream, padded, n, h, w, c, top, left, ph, pw,
@@ -148,5 +184,14 @@ void crop_nhwc(const T* padded, int64_t n, int64_t h, int64_t w, int64_t c, int6
 CUTRAIN_BIAS_INSTANTIATE(float)
 CUTRAIN_BIAS_INSTANTIATE(double)
 #undef CUTRAIN_BIAS_INSTANTIATE
+#define CUTRAIN_BIAS_INSTANTIATE_LOWP(T)                                                                       \
+  template void bias_add<T>(T*, const T*, int64_t, int64_t, cudaStream_t);                                    \
+  template void pad_nhwc<T>(const T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                            T*, cudaStream_t);                                                                \
+  template void crop_nhwc<T>(const T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                             T*, cudaStream_t);
+CUTRAIN_BIAS_INSTANTIATE_LOWP(Half)
+CUTRAIN_BIAS_INSTANTIATE_LOWP(BFloat16)
+#undef CUTRAIN_BIAS_INSTANTIATE_LOWP
 
 }  // namespace cutrain::kernels::CUTRAIN_KERNEL_NS

@@ -2,9 +2,12 @@
 // per element. ReLU is float4-vectorised for float when every pointer is
 // 16-byte aligned (the scalar tail follows in the same launch). The unary,
 // gradient and binary kernels take the op as a template argument, so each
-// instantiation is a plain loop without a switch per element.
+// instantiation is a plain loop without a switch per element. f16 and bf16
+// elements are computed in fp32 (compute_t) and rounded once on store; their
+// ReLU loads 8 elements per 128-bit access.
 #include "device_math.cuh"
 #include "elementwise.cuh"
+#include "lowp.cuh"
 
 namespace cutrain::kernels::CUTRAIN_KERNEL_NS {
 
@@ -22,11 +25,48 @@ bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0;
 
 template <typename T>
 __device__ __forceinline__ T relu(T v) {
-  return v > T(0) ? v : T(0);
+  return static_cast<compute_t<T>>(v) > compute_t<T>(0) ? v : T(0.0f);
 }
 template <typename T>
 __device__ __forceinline__ T relu_grad(T y, T dy) {
-  return y > T(0) ? dy : T(0);
+  return static_cast<compute_t<T>>(y) > compute_t<T>(0) ? dy : T(0.0f);
+}
+
+// ReLU on 16-bit elements, 8 per 128-bit load (the scalar tail in the same launch).
+template <typename T>
+__global__ void __launch_bounds__(kBlock)
+    relu_forward_pack_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n) {
+  using P = Pack16B<T>;
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  const int64_t first = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int64_t np = n / P::kCount;
+  const P* xp = reinterpret_cast<const P*>(x);
+  P* yp = reinterpret_cast<P*>(y);
+  for (int64_t i = first; i < np; i += stride) {
+    P v = xp[i];
+    for (int j = 0; j < P::kCount; ++j) v.v[j] = relu(v.v[j]);
+    yp[i] = v;
+  }
+  for (int64_t i = np * P::kCount + first; i < n; i += stride) y[i] = relu(x[i]);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlock) relu_backward_pack_kernel(const T* __restrict__ y, const T* __restrict__ dy,
+                                                                    T* __restrict__ dx, int64_t n) {
+  using P = Pack16B<T>;
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  const int64_t first = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int64_t np = n / P::kCount;
+  const P* yp = reinterpret_cast<const P*>(y);
+  const P* gp = reinterpret_cast<const P*>(dy);
+  P* dxp = reinterpret_cast<P*>(dx);
+  for (int64_t i = first; i < np; i += stride) {
+    const P a = yp[i];
+    P g = gp[i];
+    for (int j = 0; j < P::kCount; ++j) g.v[j] = relu_grad(a.v[j], g.v[j]);
+    dxp[i] = g;
+  }
+  for (int64_t i = np * P::kCount + first; i < n; i += stride) dx[i] = relu_grad(y[i], dy[i]);
 }
 
 template <typename T>
@@ -111,18 +151,20 @@ __device__ __forceinline__ T binary_fn(T a, T b) {
 }
 
 template <UnaryOp Op, typename T>
-__global__ void __launch_bounds__(kBlock) unary_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, T alpha) {
+__global__ void __launch_bounds__(kBlock)
+    unary_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, compute_t<T> alpha) {
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    y[i] = unary_fn<Op>(x[i], alpha);
+    y[i] = T(unary_fn<Op>(static_cast<compute_t<T>>(x[i]), alpha));
 }
 
 template <UnaryGradOp Op, typename T>
 __global__ void __launch_bounds__(kBlock) unary_grad_kernel(const T* __restrict__ dy, const T* __restrict__ saved,
-                                                            T* __restrict__ dx, int64_t n, T alpha) {
+                                                            T* __restrict__ dx, int64_t n, compute_t<T> alpha) {
+  using C = compute_t<T>;
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    dx[i] = unary_grad_fn<Op>(dy[i], saved[i], alpha);
+    dx[i] = T(unary_grad_fn<Op>(static_cast<C>(dy[i]), static_cast<C>(saved[i]), alpha));
 }
 
 // Same shapes: flat indices.
@@ -131,7 +173,7 @@ __global__ void __launch_bounds__(kBlock) binary_flat_kernel(const T* __restrict
                                                              T* __restrict__ out, int64_t n) {
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    out[i] = binary_fn<Op>(a[i], b[i]);
+    out[i] = T(binary_fn<Op>(static_cast<compute_t<T>>(a[i]), static_cast<compute_t<T>>(b[i])));
 }
 
 // Broadcast: the output's flat index i is split into its multi-index (last
@@ -149,7 +191,7 @@ __global__ void __launch_bounds__(kBlock) binary_broadcast_kernel(const T* __res
       oa += k * idx.a_strides[d];
       ob += k * idx.b_strides[d];
     }
-    out[i] = binary_fn<Op>(a[oa], b[ob]);
+    out[i] = T(binary_fn<Op>(static_cast<compute_t<T>>(a[oa]), static_cast<compute_t<T>>(b[ob])));
   }
 }
 
@@ -159,16 +201,16 @@ template <typename T>
 __global__ void __launch_bounds__(kBlock) add_n_kernel(AddNInputs<T> in, T* out, int64_t n) {
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
-    T acc = in.x[0][i];
-    for (int k = 1; k < in.count; ++k) acc += in.x[k][i];
-    out[i] = acc;
+    compute_t<T> acc = static_cast<compute_t<T>>(in.x[0][i]);
+    for (int k = 1; k < in.count; ++k) acc += static_cast<compute_t<T>>(in.x[k][i]);
+    out[i] = T(acc);
   }
 }
 
 template <typename T>
 void launch_unary(UnaryOp op, const T* x, T* y, int64_t n, double alpha, cudaStream_t stream) {
   if (n <= 0) return;
-  const T a = static_cast<T>(alpha);
+  const compute_t<T> a = static_cast<compute_t<T>>(alpha);
   const int grid = grid_for(n);
   switch (op) {
 #define CUTRAIN_UNARY_CASE(name)                                                         \
@@ -196,7 +238,7 @@ template <typename T>
 void launch_unary_grad(UnaryGradOp op, const T* dy, const T* saved, T* dx, int64_t n, double alpha,
                        cudaStream_t stream) {
   if (n <= 0) return;
-  const T a = static_cast<T>(alpha);
+  const compute_t<T> a = static_cast<compute_t<T>>(alpha);
   const int grid = grid_for(n);
   switch (op) {
 #define CUTRAIN_UNARY_GRAD_CASE(name)                                                    \
@@ -250,7 +292,79 @@ void launch_add_n(const T* const* xs, int count, T* out, int64_t n, cudaStream_t
   }
 }
 
+// The 16-bit launchers: host element type H, device type T.
+template <typename H>
+void launch_relu_forward_lowp(const H* xh, H* yh, int64_t n, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
+  if (n <= 0) return;
+  const T* x = lowp_device_ptr(xh);
+  T* y = lowp_device_ptr(yh);
+  if (aligned16(x) && aligned16(y)) {
+    constexpr auto k = relu_forward_pack_kernel<T>;
+    CUTRAIN_LAUNCH(k, grid_for((n + Pack16B<T>::kCount - 1) / Pack16B<T>::kCount), kBlock, 0, stream, x, y, n);
+  } else {
+    constexpr auto k = relu_forward_kernel<T>;
+    CUTRAIN_LAUNCH(k, grid_for(n), kBlock, 0, stream, x, y, n);
+  }
+}
+
+template <typename H>
+void launch_relu_backward_lowp(const H* yh, const H* dyh, H* dxh, int64_t n, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
+  if (n <= 0) return;
+  const T* y = lowp_device_ptr(yh);
+  const T* dy = lowp_device_ptr(dyh);
+  T* dx = lowp_device_ptr(dxh);
+  if (aligned16(y) && aligned16(dy) && aligned16(dx)) {
+    constexpr auto k = relu_backward_pack_kernel<T>;
+    CUTRAIN_LAUNCH(k, grid_for((n + Pack16B<T>::kCount - 1) / Pack16B<T>::kCount), kBlock, 0, stream, y, dy, dx,
+                   n);
+  } else {
+    constexpr auto k = relu_backward_kernel<T>;
+    CUTRAIN_LAUNCH(k, grid_for(n), kBlock, 0, stream, y, dy, dx, n);
+  }
+}
+
+template <typename H>
+void launch_add_n_lowp(const H* const* xs, int count, H* out, int64_t n, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
+  // Chained launches would round the running sum to 16 bits between them,
+  // where the sum must be carried in fp32 and rounded once: one launch only.
+  CUTRAIN_CHECK(count <= kAddNMaxInputs, "add_n on f16/bf16 takes at most ", kAddNMaxInputs,
+                " inputs per launch (the fp32 sum is rounded once), got ", count);
+  const T* ptrs[kAddNMaxInputs] = {};
+  for (int i = 0; i < count; ++i) ptrs[i] = lowp_device_ptr(xs[i]);
+  launch_add_n(ptrs, count, lowp_device_ptr(out), n, stream);
+}
+
 }  // namespace
+
+#define CUTRAIN_ELEMENTWISE_LOWP_DEFS(H)                                                                     \
+  void relu_forward(const H* x, H* y, int64_t n, cudaStream_t stream) {                                    \
+    launch_relu_forward_lowp(x, y, n, stream);                                                             \
+  }                                                                                                        \
+  void relu_backward(const H* y, const H* dy, H* dx, int64_t n, cudaStream_t stream) {                     \
+    launch_relu_backward_lowp(y, dy, dx, n, stream);                                                       \
+  }                                                                                                        \
+  void unary(UnaryOp op, const H* x, H* y, int64_t n, double alpha, cudaStream_t stream) {                 \
+    if (op == UnaryOp::relu) return launch_relu_forward_lowp(x, y, n, stream);                             \
+    launch_unary(op, lowp_device_ptr(x), lowp_device_ptr(y), n, alpha, stream);                            \
+  }                                                                                                        \
+  void unary_grad(UnaryGradOp op, const H* dy, const H* saved, H* dx, int64_t n, double alpha,             \
+                  cudaStream_t stream) {                                                                   \
+    if (op == UnaryGradOp::relu) return launch_relu_backward_lowp(saved, dy, dx, n, stream);               \
+    launch_unary_grad(op, lowp_device_ptr(dy), lowp_device_ptr(saved), lowp_device_ptr(dx), n, alpha, stream); \
+  }                                                                                                        \
+  void binary(BinaryOp op, const H* a, const H* b, H* out, int64_t n, const BroadcastIndex& index,         \
+              cudaStream_t stream) {                                                                       \
+    launch_binary(op, lowp_device_ptr(a), lowp_device_ptr(b), lowp_device_ptr(out), n, index, stream);     \
+  }                                                                                                        \
+  void add_n(const H* const* xs, int count, H* out, int64_t n, cudaStream_t stream) {                      \
+    launch_add_n_lowp(xs, count, out, n, stream);                                                          \
+  }
+CUTRAIN_ELEMENTWISE_LOWP_DEFS(Half)
+CUTRAIN_ELEMENTWISE_LOWP_DEFS(BFloat16)
+#undef CUTRAIN_ELEMENTWISE_LOWP_DEFS
 
 void relu_forward(const float* x, float* y, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;

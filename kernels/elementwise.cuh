@@ -1,4 +1,7 @@
-// Elementwise kernels, float and double: the launchers of elementwise.cu.
+// Elementwise kernels, float, double, f16 and bf16: the launchers of elementwise.cu.
+// The 16-bit launchers take the host types of cutrain/core/dtype.h (the same
+// bits as __half / __nv_bfloat16), compute each element in fp32 and round the
+// result once, as the CPU reference of low precision does.
 //
 // Semantics match the CPU reference (src/cpu/elementwise.cpp) op by op:
 //   unary:       y = f(x)  (relu, leaky_relu, sigmoid, tanh, square, exp, log,
@@ -13,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "cutrain/core/dtype.h"
 #include "indexing.cuh"
 #include "launch.cuh"
 
@@ -30,6 +34,16 @@ struct AddNInputs {
   int count = 0;
 };
 
+#define CUTRAIN_ELEMENTWISE_LOWP_LAUNCHERS(T)                                                              \
+  void relu_forward(const T* x, T* y, int64_t n, cudaStream_t stream);                                    \
+  void relu_backward(const T* y, const T* dy, T* dx, int64_t n, cudaStream_t stream);                     \
+  void unary(UnaryOp op, const T* x, T* y, int64_t n, double alpha, cudaStream_t stream);                 \
+  void unary_grad(UnaryGradOp op, const T* dy, const T* saved, T* dx, int64_t n, double alpha,            \
+                  cudaStream_t stream);                                                                   \
+  void binary(BinaryOp op, const T* a, const T* b, T* out, int64_t n, const BroadcastIndex& index,        \
+              cudaStream_t stream);                                                                       \
+  void add_n(const T* const* xs, int count, T* out, int64_t n, cudaStream_t stream);
+
 CUTRAIN_KERNEL_LAUNCHERS(
     void relu_forward(const float* x, float* y, int64_t n, cudaStream_t stream);
     void relu_forward(const double* x, double* y, int64_t n, cudaStream_t stream);
@@ -46,6 +60,9 @@ CUTRAIN_KERNEL_LAUNCHERS(
     void binary(BinaryOp op, const double* a, const double* b, double* out, int64_t n,
                 const BroadcastIndex& index, cudaStream_t stream);
     void add_n(const float* const* xs, int count, float* out, int64_t n, cudaStream_t stream);
-    void add_n(const double* const* xs, int count, double* out, int64_t n, cudaStream_t stream);)
+    void add_n(const double* const* xs, int count, double* out, int64_t n, cudaStream_t stream);
+    CUTRAIN_ELEMENTWISE_LOWP_LAUNCHERS(Half)
+    CUTRAIN_ELEMENTWISE_LOWP_LAUNCHERS(BFloat16))
+#undef CUTRAIN_ELEMENTWISE_LOWP_LAUNCHERS
 
 }  // namespace cutrain::kernels

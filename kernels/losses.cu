@@ -1,7 +1,10 @@
 // Loss kernels (see losses.cuh for the formulas). Everything accumulates in
-// double; T is only the storage type.
+// double; T is only the storage type. softmax_cross_entropy also reads f16 or
+// bf16 logits (L: the fp32 type of its loss, dloss and dense labels) and
+// writes the gradient in the logits' type.
 #include "device_math.cuh"
 #include "losses.cuh"
+#include "lowp.cuh"
 
 namespace cutrain::kernels::CUTRAIN_KERNEL_NS {
 
@@ -24,11 +27,11 @@ __device__ __forceinline__ int64_t class_id(LabelKind kind, const void* labels, 
   return y >= 0 && y < classes ? y : -1;
 }
 
-// One warp per row i of logits [n, C].
-template <typename T>
+// One warp per row i of logits [n, C]; L: the type of loss, dloss and dense labels.
+template <typename T, typename L>
 __global__ void __launch_bounds__(kBlock)
     softmax_xent_kernel(const T* __restrict__ logits, LabelKind kind, const void* __restrict__ labels, int64_t n,
-                        int64_t classes, double smoothing, T* __restrict__ loss, const T* __restrict__ dloss,
+                        int64_t classes, double smoothing, L* __restrict__ loss, const L* __restrict__ dloss,
                         T* __restrict__ dlogits) {
   const unsigned lane = threadIdx.x % 32;
   const double off = smoothing / static_cast<double>(classes);
@@ -37,34 +40,34 @@ __global__ void __launch_bounds__(kBlock)
     const T* x = logits + i * classes;
     const bool sparse = kind != LabelKind::dense;
     const int64_t y = sparse ? class_id(kind, labels, i, classes) : 0;
-    const T* dense = sparse ? nullptr : static_cast<const T*>(labels) + i * classes;
+    const L* dense = sparse ? nullptr : static_cast<const L*>(labels) + i * classes;
     // t_c = (1 − s)·label_c + s/C
     auto target = [&](int64_t c) {
       return sparse ? (c == y ? 1.0 - smoothing : 0.0) + off : (1.0 - smoothing) * static_cast<double>(dense[c]) + off;
     };
     // lse = m + log Σ exp(x − m)
-    double m = static_cast<double>(x[0]);
-    for (int64_t c = lane; c < classes; c += 32) m = dev::max_(m, static_cast<double>(x[c]));
+    double m = lowp_to_double(x[0]);
+    for (int64_t c = lane; c < classes; c += 32) m = dev::max_(m, lowp_to_double(x[c]));
     m = dev::warp_max(m);
     double s = 0.0;
-    for (int64_t c = lane; c < classes; c += 32) s += exp(static_cast<double>(x[c]) - m);
+    for (int64_t c = lane; c < classes; c += 32) s += exp(lowp_to_double(x[c]) - m);
     s = dev::warp_sum(s);
     const double lse = m + log(s);
     // loss = Σ t_c (lse − x_c); total = Σ t_c
     double l = 0.0, total = 0.0;
     for (int64_t c = lane; c < classes; c += 32) {
       const double t = target(c);
-      l += t * (lse - static_cast<double>(x[c]));
+      l += t * (lse - lowp_to_double(x[c]));
       total += t;
     }
     l = dev::warp_sum(l);
     total = dev::warp_sum(total);
     const bool bad = sparse && y < 0;
-    if (loss != nullptr && lane == 0) loss[i] = static_cast<T>(bad ? nan_() : l);
+    if (loss != nullptr && lane == 0) loss[i] = static_cast<L>(bad ? nan_() : l);
     if (dlogits != nullptr) {
       const double g = bad ? nan_() : static_cast<double>(dloss[i]);
       for (int64_t c = lane; c < classes; c += 32) {
-        const double p = exp(static_cast<double>(x[c]) - lse);
+        const double p = exp(lowp_to_double(x[c]) - lse);
         dlogits[i * classes + c] = static_cast<T>(g * (p * total - target(c)));
       }
     }
@@ -166,12 +169,13 @@ __global__ void __launch_bounds__(kBlock) weighted_reduce_grad_kernel(LossReduct
   for (int64_t i = threadIdx.x; i < n; i += blockDim.x) dl[i] = static_cast<T>(g * weight_of(w, i));
 }
 
-template <typename T>
-void launch_xent(const T* logits, LabelKind kind, const void* labels, int64_t n, int64_t classes, double s, T* loss,
-                 const T* dloss, T* dlogits, cudaStream_t stream) {
+template <typename T, typename L>
+void launch_xent(const T* logits, LabelKind kind, const void* labels, int64_t n, int64_t classes, double s, L* loss,
+                 const L* dloss, T* dlogits, cudaStream_t stream) {
   if (n <= 0 || classes <= 0) return;
-  CUTRAIN_LAUNCH(softmax_xent_kernel<T>, blocks(n, kRowsPerBlock), kBlock, 0, stream, logits, kind, labels, n,
-                 classes, s, loss, dloss, dlogits);
+  constexpr auto k = softmax_xent_kernel<T, L>;
+  CUTRAIN_LAUNCH(k, blocks(n, kRowsPerBlock), kBlock, 0, stream, logits, kind, labels, n, classes, s, loss, dloss,
+                 dlogits);
 }
 
 template <typename T>
@@ -225,6 +229,16 @@ void softmax_cross_entropy(const double* logits, LabelKind label_kind, const voi
                            double* dlogits, cudaStream_t stream) {
   launch_xent(logits, label_kind, labels, n, classes, label_smoothing, loss, dloss, dlogits, stream);
 }
+#define CUTRAIN_XENT_LOWP_DEFS(H)                                                                             \
+  void softmax_cross_entropy(const H* logits, LabelKind label_kind, const void* labels, int64_t n, int64_t classes, \
+                             double label_smoothing, float* loss, const float* dloss, H* dlogits,               \
+                             cudaStream_t stream) {                                                             \
+    launch_xent(lowp_device_ptr(logits), label_kind, labels, n, classes, label_smoothing, loss, dloss,          \
+                lowp_device_ptr(dlogits), stream);                                                              \
+  }
+CUTRAIN_XENT_LOWP_DEFS(Half)
+CUTRAIN_XENT_LOWP_DEFS(BFloat16)
+#undef CUTRAIN_XENT_LOWP_DEFS
 void sample_loss(const SampleLossArgs& args, const float* a, const float* b, int64_t n, int64_t features, float* loss,
                  cudaStream_t stream) {
   launch_sample_loss(args, a, b, n, features, loss, stream);

@@ -10,7 +10,9 @@
 //     loss[i]       = Σ_c t_c (lse − x_c)
 //     dlogits[i, c] = dloss[i] · (exp(x_c − lse) · Σ_c' t_c' − t_c)
 //   A class id outside [0, C) makes that row's loss and gradient NaN (the CPU
-//   op raises an error; a kernel cannot).
+//   op raises an error; a kernel cannot). f16/bf16 logits (host types of
+//   cutrain/core/dtype.h): loss, dloss and dense labels stay f32, the
+//   gradient is written in the logits' type, all arithmetic in double.
 // per-sample losses over the F = numel / N features of each sample (one block
 //   per sample):
 //   sigmoid BCE:  Σ_j max(x, 0) − x t + log1p(exp(−|x|)), t = (1 − s) y + s/2;
@@ -25,6 +27,7 @@
 
 #include <cstdint>
 
+#include "cutrain/core/dtype.h"
 #include "launch.cuh"
 
 namespace cutrain::kernels {
@@ -46,6 +49,12 @@ CUTRAIN_KERNEL_LAUNCHERS(
     void softmax_cross_entropy(const double* logits, LabelKind label_kind, const void* labels, int64_t n,
                                int64_t classes, double label_smoothing, double* loss, const double* dloss,
                                double* dlogits, cudaStream_t stream);
+    void softmax_cross_entropy(const Half* logits, LabelKind label_kind, const void* labels, int64_t n,
+                               int64_t classes, double label_smoothing, float* loss, const float* dloss,
+                               Half* dlogits, cudaStream_t stream);
+    void softmax_cross_entropy(const BFloat16* logits, LabelKind label_kind, const void* labels, int64_t n,
+                               int64_t classes, double label_smoothing, float* loss, const float* dloss,
+                               BFloat16* dlogits, cudaStream_t stream);
     // a, b: (logits, targets), (pred, target) or (mu, logvar); loss [n].
     void sample_loss(const SampleLossArgs& args, const float* a, const float* b, int64_t n, int64_t features,
                      float* loss, cudaStream_t stream);

@@ -1,6 +1,8 @@
 // Pooling kernels (see pool.cuh): one thread per output element (forward) or
 // per input element (backward gathers), channels fastest so a warp reads
-// consecutive channels of one pixel.
+// consecutive channels of one pixel. f16/bf16 elements are read into fp32
+// (compute_t), summed and compared there, and rounded once on store.
+#include "lowp.cuh"
 #include "pool.cuh"
 
 namespace cutrain::kernels::CUTRAIN_KERNEL_NS {
@@ -46,12 +48,13 @@ __device__ __forceinline__ void covering(int64_t i, int64_t pad, int64_t k, int6
 template <typename T>
 __device__ __forceinline__ int64_t argmax(const PoolGeometry& g, const T* xb, int64_t oh, int64_t ow, int64_t ci) {
   const Span s = span(g, oh, ow);
+  using C = compute_t<T>;
   int64_t best = s.h0 * g.in_w + s.w0;
-  T bv = xb[best * g.c + ci];
+  C bv = static_cast<C>(xb[best * g.c + ci]);
   for (int64_t ih = s.h0; ih < s.h1; ++ih)
     for (int64_t iw = s.w0; iw < s.w1; ++iw) {
       const int64_t p = ih * g.in_w + iw;
-      const T v = xb[p * g.c + ci];
+      const C v = static_cast<C>(xb[p * g.c + ci]);
       if (v > bv) bv = v, best = p;
     }
   return best;
@@ -66,13 +69,14 @@ __global__ void __launch_bounds__(kBlock) max_pool_kernel(PoolGeometry g, const 
     const int64_t ow = pix % g.out_w, oh = (pix / g.out_w) % g.out_h, b = pix / (g.out_w * g.out_h);
     const T* xb = x + b * g.in_h * g.in_w * g.c;
     const Span s = span(g, oh, ow);
-    T best = xb[(s.h0 * g.in_w + s.w0) * g.c + ci];
+    using C = compute_t<T>;
+    C best = static_cast<C>(xb[(s.h0 * g.in_w + s.w0) * g.c + ci]);
     for (int64_t ih = s.h0; ih < s.h1; ++ih)
       for (int64_t iw = s.w0; iw < s.w1; ++iw) {
-        const T v = xb[(ih * g.in_w + iw) * g.c + ci];
+        const C v = static_cast<C>(xb[(ih * g.in_w + iw) * g.c + ci]);
         best = v > best ? v : best;
       }
-    y[i] = best;
+    y[i] = T(best);
   }
 }
 
@@ -90,11 +94,12 @@ __global__ void __launch_bounds__(kBlock)
     covering(ih, g.pad_top, g.kh, g.sh, g.out_h, oh0, oh1);
     covering(iw, g.pad_left, g.kw, g.sw, g.out_w, ow0, ow1);
     const int64_t me = ih * g.in_w + iw;
-    T acc = T(0);
+    using C = compute_t<T>;
+    C acc = C(0);
     for (int64_t oh = oh0; oh <= oh1; ++oh)
       for (int64_t ow = ow0; ow <= ow1; ++ow)
-        if (argmax(g, xb, oh, ow, ci) == me) acc += dyb[(oh * g.out_w + ow) * g.c + ci];
-    dx[i] = acc;
+        if (argmax(g, xb, oh, ow, ci) == me) acc += static_cast<C>(dyb[(oh * g.out_w + ow) * g.c + ci]);
+    dx[i] = T(acc);
   }
 }
 
@@ -108,10 +113,11 @@ __global__ void __launch_bounds__(kBlock)
     const int64_t ow = pix % g.out_w, oh = (pix / g.out_w) % g.out_h, b = pix / (g.out_w * g.out_h);
     const T* xb = x + b * g.in_h * g.in_w * g.c;
     const Span s = span(g, oh, ow);
-    T acc = T(0);
+    using C = compute_t<T>;
+    C acc = C(0);
     for (int64_t ih = s.h0; ih < s.h1; ++ih)
-      for (int64_t iw = s.w0; iw < s.w1; ++iw) acc += xb[(ih * g.in_w + iw) * g.c + ci];
-    y[i] = acc * (T(1) / static_cast<T>(divisor(g, include_pad, oh, ow)));
+      for (int64_t iw = s.w0; iw < s.w1; ++iw) acc += static_cast<C>(xb[(ih * g.in_w + iw) * g.c + ci]);
+    y[i] = T(acc * (C(1) / static_cast<C>(divisor(g, include_pad, oh, ow))));
   }
 }
 
@@ -127,11 +133,13 @@ __global__ void __launch_bounds__(kBlock)
     int64_t oh0, oh1, ow0, ow1;
     covering(ih, g.pad_top, g.kh, g.sh, g.out_h, oh0, oh1);
     covering(iw, g.pad_left, g.kw, g.sw, g.out_w, ow0, ow1);
-    T acc = T(0);
+    using C = compute_t<T>;
+    C acc = C(0);
     for (int64_t oh = oh0; oh <= oh1; ++oh)
       for (int64_t ow = ow0; ow <= ow1; ++ow)
-        acc += dyb[(oh * g.out_w + ow) * g.c + ci] * (T(1) / static_cast<T>(divisor(g, include_pad, oh, ow)));
-    dx[i] = acc;
+        acc += static_cast<C>(dyb[(oh * g.out_w + ow) * g.c + ci]) *
+               (C(1) / static_cast<C>(divisor(g, include_pad, oh, ow)));
+    dx[i] = T(acc);
   }
 }
 
@@ -139,17 +147,18 @@ __global__ void __launch_bounds__(kBlock)
 template <typename T>
 __global__ void __launch_bounds__(kTx* kTy)
     global_avg_kernel(const T* __restrict__ x, int64_t hw, int64_t c, T* __restrict__ y) {
-  __shared__ T part[kTy][kTx];
+  using C = compute_t<T>;
+  __shared__ C part[kTy][kTx];
   const int tx = threadIdx.x, ty = threadIdx.y;
   const int64_t ch = static_cast<int64_t>(blockIdx.x) * kTx + tx, b = blockIdx.y;
-  T acc = T(0);
+  C acc = C(0);
   if (ch < c)
-    for (int64_t p = ty; p < hw; p += kTy) acc += x[(b * hw + p) * c + ch];
+    for (int64_t p = ty; p < hw; p += kTy) acc += static_cast<C>(x[(b * hw + p) * c + ch]);
   part[ty][tx] = acc;
   __syncthreads();
   if (ty == 0 && ch < c) {
     for (int k = 1; k < kTy; ++k) acc += part[k][tx];
-    y[b * c + ch] = acc / static_cast<T>(hw);
+    y[b * c + ch] = T(acc / static_cast<C>(hw));
   }
 }
 
@@ -157,53 +166,64 @@ template <typename T>
 __global__ void __launch_bounds__(kBlock)
     global_avg_grad_kernel(const T* __restrict__ dy, int64_t n, int64_t hw, int64_t c, T* __restrict__ dx) {
   const int64_t total = n * hw * c;
-  const T inv = T(1) / static_cast<T>(hw);
+  using C = compute_t<T>;
+  const C inv = C(1) / static_cast<C>(hw);
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += stride)
-    dx[i] = dy[(i / (hw * c)) * c + i % c] * inv;
+    dx[i] = T(static_cast<C>(dy[(i / (hw * c)) * c + i % c]) * inv);
 }
 
 }  // namespace
 
-template <typename T>
-void max_pool_forward(const PoolGeometry& g, const T* x, T* y, cudaStream_t stream) {
+template <typename H>
+void max_pool_forward(const PoolGeometry& g, const H* xh, H* yh, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
   const int64_t total = g.n * g.out_h * g.out_w * g.c;
   if (total <= 0) return;
-  CUTRAIN_LAUNCH(max_pool_kernel<T>, grid_for(total), kBlock, 0, stream, g, x, y);
+  CUTRAIN_LAUNCH(max_pool_kernel<T>, grid_for(total), kBlock, 0, stream, g, lowp_device_ptr(xh), lowp_device_ptr(yh));
 }
 
-template <typename T>
-void max_pool_backward(const PoolGeometry& g, const T* dy, const T* x, T* dx, cudaStream_t stream) {
+template <typename H>
+void max_pool_backward(const PoolGeometry& g, const H* dyh, const H* xh, H* dxh, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
   const int64_t total = g.n * g.in_h * g.in_w * g.c;
   if (total <= 0) return;
-  CUTRAIN_LAUNCH(max_pool_grad_kernel<T>, grid_for(total), kBlock, 0, stream, g, dy, x, dx);
+  CUTRAIN_LAUNCH(max_pool_grad_kernel<T>, grid_for(total), kBlock, 0, stream,
+                 g, lowp_device_ptr(dyh), lowp_device_ptr(xh), lowp_device_ptr(dxh));
 }
 
-template <typename T>
-void avg_pool_forward(const PoolGeometry& g, bool count_include_pad, const T* x, T* y, cudaStream_t stream) {
+template <typename H>
+void avg_pool_forward(const PoolGeometry& g, bool count_include_pad, const H* xh, H* yh, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
   const int64_t total = g.n * g.out_h * g.out_w * g.c;
   if (total <= 0) return;
-  CUTRAIN_LAUNCH(avg_pool_kernel<T>, grid_for(total), kBlock, 0, stream, g, count_include_pad, x, y);
+  CUTRAIN_LAUNCH(avg_pool_kernel<T>, grid_for(total), kBlock, 0, stream,
+                 g, count_include_pad, lowp_device_ptr(xh), lowp_device_ptr(yh));
 }
 
-template <typename T>
-void avg_pool_backward(const PoolGeometry& g, bool count_include_pad, const T* dy, T* dx, cudaStream_t stream) {
+template <typename H>
+void avg_pool_backward(const PoolGeometry& g, bool count_include_pad, const H* dyh, H* dxh, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
   const int64_t total = g.n * g.in_h * g.in_w * g.c;
   if (total <= 0) return;
-  CUTRAIN_LAUNCH(avg_pool_grad_kernel<T>, grid_for(total), kBlock, 0, stream, g, count_include_pad, dy, dx);
+  CUTRAIN_LAUNCH(avg_pool_grad_kernel<T>, grid_for(total), kBlock, 0, stream,
+                 g, count_include_pad, lowp_device_ptr(dyh), lowp_device_ptr(dxh));
 }
 
-template <typename T>
-void global_avg_pool_forward(const T* x, int64_t n, int64_t hw, int64_t c, T* y, cudaStream_t stream) {
+template <typename H>
+void global_avg_pool_forward(const H* xh, int64_t n, int64_t hw, int64_t c, H* yh, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
   if (n <= 0 || hw <= 0 || c <= 0) return;
   CUTRAIN_LAUNCH(global_avg_kernel<T>, dim3(static_cast<unsigned>((c + kTx - 1) / kTx), static_cast<unsigned>(n)),
-                 dim3(kTx, kTy), 0, stream, x, hw, c, y);
+                 dim3(kTx, kTy), 0, stream, lowp_device_ptr(xh), hw, c, lowp_device_ptr(yh));
 }
 
-template <typename T>
-void global_avg_pool_backward(const T* dy, int64_t n, int64_t hw, int64_t c, T* dx, cudaStream_t stream) {
+template <typename H>
+void global_avg_pool_backward(const H* dyh, int64_t n, int64_t hw, int64_t c, H* dxh, cudaStream_t stream) {
+  using T = lowp_device_t<H>;
   if (n <= 0 || hw <= 0 || c <= 0) return;
-  CUTRAIN_LAUNCH(global_avg_grad_kernel<T>, grid_for(n * hw * c), kBlock, 0, stream, dy, n, hw, c, dx);
+  CUTRAIN_LAUNCH(global_avg_grad_kernel<T>, grid_for(n * hw * c), kBlock, 0, stream,
+                 lowp_device_ptr(dyh), n, hw, c, lowp_device_ptr(dxh));
 }
 
 #define CUTRAIN_POOL_INSTANTIATE(T)                                                                        \
@@ -215,6 +235,8 @@ void global_avg_pool_backward(const T* dy, int64_t n, int64_t hw, int64_t c, T* 
   template void global_avg_pool_backward<T>(const T*, int64_t, int64_t, int64_t, T*, cudaStream_t);
 CUTRAIN_POOL_INSTANTIATE(float)
 CUTRAIN_POOL_INSTANTIATE(double)
+CUTRAIN_POOL_INSTANTIATE(Half)
+CUTRAIN_POOL_INSTANTIATE(BFloat16)
 #undef CUTRAIN_POOL_INSTANTIATE
 
 }  // namespace cutrain::kernels::CUTRAIN_KERNEL_NS

@@ -7,7 +7,8 @@
 // element in scan order. The gradients are gathers (one thread per input
 // element visiting the windows that cover it, in the CPU's (oh, ow) order), so
 // they need no atomics, no zero fill and are bit-for-bit deterministic.
-// One launch per call.
+// One launch per call. T: float, double, or the host 16-bit types of
+// cutrain/core/dtype.h (Half, BFloat16: fp32 sums and compares, one rounding).
 #pragma once
 
 #include <cstdint>

@@ -9,10 +9,13 @@
 //   log_softmax:  y_c = x_c − m − log z
 //   softmax grad:     dx_c = y_c (dy_c − Σ dy·y)
 //   log_softmax grad: dx_c = dy_c − exp(y_c) Σ dy
+// f16/bf16 (the host types of cutrain/core/dtype.h): the same in fp32 on the
+// 16-bit inputs, each output rounded once.
 #pragma once
 
 #include <cstdint>
 
+#include "cutrain/core/dtype.h"
 #include "launch.cuh"
 
 namespace cutrain::kernels {
@@ -23,6 +26,12 @@ CUTRAIN_KERNEL_LAUNCHERS(
     void softmax_backward(bool log, const float* dy, const float* y, float* dx, int64_t rows, int64_t cols,
                           cudaStream_t stream);
     void softmax_backward(bool log, const double* dy, const double* y, double* dx, int64_t rows, int64_t cols,
-                          cudaStream_t stream);)
+                          cudaStream_t stream);
+    void softmax_forward(bool log, const Half* x, Half* y, int64_t rows, int64_t cols, cudaStream_t stream);
+    void softmax_forward(bool log, const BFloat16* x, BFloat16* y, int64_t rows, int64_t cols, cudaStream_t stream);
+    void softmax_backward(bool log, const Half* dy, const Half* y, Half* dx, int64_t rows, int64_t cols,
+                          cudaStream_t stream);
+    void softmax_backward(bool log, const BFloat16* dy, const BFloat16* y, BFloat16* dx, int64_t rows,
+                          int64_t cols, cudaStream_t stream);)
 
 }  // namespace cutrain::kernels

@@ -3,7 +3,10 @@
 // bias add, the bias gradient (reduce_nhw_sum) and the explicit zero padding
 // that stands in for paddings cuDNN cannot express (TF SAME's asymmetric
 // split: the input is padded, the convolution runs unpadded, and the data
-// gradient is cropped back).
+// gradient is cropped back). f16/bf16 run cuDNN in the 16-bit type with fp32
+// compute and the helpers above in fp32 arithmetic.
+#include <type_traits>
+
 #include "bias.cuh"
 #include "cutrain/cuda/conv.h"
 #include "cutrain/cuda/conv2d_ops.h"
@@ -52,7 +55,7 @@ Tensor padded_input(const Tensor& x, const ConvGeometry& g, const Stream& stream
 
 void conv2d(const std::string& op, const params::Conv2d& p, const Tensor& x, const Tensor& w, const Tensor& bias,
             const Tensor& y, const Stream& stream) {
-  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, x.dtype(), [&]<typename T>(T) {
     const ConvGeometry g = geometry(p);
     if (symmetric(g)) {
       conv2d_forward(x, w, y, g, stream);
@@ -65,7 +68,7 @@ void conv2d(const std::string& op, const params::Conv2d& p, const Tensor& x, con
 
 void conv2d_backward_input(const std::string& op, const params::Conv2d& p, const Tensor& dy, const Tensor& w,
                            const Tensor& dx, const Stream& stream) {
-  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, dy.dtype(), [&]<typename T>(T) {
     const ConvGeometry g = geometry(p);
     if (symmetric(g)) {
       conv2d_backward_data(dy, w, dx, g, stream);
@@ -81,7 +84,7 @@ void conv2d_backward_input(const std::string& op, const params::Conv2d& p, const
 
 void conv2d_backward_filter(const std::string& op, const params::Conv2d& p, const Tensor& dy, const Tensor& x,
                             const Tensor& dw, const Stream& stream) {
-  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, dy.dtype(), [&]<typename T>(T) {
     const ConvGeometry g = geometry(p);
     if (symmetric(g)) {
       conv2d_backward_filter(dy, x, dw, g, stream);
@@ -92,10 +95,13 @@ void conv2d_backward_filter(const std::string& op, const params::Conv2d& p, cons
 }
 
 void reduce_nhw_sum(const std::string& op, const Tensor& x, const Tensor& out, const Stream& stream) {
-  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, x.dtype(), [&]<typename T>(T) {
     const int64_t c = x.dim(-1), m = c > 0 ? x.numel() / c : 0;
-    const Tensor ws = scratch(x.device(), stream, kernels::cuda::channel_sum_workspace(m > 0 ? m : 1, c), x.dtype());
-    kernels::cuda::channel_sum(in_ptr<T>(x), m, c, out_ptr<T>(out), out_ptr<T>(ws), native(stream));
+    // 16-bit inputs: partial sums in an fp32 workspace, one rounding at the end.
+    using W = std::conditional_t<sizeof(T) == 2, float, T>;
+    const Tensor ws = scratch(x.device(), stream, kernels::cuda::channel_sum_workspace(m > 0 ? m : 1, c),
+                              sizeof(T) == 2 ? DType::f32 : x.dtype());
+    kernels::cuda::channel_sum(in_ptr<T>(x), m, c, out_ptr<T>(out), out_ptr<W>(ws), native(stream));
   });
 }
 

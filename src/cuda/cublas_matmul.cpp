@@ -3,6 +3,7 @@
 // the row-major buffers. fp32 is exact (no TF32) unless allowed
 // by the node (allow_tf32, per model) or by cuda::conv_settings().allow_tf32,
 // the process-wide switch.
+// f16 and bf16 go through cublasGemmEx with fp32 accumulation.
 #include <cublas_v2.h>
 
 #include "cutrain/cuda/check.h"
@@ -55,6 +56,17 @@ void matmul(const std::string& op, const Tensor& a, const Tensor& b, bool ta, bo
                              static_cast<const double*>(b.raw_data()), ldb,
                              static_cast<const double*>(a.raw_data()), lda, &zero,
                              static_cast<double*>(c.raw_data()), static_cast<int>(n)));
+  } else if (a.dtype() == DType::f16 || a.dtype() == DType::bf16) {
+    // 16-bit operands and result, fp32 accumulation (CUBLAS_COMPUTE_32F) and
+    // fp32 alpha/beta, as mixed precision requires.
+    const cudaDataType_t t = a.dtype() == DType::f16 ? CUDA_R_16F : CUDA_R_16BF;
+    CUTRAIN_CHECK(b.dtype() == a.dtype() && c.dtype() == a.dtype(), "op '", op, "' on CUDA: a ",
+                  dtype_name(a.dtype()), ", b ", dtype_name(b.dtype()), " and c ", dtype_name(c.dtype()),
+                  " must share one 16-bit dtype");
+    const float one = 1, zero = 0;
+    CUBLAS_CHECK(cublasGemmEx(h, opb, opa, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
+                              b.raw_data(), t, ldb, a.raw_data(), t, lda, &zero, c.raw_data(), t,
+                              static_cast<int>(n), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   } else {
     CUTRAIN_THROW("op '", op, "' on CUDA: unsupported dtype ", dtype_name(a.dtype()));
   }

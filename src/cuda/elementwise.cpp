@@ -1,5 +1,6 @@
 // CUDA kernels of the elementwise family (cutrain/cuda/elementwise.h,
 // kernels/elementwise.cu; sum_to via the axis reduction of kernels/reduce.cu).
+// unary, unary_grad, binary and add_n also take f16 and bf16.
 #include "cutrain/cuda/elementwise.h"
 
 #include "elementwise.cuh"
@@ -54,14 +55,14 @@ kernels::BinaryOp kernel_op(params::Binary k) {
 
 void unary(const std::string& op, params::Unary kind, double alpha, const Tensor& x, const Tensor& y,
            cudaStream_t stream) {
-  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, x.dtype(), [&]<typename T>(T) {
     kernels::cuda::unary(kernel_op(kind), in_ptr<T>(x), out_ptr<T>(y), x.numel(), alpha, stream);
   });
 }
 
 void unary_grad(const std::string& op, params::UnaryGrad kind, double alpha, const Tensor& dy, const Tensor& saved,
                 const Tensor& dx, cudaStream_t stream) {
-  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, dy.dtype(), [&]<typename T>(T) {
     kernels::cuda::unary_grad(kernel_op(kind), in_ptr<T>(dy), in_ptr<T>(saved), out_ptr<T>(dx), dy.numel(), alpha,
                               stream);
   });
@@ -70,7 +71,7 @@ void unary_grad(const std::string& op, params::UnaryGrad kind, double alpha, con
 void binary(const std::string& op, params::Binary kind, const Tensor& a, const Tensor& b, const Tensor& out,
             cudaStream_t stream) {
   const kernels::BroadcastIndex idx = kernels::make_broadcast_index(dims(out), dims(a), dims(b));
-  by_dtype(op, out.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, out.dtype(), [&]<typename T>(T) {
     kernels::cuda::binary(kernel_op(kind), in_ptr<T>(a), in_ptr<T>(b), out_ptr<T>(out), out.numel(), idx, stream);
   });
 }
@@ -83,7 +84,12 @@ void sum_to(const std::string& op, const Tensor& x, const Tensor& out, cudaStrea
 }
 
 void add_n(const std::string& op, const std::vector<Tensor>& xs, const Tensor& out, cudaStream_t stream) {
-  by_dtype(op, out.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, out.dtype(), [&]<typename T>(T) {
+    // 16-bit sums are carried in fp32 and rounded once: one launch of at most
+    // kAddNMaxInputs inputs.
+    CUTRAIN_CHECK(sizeof(T) != 2 || xs.size() <= static_cast<std::size_t>(kernels::kAddNMaxInputs), "op '", op,
+                  "' on CUDA: ", xs.size(), " inputs in ", dtype_name(out.dtype()), ", at most ",
+                  kernels::kAddNMaxInputs, " supported");
     std::vector<const T*> ptrs;
     for (const Tensor& t : xs) ptrs.push_back(in_ptr<T>(t));
     kernels::cuda::add_n(ptrs.data(), static_cast<int>(ptrs.size()), out_ptr<T>(out), out.numel(), stream);

@@ -25,6 +25,15 @@ void by_dtype(const std::string& op, DType t, F&& f) {
   CUTRAIN_THROW("op '", op, "' on CUDA: unsupported dtype ", dtype_name(t));
 }
 
+// by_dtype, and T = Half or BFloat16 (cutrain/core/dtype.h) for f16 and bf16:
+// for the ops whose kernels have 16-bit instantiations (fp32 compute inside).
+template <typename F>
+void by_float_dtype(const std::string& op, DType t, F&& f) {
+  if (t == DType::f16) return f(Half{});
+  if (t == DType::bf16) return f(BFloat16{});
+  by_dtype(op, t, std::forward<F>(f));
+}
+
 
 // Scratch memory for the op's kernels: the caching allocator hands a block
 // back to the same stream only, so freeing it when the kernel function

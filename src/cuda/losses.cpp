@@ -1,6 +1,8 @@
 // CUDA kernels of the loss family (cutrain/cuda/losses.h, kernels/losses.cu).
 #include "cutrain/cuda/losses.h"
 
+#include <type_traits>
+
 #include "glue.h"
 #include "losses.cuh"
 
@@ -58,20 +60,37 @@ void sample_loss_grad(const std::string& op, const SampleLossArgs& args, const T
 
 }  // namespace
 
+namespace {
+
+// The kernel reads dense labels of 16-bit logits as fp32.
+void check_xent_lowp_labels(const std::string& op, const Tensor& logits, const Tensor& labels) {
+  const bool lowp = logits.dtype() == DType::f16 || logits.dtype() == DType::bf16;
+  const bool index = labels.dtype() == DType::i32 || labels.dtype() == DType::i64;
+  CUTRAIN_CHECK(!lowp || index || labels.dtype() == DType::f32, "op '", op, "' on CUDA: ", dtype_name(logits.dtype()),
+                " logits need i32/i64 class ids or f32 probability labels, got ", dtype_name(labels.dtype()));
+}
+
+}  // namespace
+
 void softmax_cross_entropy(const std::string& op, const Tensor& logits, const Tensor& labels, double label_smoothing,
                            const Tensor& loss, cudaStream_t stream) {
-  by_dtype(op, logits.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, logits.dtype(), [&]<typename T>(T) {
+    using L = std::conditional_t<sizeof(T) == 2, float, T>;  // 16-bit logits: the loss in fp32
+    check_xent_lowp_labels(op, logits, labels);
     kernels::cuda::softmax_cross_entropy(in_ptr<T>(logits), label_kind(labels), labels.raw_data(), logits.dim(0),
-                                         logits.dim(1), label_smoothing, out_ptr<T>(loss), nullptr, nullptr, stream);
+                                         logits.dim(1), label_smoothing, out_ptr<L>(loss), static_cast<const L*>(nullptr),
+                                         static_cast<T*>(nullptr), stream);
   });
 }
 
 void softmax_cross_entropy_grad(const std::string& op, const Tensor& dloss, const Tensor& logits,
                                 const Tensor& labels, double label_smoothing, const Tensor& dlogits,
                                 cudaStream_t stream) {
-  by_dtype(op, logits.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, logits.dtype(), [&]<typename T>(T) {
+    using L = std::conditional_t<sizeof(T) == 2, float, T>;  // 16-bit logits: dloss in fp32
+    check_xent_lowp_labels(op, logits, labels);
     kernels::cuda::softmax_cross_entropy(in_ptr<T>(logits), label_kind(labels), labels.raw_data(), logits.dim(0),
-                                         logits.dim(1), label_smoothing, nullptr, in_ptr<T>(dloss),
+                                         logits.dim(1), label_smoothing, static_cast<L*>(nullptr), in_ptr<L>(dloss),
                                          out_ptr<T>(dlogits), stream);
   });
 }

@@ -25,41 +25,41 @@ kernels::PoolGeometry geometry(const params::Pool2d& p) {
 
 void max_pool(const std::string& op, const params::Pool2d& p, const Tensor& x, const Tensor& y,
               cudaStream_t stream) {
-  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, x.dtype(), [&]<typename T>(T) {
     kernels::cuda::max_pool_forward(geometry(p), in_ptr<T>(x), out_ptr<T>(y), stream);
   });
 }
 
 void max_pool_grad(const std::string& op, const params::Pool2d& p, const Tensor& dy, const Tensor& x,
                    const Tensor& dx, cudaStream_t stream) {
-  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, x.dtype(), [&]<typename T>(T) {
     kernels::cuda::max_pool_backward(geometry(p), in_ptr<T>(dy), in_ptr<T>(x), out_ptr<T>(dx), stream);
   });
 }
 
 void avg_pool(const std::string& op, const params::Pool2d& p, const Tensor& x, const Tensor& y,
               cudaStream_t stream) {
-  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, x.dtype(), [&]<typename T>(T) {
     kernels::cuda::avg_pool_forward(geometry(p), p.count_include_pad, in_ptr<T>(x), out_ptr<T>(y), stream);
   });
 }
 
 void avg_pool_grad(const std::string& op, const params::Pool2d& p, const Tensor& dy, const Tensor& dx,
                    cudaStream_t stream) {
-  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, dy.dtype(), [&]<typename T>(T) {
     kernels::cuda::avg_pool_backward(geometry(p), p.count_include_pad, in_ptr<T>(dy), out_ptr<T>(dx), stream);
   });
 }
 
 void global_avg_pool(const std::string& op, const Tensor& x, const Tensor& y, cudaStream_t stream) {
-  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, x.dtype(), [&]<typename T>(T) {
     const Shape& s = x.shape();
     kernels::cuda::global_avg_pool_forward(in_ptr<T>(x), s[0], s[1] * s[2], s[3], out_ptr<T>(y), stream);
   });
 }
 
 void global_avg_pool_grad(const std::string& op, const Tensor& dy, const Tensor& dx, cudaStream_t stream) {
-  by_dtype(op, dy.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, dy.dtype(), [&]<typename T>(T) {
     const Shape& s = dx.shape();
     kernels::cuda::global_avg_pool_backward(in_ptr<T>(dy), s[0], s[1] * s[2], s[3], out_ptr<T>(dx), stream);
   });

@@ -1,5 +1,5 @@
 // CUDA kernels of softmax / log_softmax and their gradients
-// (cutrain/cuda/softmax.h, kernels/softmax.cu).
+// (cutrain/cuda/softmax.h, kernels/softmax.cu); float, double, f16 and bf16.
 #include "cutrain/cuda/softmax.h"
 
 #include <utility>
@@ -23,7 +23,7 @@ std::pair<int64_t, int64_t> rows_cols(const Tensor& t) {
 
 void softmax(const std::string& op, bool log, const Tensor& x, const Tensor& y, cudaStream_t stream) {
   const auto [rows, cols] = rows_cols(x);
-  by_dtype(op, x.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, x.dtype(), [&]<typename T>(T) {
     kernels::cuda::softmax_forward(log, in_ptr<T>(x), out_ptr<T>(y), rows, cols, stream);
   });
 }
@@ -31,7 +31,7 @@ void softmax(const std::string& op, bool log, const Tensor& x, const Tensor& y, 
 void softmax_grad(const std::string& op, bool log, const Tensor& dy, const Tensor& y, const Tensor& dx,
                   cudaStream_t stream) {
   const auto [rows, cols] = rows_cols(y);
-  by_dtype(op, y.dtype(), [&]<typename T>(T) {
+  by_float_dtype(op, y.dtype(), [&]<typename T>(T) {
     kernels::cuda::softmax_backward(log, in_ptr<T>(dy), in_ptr<T>(y), out_ptr<T>(dx), rows, cols, stream);
   });
 }

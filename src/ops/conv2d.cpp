@@ -21,8 +21,8 @@ Attrs Conv2dOptions::attrs() const {
 namespace {
 
 void check_float_4d(const TensorSpec& t, const char* what) {
-  CUTRAIN_CHECK(t.dtype == DType::f32 || t.dtype == DType::f64, what, " ", t.str(),
-                " must be f32 or f64");
+  CUTRAIN_CHECK(t.dtype == DType::f32 || t.dtype == DType::f64 || t.dtype == DType::f16 || t.dtype == DType::bf16,
+                what, " ", t.str(), " must be f32, f64, f16 or bf16");
   CUTRAIN_CHECK(t.shape.rank() == 4, what, " ", t.str(), " must have rank 4 (",
                 std::string(what) == "w" ? "OHWI" : "NHWC", ")");
 }

@@ -37,9 +37,17 @@ int branch_count(const Attrs& a, size_t inputs) {
 
 namespace {
 
+// 16-bit activations keep their batch norm's parameters in fp32.
+DType concat_param_dtype(DType x) { return x == DType::f16 || x == DType::bf16 ? DType::f32 : x; }
+
+bool concat_float_dtype(DType t) {
+  return t == DType::f32 || t == DType::f64 || t == DType::f16 || t == DType::bf16;
+}
+
 void check_vector(const TensorSpec& t, const TensorSpec& x, const char* what, int b) {
-  CUTRAIN_CHECK(t.dtype == x.dtype && t.shape == Shape{x.shape[-1]}, what, " of branch ", b, " ", t.str(),
-                " must be ", dtype_name(x.dtype), "[", x.shape[-1], "] for ", x.str());
+  const DType want = concat_param_dtype(x.dtype);
+  CUTRAIN_CHECK(t.dtype == want && t.shape == Shape{x.shape[-1]}, what, " of branch ", b, " ", t.str(),
+                " must be ", dtype_name(want), "[", x.shape[-1], "] for ", x.str());
 }
 
 std::vector<Tensor> slice(const std::vector<Tensor>& v, size_t first, size_t n) {
@@ -60,7 +68,7 @@ void register_inception_concat_ops(OpRegistry& r) {
   s.infer = [](const Attrs& a, const std::vector<TensorSpec>& in) {
     const int k = branch_count(a, in.size());
     const TensorSpec& x0 = in[0];
-    CUTRAIN_CHECK(x0.dtype == DType::f32 || x0.dtype == DType::f64, "x_0 ", x0.str(), " must be f32 or f64");
+    CUTRAIN_CHECK(concat_float_dtype(x0.dtype), "x_0 ", x0.str(), " must be f32, f64, f16 or bf16");
     CUTRAIN_CHECK(x0.shape.rank() >= 1, "x_0 ", x0.str(), " needs a channel axis");
     int64_t channels = 0;
     for (int b = 0; b < k; ++b) {
@@ -113,7 +121,7 @@ void register_inception_concat_ops(OpRegistry& r) {
     CUTRAIN_CHECK(in.size() == want, "expects ", want, " inputs (dy", relu ? ", y" : "", affine ? ", scales" : "",
                   "), got ", in.size());
     const TensorSpec& dy = in[0];
-    CUTRAIN_CHECK(dy.dtype == DType::f32 || dy.dtype == DType::f64, "dy ", dy.str(), " must be f32 or f64");
+    CUTRAIN_CHECK(concat_float_dtype(dy.dtype), "dy ", dy.str(), " must be f32, f64, f16 or bf16");
     CUTRAIN_CHECK(dy.shape.rank() >= 1, "dy ", dy.str(), " needs a channel axis");
     int64_t total = 0;
     for (int64_t c : channels) {

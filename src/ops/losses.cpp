@@ -23,10 +23,14 @@ void require_float(const std::string& op, const TensorSpec& s, const char* what)
   CUTRAIN_OP_CHECK(op, is_floating(s.dtype), what, " must be floating point, got ", s.str());
 }
 
-// [N] in the dtype of x, for a loss over x with batch dimension 0.
+// The dtype losses over x are computed and returned in: x's, or f32 for the
+// 16-bit types (mixed precision computes every loss in fp32).
+DType loss_dtype(DType x) { return x == DType::f16 || x == DType::bf16 ? DType::f32 : x; }
+
+// [N] in the loss dtype of x, for a loss over x with batch dimension 0.
 TensorSpec per_sample_spec(const std::string& op, const TensorSpec& x) {
   CUTRAIN_OP_CHECK(op, x.shape.rank() >= 1, "needs a batch dimension, got ", x.str());
-  return {Shape{x.shape[0]}, x.dtype};
+  return {Shape{x.shape[0]}, loss_dtype(x.dtype)};
 }
 
 // Two inputs of one elementwise loss: same shape and dtype.
@@ -48,8 +52,9 @@ Specs infer_softmax_ce(const std::string& op, const TensorSpec& logits, const Te
     CUTRAIN_OP_CHECK(op, labels.shape == Shape{logits.shape[0]}, "class-id labels must be [N] = [",
                      logits.shape[0], "], got ", labels.str());
   } else {
-    CUTRAIN_OP_CHECK(op, labels == logits, "one-hot/probability labels must match logits ", logits.str(),
-                     ", got ", labels.str());
+    const TensorSpec want{logits.shape, loss_dtype(logits.dtype)};
+    CUTRAIN_OP_CHECK(op, labels == logits || labels == want, "one-hot/probability labels must match logits ",
+                     logits.str(), " (or be ", want.str(), "), got ", labels.str());
   }
   return {per_sample_spec(op, logits)};
 }

@@ -22,9 +22,12 @@ Attrs PoolOptions::attrs() const {
 
 namespace {
 
+bool pool_float_dtype(DType t) {
+  return t == DType::f32 || t == DType::f64 || t == DType::f16 || t == DType::bf16;
+}
+
 void check_float_nhwc(const TensorSpec& t, const char* what) {
-  CUTRAIN_CHECK(t.dtype == DType::f32 || t.dtype == DType::f64, what, " ", t.str(),
-                " must be f32 or f64");
+  CUTRAIN_CHECK(pool_float_dtype(t.dtype), what, " ", t.str(), " must be f32, f64, f16 or bf16");
   CUTRAIN_CHECK(t.shape.rank() == 4, what, " ", t.str(), " must have rank 4 (NHWC)");
 }
 
@@ -187,8 +190,7 @@ void register_global_avg_pool(OpRegistry& r) {
   d.infer = [](const Attrs& a, const std::vector<TensorSpec>& in) {
     const Shape x = nhwc_attr(a);
     const Shape& dy = in[0].shape;
-    CUTRAIN_CHECK(in[0].dtype == DType::f32 || in[0].dtype == DType::f64, "dy ", in[0].str(),
-                  " must be f32 or f64");
+    CUTRAIN_CHECK(pool_float_dtype(in[0].dtype), "dy ", in[0].str(), " must be f32, f64, f16 or bf16");
     CUTRAIN_CHECK(dy == (Shape{x[0], x[3]}) || dy == (Shape{x[0], 1, 1, x[3]}), "dy ", in[0].str(),
                   " does not match the pooled shape of input ", x.str());
     return std::vector<TensorSpec>{{x, in[0].dtype}};

@@ -1,5 +1,6 @@
 // The elementwise family on CUDA (kernels/elementwise.cu), with the arguments
-// of cutrain/cpu/elementwise.h. Float and double; `op` names the op in errors.
+// of cutrain/cpu/elementwise.h. Float and double; unary, unary_grad, binary and
+// add_n also f16 and bf16 (fp32 compute). `op` names the op in errors.
 #pragma once
 
 #include <cuda_runtime.h>

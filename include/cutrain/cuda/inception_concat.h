@@ -1,7 +1,8 @@
 // The fused Inception concat on CUDA (kernels/inception_concat.cu), with the
 // arguments of cutrain/cpu/inception_concat.h: k branches x, and per branch a
 // scale and shift (empty unless affine) and a centre (empty unless centred).
-// Float and double; `op` names the op in errors.
+// Float and double, and f16/bf16 activations with f32 scale, shift and centre;
+// `op` names the op in errors.
 #pragma once
 
 #include <cuda_runtime.h>

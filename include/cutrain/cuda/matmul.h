@@ -3,6 +3,7 @@
 // (the cuBLAS handle is the device's, set to it on each call). allow_tf32:
 // TF32 tensor cores for f32 (the node's "allow_tf32" attribute, set per
 // model under Precision::tf32), or-ed with conv_settings().allow_tf32.
+// f16/bf16 with fp32 accumulation.
 #pragma once
 
 #include <string>

@@ -1,7 +1,7 @@
 // The pooling family on CUDA (kernels/pool.cu), on the plain parameters of
 // cutrain/params/pool.h. Our kernels handle TF SAME's asymmetric padding with
-// the exclude-pad divisor, which cuDNN's pooling cannot express. Float and
-// double; `op` names the op in errors.
+// the exclude-pad divisor, which cuDNN's pooling cannot express. Float,
+// double, f16 and bf16 (fp32 sums inside); `op` names the op in errors.
 #pragma once
 
 #include <cuda_runtime.h>
