@@ -8,13 +8,18 @@
 // instead, to measure what replay saves. Device, batch and image size
 // come from the environment so the same binary serves the CPU here and an
 // H100 (bench/e2e/torch_inception_step.py measures PyTorch alongside):
-//   CUTRAIN_E2E_DEVICE=cpu|cuda  CUTRAIN_E2E_BATCH=N  CUTRAIN_E2E_SIZE=S  CUTRAIN_E2E_TF32=0|1
+//   CUTRAIN_E2E_DEVICE=cpu|cuda  CUTRAIN_E2E_BATCH=N  CUTRAIN_E2E_SIZE=S
+//   CUTRAIN_E2E_PRECISION=fp32|tf32|bf16|fp16 (CompileOptions::precision's
+//   policy: bf16/fp16 through the autocast pass with f32 master weights and
+//   update, tf32 on every convolution and matrix product of this graph only;
+//   fp16 here has no loss scaling, whose cost is one check over the gradients)
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 
+#include "cutrain/graph/autocast.h"
 #include "cutrain/graph/autodiff.h"
 #include "cutrain/graph/executor.h"
 #include "cutrain/graph/fusion.h"
@@ -22,10 +27,8 @@
 #include "cutrain/graph/ops/losses.h"
 #include "cutrain/graph/ops/optimizers.h"
 #include "cutrain/graph/planned_executor.h"
+#include "cutrain/nn/autocast_model.h"
 #include "cutrain/nn/inception_v3.h"
-#if CUTRAIN_WITH_CUDA
-#include "cutrain/cuda/conv.h"
-#endif
 
 namespace {
 
@@ -43,7 +46,12 @@ struct Step {
   std::vector<Value> fetches;
 };
 
-std::unique_ptr<Step> build_step(int64_t batch, int64_t size) {
+graph::Precision env_precision() {
+  const char* v = std::getenv("CUTRAIN_E2E_PRECISION");
+  return graph::precision_from_name(v ? v : "fp32");
+}
+
+std::unique_ptr<Step> build_step(int64_t batch, int64_t size, graph::Precision precision, DeviceType device) {
   auto s = std::make_unique<Step>();
   nn::InceptionV3Options o;
   o.num_classes = 1001;
@@ -51,6 +59,8 @@ std::unique_ptr<Step> build_step(int64_t batch, int64_t size) {
   o.image_size = size;
   o.create_aux_logits = size >= nn::inception_v3_min_image_size(true);
   s->model = nn::inception_v3(o);
+  if (precision == graph::Precision::bf16 || precision == graph::Precision::fp16)
+    nn::autocast_model(s->model, graph::precision_dtype(precision), device);
   graph::Graph& g = *s->model.graph;
   s->labels = g.input("labels", {Shape{batch}, DType::i32});
   Value loss = graph::weighted_loss_reduce(graph::softmax_cross_entropy(s->model.logits, s->labels));
@@ -64,6 +74,9 @@ std::unique_ptr<Step> build_step(int64_t batch, int64_t size) {
   sgd.momentum = 0.9;
   s->fetches = graph::sgd_update(s->model.params, grads, bufs, sgd);
   s->fetches.push_back(loss);
+  if (precision == graph::Precision::tf32) graph::allow_tf32(g);
+  if (precision == graph::Precision::bf16 || precision == graph::Precision::fp16)
+    graph::check_low_precision_kernels(g, device);
   return s;
 }
 
@@ -82,12 +95,10 @@ void BM_InceptionV3TrainingStep(benchmark::State& state) {
     state.SkipWithError("no CUDA device");
     return;
   }
-#if CUTRAIN_WITH_CUDA
-  cuda::conv_settings().allow_tf32 = env_int("CUTRAIN_E2E_TF32", 0) != 0;
-#endif
+  const graph::Precision precision = env_precision();
   const int64_t batch = env_int("CUTRAIN_E2E_BATCH", 8), size = env_int("CUTRAIN_E2E_SIZE", 75);
   const Mode mode = static_cast<Mode>(state.range(0));
-  auto step = build_step(batch, size);
+  auto step = build_step(batch, size, precision, device.type);
   graph::Graph& g = *step->model.graph;
   Tensor images = Tensor::empty({batch, size, size, 3}, DType::f32);
   images.uniform(-1, 1, 1);
@@ -121,7 +132,7 @@ void BM_InceptionV3TrainingStep(benchmark::State& state) {
   }
   state.counters["img/s"] = benchmark::Counter(static_cast<double>(batch * state.iterations()), benchmark::Counter::kIsRate);
   state.counters["loss"] = loss;
-  state.SetLabel(device.str() + " batch " + std::to_string(batch) + " " + std::to_string(size) + "x" + std::to_string(size));
+  state.SetLabel(device.str() + " " + std::string(graph::precision_name(precision)) + " batch " + std::to_string(batch) + " " + std::to_string(size) + "x" + std::to_string(size));
 }
 BENCHMARK(BM_InceptionV3TrainingStep)
     ->Arg(static_cast<int>(Mode::reference))

@@ -69,8 +69,9 @@ void Model::compile(CompileOptions options) {
                 "compile: dtype must be f32 or f64, got ", dtype_name(options.dtype));
   CUTRAIN_CHECK(options.weight_decay >= 0 && options.clip_global_norm >= 0 && options.clip_value >= 0,
                 "compile: weight_decay, clip_global_norm and clip_value must be >= 0");
-  // Until the precision policy is an option of its own, no step is fp16.
-  options.loss_scale = resolve_loss_scale(options.loss_scale, /*is_fp16=*/false);
+  // mixed_float16 turns dynamic loss scaling on unless it was set explicitly
+  // (Keras' LossScaleOptimizer under that policy); bf16 has fp32's range.
+  options.loss_scale = resolve_loss_scale(options.loss_scale, options.precision == graph::Precision::fp16);
   CUTRAIN_CHECK(options.accumulate_steps >= 1, "compile: accumulate_steps must be >= 1, got ",
                 options.accumulate_steps);
   CUTRAIN_CHECK(options.ema_decay >= 0 && options.ema_decay <= 1, "compile: ema_decay must be in [0, 1], got ",

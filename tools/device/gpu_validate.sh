@@ -86,9 +86,9 @@ report() {
 }
 
 # The e2e step: cutrain's executor modes (planned one stream, four streams,
-# four streams fused; replay on) at fp32 and TF32, then PyTorch.
-e2e_cutrain() {  # tf32 0|1
-  CUTRAIN_E2E_DEVICE=cuda CUTRAIN_E2E_BATCH=$batch CUTRAIN_E2E_SIZE=299 CUTRAIN_E2E_TF32=$1 \
+# four streams fused; replay on) at a precision (fp32|tf32|bf16|fp16), then PyTorch.
+e2e_cutrain() {  # precision
+  CUTRAIN_E2E_DEVICE=cuda CUTRAIN_E2E_BATCH=$batch CUTRAIN_E2E_SIZE=299 CUTRAIN_E2E_PRECISION=$1 \
     "$bin/inception_step_bench" --benchmark_filter='mode:[123]/' --benchmark_min_time=1
 }
 
@@ -115,12 +115,15 @@ else
   printf '%-34s %4s %5s  %s\n' sanitizer skip 0 "compute-sanitizer not on PATH" | tee -a "$summary"
 fi
 
-step e2e_cutrain_fp32 110 1 e2e_cutrain 0
-step e2e_torch_channels_last_fp32 60 1 python3 bench/e2e/torch_inception_step.py --device cuda \
-  --batch "$batch" --size 299 --channels-last
+# bf16 first: the goal is bf16 against PyTorch AMP bf16 channels-last, side by side.
+step e2e_cutrain_bf16 110 1 e2e_cutrain bf16
 step e2e_torch_amp_bf16_channels_last 60 1 python3 bench/e2e/torch_inception_step.py --device cuda \
   --batch "$batch" --size 299 --channels-last --amp bf16
-step e2e_cutrain_tf32 90 1 e2e_cutrain 1
+step e2e_cutrain_fp32 110 1 e2e_cutrain fp32
+step e2e_torch_channels_last_fp32 60 1 python3 bench/e2e/torch_inception_step.py --device cuda \
+  --batch "$batch" --size 299 --channels-last
+step e2e_cutrain_tf32 90 1 e2e_cutrain tf32
+step e2e_cutrain_fp16 90 1 e2e_cutrain fp16
 step e2e_torch_channels_last_tf32 60 1 python3 bench/e2e/torch_inception_step.py --device cuda \
   --batch "$batch" --size 299 --channels-last --tf32
 step e2e_torch_nchw_fp32 60 1 python3 bench/e2e/torch_inception_step.py --device cuda \
