@@ -27,7 +27,7 @@ class FdSink final : public FileSink {
     while (bytes > 0) {
       const ssize_t n = ::write(fd_, p, bytes);
       if (n < 0 && errno == EINTR) continue;
-      CUTRAIN_CHECK(n > 0, "cannot write ", path_, ": ", errno_text());
+      CUTRAIN_CHECK_WRITE(n > 0, "cannot write ", path_, ": ", errno_text());
       p += n;
       bytes -= static_cast<std::size_t>(n);
       written_ += static_cast<std::size_t>(n);
@@ -60,18 +60,18 @@ void write_file_atomic(const std::string& path, const std::function<void(FileSin
   tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (tmp.fd < 0) {
     tmp.keep = true;  // nothing was created
-    CUTRAIN_THROW("cannot write ", path, ": cannot create temporary file ", tmp.path, ": ",
-                  errno_text());
+    CUTRAIN_CHECK_WRITE(false, "cannot write ", path, ": cannot create temporary file ", tmp.path, ": ",
+                        errno_text());
   }
   FdSink sink(tmp.fd, tmp.path);
   body(sink);
-  CUTRAIN_CHECK(::fsync(tmp.fd) == 0, "cannot write ", path, ": fsync of ", tmp.path,
+  CUTRAIN_CHECK_WRITE(::fsync(tmp.fd) == 0, "cannot write ", path, ": fsync of ", tmp.path,
                 " failed: ", errno_text());
   const int fd = tmp.fd;
   tmp.fd = -1;
-  CUTRAIN_CHECK(::close(fd) == 0, "cannot write ", path, ": close of ", tmp.path,
+  CUTRAIN_CHECK_WRITE(::close(fd) == 0, "cannot write ", path, ": close of ", tmp.path,
                 " failed: ", errno_text());
-  CUTRAIN_CHECK(::rename(tmp.path.c_str(), path.c_str()) == 0, "cannot write ", path,
+  CUTRAIN_CHECK_WRITE(::rename(tmp.path.c_str(), path.c_str()) == 0, "cannot write ", path,
                 ": rename from ", tmp.path, " failed: ", errno_text());
   tmp.keep = true;
   // Make the rename itself durable; failure here cannot undo it, so it is best effort.

@@ -20,6 +20,14 @@ what="train --csv /dev/full"
 "$cli" train $common --epochs 1 --max-steps 2 --no-test --csv /dev/full --checkpoint-dir "$dir/ckpt" >"$dir/out1" 2>&1
 rc=$?
 expect 1 "cannot write /dev/full: No space left on device" "$dir/out1"
+# A checkpoint that cannot be written mid-training (the file-size limit: with
+# SIGXFSZ ignored, write() fails with EFBIG) is a runtime failure: exit 1, the
+# file named, no temporary file left behind.
+what="train, checkpoint over the file-size limit"
+(trap '' XFSZ; ulimit -f 16; "$cli" train $common --epochs 2 --max-steps 4 --no-test --checkpoint-dir "$dir/ckfull" >"$dir/out0" 2>&1)
+rc=$?
+expect 1 "cannot write $dir/ckfull/epoch-001.safetensors" "$dir/out0"
+if ls "$dir/ckfull" | grep -q tmp; then echo "$what: a temporary file was left: $(ls "$dir/ckfull")"; fail=1; fi
 "$cli" train $common --epochs 1 --max-steps 2 --no-test --checkpoint-dir "$dir/ckpt" >/dev/null 2>&1 || { echo "training failed"; exit 1; }
 ck="$dir/ckpt/epoch-001.safetensors"
 what="predict --output /dev/full"
