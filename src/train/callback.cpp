@@ -40,6 +40,18 @@ void CallbackList::set_context(TrainingContext* context) {
 void CallbackList::set_params(const CallbackParams& params) {
   for (auto& cb : callbacks_) cb->set_params(params);
 }
+void CallbackList::set_fit_progress(FitProgress* progress) {
+  for (auto& cb : callbacks_) cb->set_fit_progress(progress);
+}
+
+void TrainingContext::restore_checkpoint(const std::string& path) {
+  CUTRAIN_THROW("this model cannot restore checkpoint '", path, "' (TrainingContext::restore_checkpoint)");
+}
+
+void TrainingContext::assign_metric_variables(const MetricVariables& values) {
+  CUTRAIN_CHECK(values.empty(), "this model has no stateful metrics, but ", values.size(),
+                " metric states were given to restore (first: '", values.front().first, "')");
+}
 
 #define CUTRAIN_DISPATCH(name, ...) \
   for (auto& cb : callbacks_) cb->name(__VA_ARGS__)

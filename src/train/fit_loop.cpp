@@ -10,6 +10,7 @@
 #include "cutrain/train/callbacks/progbar_logger.h"
 #include "cutrain/train/callbacks/terminate_on_nan.h"
 #include "cutrain/train/data_parallel.h"
+#include "cutrain/train/fit_progress.h"
 
 namespace cutrain::train {
 namespace {
@@ -190,6 +191,17 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
   callbacks.set_context(&model);
   callbacks.set_params(CallbackParams{.verbose = opt.verbose, .epochs = opt.epochs, .steps = steps});
 
+  // Where the loop is, for callbacks that back the run up (fit_progress.h).
+  FitProgress progress;
+  progress.run = FitRun{.batch_size = opt.batch_size,
+                        .steps_per_epoch = steps,
+                        .train_samples = per_rank,
+                        .world_size = sharded ? comm->world_size() : 1,
+                        .seed = opt.seed,
+                        .shuffle = opt.shuffle};
+  progress.epoch = opt.initial_epoch;
+  callbacks.set_fit_progress(&progress);
+
   model.set_stop_training(false);
   Logs begin_logs;
   callbacks.on_train_begin(begin_logs);
@@ -197,23 +209,48 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
 
   const std::vector<int64_t> base = iota(0, n_train);
   std::vector<int64_t> pass;
-  int64_t cursor = 0;  // next batch of the current pass
-  for (int64_t epoch = opt.initial_epoch; epoch < opt.epochs; ++epoch) {
-    if (pass.empty() || cursor >= batches_per_pass) {
-      pass = opt.shuffle ? data::shuffled_order(base, opt.seed, epoch) : base;
-      if (sharded) pass = shard_indices(pass, comm->rank(), comm->world_size(), true);
+  int64_t pass_epoch = -1;  // the epoch whose seed ordered `pass`
+  int64_t cursor = 0;       // next batch of the current pass
+  const auto make_pass = [&](int64_t e) {
+    pass = opt.shuffle ? data::shuffled_order(base, opt.seed, e) : base;
+    if (sharded) pass = shard_indices(pass, comm->rank(), comm->world_size(), true);
+    pass_epoch = e;
+  };
+  int64_t first_epoch = opt.initial_epoch;
+  int64_t resume_step = 0;  // batches of first_epoch already done
+  if (progress.resumed) {   // a callback restored a backup in on_train_begin
+    first_epoch = progress.epoch;
+    resume_step = progress.step;
+    if (progress.pass_epoch >= 0) make_pass(progress.pass_epoch);
+    cursor = progress.cursor;
+    CUTRAIN_CHECK(cursor <= batches_per_pass, "fit: resuming at batch ", cursor, " of a pass of ",
+                  batches_per_pass);
+  }
+  for (int64_t epoch = first_epoch; epoch < opt.epochs; ++epoch) {
+    const bool resuming = progress.resumed && epoch == first_epoch;
+    const int64_t first_step = resuming ? resume_step : 0;
+    // A new pass when the last one ran out, checked where an epoch starts
+    // (an epoch resumed mid-way continues its pass).
+    if (first_step == 0 && (pass.empty() || cursor >= batches_per_pass)) {
+      make_pass(epoch);
       cursor = 0;
     }
     Logs epoch_begin_logs;
     callbacks.on_epoch_begin(epoch, epoch_begin_logs);
     model.reset_metrics();
-    model.plan_batches(DataSource::main, true,
-                       cut(pass, cursor, std::min(steps, batches_per_pass - cursor), opt.batch_size));
     LogsAverager avg;
     double seen = 0;  // samples behind this epoch's logs
+    if (resuming && first_step > 0) {  // mid-epoch: the epoch's logs so far
+      model.assign_metric_variables(progress.metrics);
+      avg.restore(progress.averages);
+      seen = progress.seen;
+    }
+    progress.resumed = false;
+    model.plan_batches(DataSource::main, true,
+                       cut(pass, cursor, std::min(steps - first_step, batches_per_pass - cursor), opt.batch_size));
     std::vector<std::pair<PendingLogs, double>> pending;  // the current execution's steps
     bool out_of_data = false;
-    for (int64_t step = 0; step < steps && !out_of_data;) {
+    for (int64_t step = first_step; step < steps && !out_of_data;) {
       const int64_t first = step;
       for (int64_t k = 0; k < opt.steps_per_execution && step < steps; ++k, ++step) {
         if (cursor >= batches_per_pass) {
@@ -240,6 +277,12 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
       pending.clear();
       Logs running = avg.average();
       running.update(model.metric_results());
+      progress.epoch = epoch;
+      progress.step = step;
+      progress.pass_epoch = pass_epoch;
+      progress.cursor = cursor;
+      progress.seen = seen;
+      progress.averages = avg.sums();
       callbacks.on_train_batch_end(step - 1, running);
       if (nan_guard && nan_guard->terminated()) {
         // Non-finite weights: no validation, epoch end or checkpoint of them.
@@ -261,6 +304,13 @@ History fit(Trainable& model, const FitOptions& opt, std::vector<std::shared_ptr
       }
       epoch_logs.update(val, "val_");
     }
+    // At an epoch's end the position is the next epoch's start.
+    progress.epoch = epoch + 1;
+    progress.step = 0;
+    progress.pass_epoch = pass_epoch;
+    progress.cursor = cursor;
+    progress.seen = 0;
+    progress.averages.clear();
     callbacks.on_epoch_end(epoch, epoch_logs);
     training_logs = epoch_logs;
     if (model.stop_training()) break;

@@ -45,6 +45,22 @@ void MetricSet::reset() {
   for (Binding& b : bindings_) b.running->reset_state();
 }
 
+MetricVariables MetricSet::variables() const {
+  MetricVariables out;
+  for (const Binding& b : bindings_) out.emplace_back(b.key, b.running->variables());
+  return out;
+}
+
+void MetricSet::assign_variables(const MetricVariables& values) {
+  CUTRAIN_CHECK(values.size() == bindings_.size(), "metrics: ", values.size(), " metric states to restore for ",
+                bindings_.size(), " metrics");
+  for (Binding& b : bindings_) {
+    auto it = std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == b.key; });
+    CUTRAIN_CHECK(it != values.end(), "metrics: no state to restore for metric '", b.key, "'");
+    b.running->assign_variables(it->second);
+  }
+}
+
 bool is_batch_mean_metric(const std::string& name) {
   return name == "accuracy" || name == "top_k" || name == "top5";
 }

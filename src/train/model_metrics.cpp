@@ -9,6 +9,15 @@ void Model::reset_metrics() {
   if (metric_set_) metric_set_->reset();
 }
 
+MetricVariables Model::metric_variables() const { return metric_set_ ? metric_set_->variables() : MetricVariables{}; }
+
+void Model::assign_metric_variables(const MetricVariables& values) {
+  if (metric_set_)
+    metric_set_->assign_variables(values);
+  else
+    TrainingContext::assign_metric_variables(values);
+}
+
 // The loss scale after the latest step (not an average: fit's epoch logs
 // take these values as they are), read when fit has the step's logs anyway.
 Logs Model::metric_results() {

@@ -31,6 +31,8 @@ class MeanMetric : public Metric {
   void update_state(const Tensor& y_true, const Tensor& y_pred, std::span<const double> sample_weight = {}) override;
   double result() const override { return weight_ > 0 ? total_ / weight_ : 0.0; }
   void reset_state() override { total_ = weight_ = 0; }
+  std::vector<double> variables() const override { return {total_, weight_}; }
+  void assign_variables(std::span<const double> values) override;
 
  private:
   SampleValues values_;
@@ -48,6 +50,9 @@ class ConfusionMetric : public Metric {
   ConfusionMetric(std::string name, std::vector<double> thresholds, bool from_logits);
   void update_state(const Tensor& y_true, const Tensor& y_pred, std::span<const double> sample_weight = {}) override;
   void reset_state() override;
+  // tp, fp, tn, fn, one value per threshold each.
+  std::vector<double> variables() const override;
+  void assign_variables(std::span<const double> values) override;
   const std::vector<double>& thresholds() const { return thresholds_; }
   const std::vector<double>& tp() const { return tp_; }
   const std::vector<double>& fp() const { return fp_; }

@@ -16,8 +16,11 @@
 
 #include "cutrain/core/tensor.h"
 #include "cutrain/train/logs.h"
+#include "cutrain/train/metric.h"
 
 namespace cutrain::train {
+
+struct FitProgress;  // fit_progress.h
 
 // A copy of every weight of a model (Keras get_weights()), on the host.
 using WeightSnapshot = std::vector<Tensor>;
@@ -43,6 +46,14 @@ class TrainingContext {
   // Writes a checkpoint to `path`: the whole model and optimizer state, or
   // only the weights. Creating parent folders is the caller's job.
   virtual void save(const std::string& path, bool weights_only) = 0;
+  // Restores everything save(path, false) wrote (BackupAndRestore). The
+  // default throws: this model cannot resume from a checkpoint.
+  virtual void restore_checkpoint(const std::string& path);
+
+  // The stateful metrics' variables by logged key, and their restoration
+  // (metric.h); models without stateful metrics have none.
+  virtual MetricVariables metric_variables() const { return {}; }
+  virtual void assign_metric_variables(const MetricVariables& values);
 
  private:
   bool stop_training_ = false;
@@ -66,6 +77,8 @@ class Callback {
   void set_context(TrainingContext* context) { context_ = context; }
   virtual void set_params(const CallbackParams& params) { params_ = params; }
   void set_warning_sink(WarningSink sink) { warn_ = std::move(sink); }
+  // fit's position (fit_progress.h), null outside fit.
+  void set_fit_progress(FitProgress* progress) { progress_ = progress; }
 
   virtual void on_train_begin(Logs& /*logs*/) {}
   virtual void on_train_end(Logs& /*logs*/) {}
@@ -87,9 +100,11 @@ class Callback {
   bool has_model() const { return context_ != nullptr; }
   const CallbackParams& params() const { return params_; }
   void warn(const std::string& message) const;
+  FitProgress* fit_progress() const { return progress_; }
 
  private:
   TrainingContext* context_ = nullptr;
+  FitProgress* progress_ = nullptr;
   CallbackParams params_;
   WarningSink warn_;
 };
@@ -110,6 +125,7 @@ class CallbackList {
 
   void set_context(TrainingContext* context);
   void set_params(const CallbackParams& params);
+  void set_fit_progress(FitProgress* progress);
 
   void on_train_begin(Logs& logs);
   void on_train_end(Logs& logs);

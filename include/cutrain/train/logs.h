@@ -64,17 +64,23 @@ std::string format_metric_value(double v);
 // batch size, as Keras' Mean metrics do over an epoch.
 class LogsAverager {
  public:
-  void add(const Logs& batch_logs, double weight);
-  Logs average() const;  // keys in first-seen order
-  void reset() { sums_.clear(); }
-  bool empty() const { return sums_.empty(); }
-
- private:
+  // One key's running sums: average = weighted / weight.
   struct Sum {
     std::string key;
     double weighted = 0;
     double weight = 0;
   };
+
+  void add(const Logs& batch_logs, double weight);
+  Logs average() const;  // keys in first-seen order
+  void reset() { sums_.clear(); }
+  bool empty() const { return sums_.empty(); }
+  // The sums themselves, so a mid-epoch backup resumes the same averages
+  // (BackupAndRestore).
+  const std::vector<Sum>& sums() const { return sums_; }
+  void restore(std::vector<Sum> sums) { sums_ = std::move(sums); }
+
+ private:
   std::vector<Sum> sums_;
 };
 

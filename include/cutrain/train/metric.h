@@ -26,6 +26,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cutrain/core/tensor.h"
@@ -45,9 +46,19 @@ class Metric {
   virtual void reset_state() = 0;
   const std::string& name() const { return name_; }
 
+  // The state as numbers (Keras' metric variables) and its restoration, so
+  // a mid-epoch backup (BackupAndRestore) resumes the epoch's metric. The
+  // defaults throw naming the metric: a custom metric that does not
+  // override them trains as before but cannot be backed up mid-epoch.
+  virtual std::vector<double> variables() const;
+  virtual void assign_variables(std::span<const double> values);
+
  private:
   std::string name_;
 };
+
+// The variables of several metrics, by the key each is logged under.
+using MetricVariables = std::vector<std::pair<std::string, std::vector<double>>>;
 
 using MetricFactory = std::function<std::unique_ptr<Metric>()>;
 

@@ -36,6 +36,10 @@ class MetricSet {
               std::span<const double> sample_weight);
   Logs results() const;
   void reset();
+  // The running states, by logged key (metric.h); assign throws naming a
+  // key that is missing or not bound.
+  MetricVariables variables() const;
+  void assign_variables(const MetricVariables& values);
 
  private:
   struct Binding {

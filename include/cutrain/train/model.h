@@ -256,6 +256,8 @@ class Model : public Trainable {
   void plan_batches(DataSource source, bool training, std::vector<std::vector<int64_t>> batches) override;
   void reset_metrics() override;
   Logs metric_results() override;
+  MetricVariables metric_variables() const override;
+  void assign_metric_variables(const MetricVariables& values) override;
 
   // TrainingContext.
   double learning_rate() const override;
@@ -267,6 +269,7 @@ class Model : public Trainable {
   WeightSnapshot averaged_weights() const;
   void set_weights(const WeightSnapshot& weights) override;
   void save(const std::string& path, bool weights_only = false) override;
+  void restore_checkpoint(const std::string& path) override { load(path); }
 
   // Restores a checkpoint: weights and BN statistics, and unless either the
   // file or the call is weights-only, the optimizer slots, step, epoch and
