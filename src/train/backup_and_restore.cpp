@@ -81,6 +81,12 @@ void BackupAndRestore::on_epoch_end(int64_t, Logs&) {
   if (opt_.save_freq == 0) backup();
 }
 
+void BackupAndRestore::backup_now() {
+  CUTRAIN_CHECK(fit_progress() != nullptr, "BackupAndRestore::backup_now works inside fit only");
+  backup();
+  batches_since_save_ = 0;
+}
+
 void BackupAndRestore::backup() {
   FitProgress p = *fit_progress();
   // Between epochs the metrics start over; mid-epoch they are part of the position.

@@ -1,18 +1,50 @@
 #include "cutrain/train/callbacks/csv_logger.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 
 #include "cutrain/core/error.h"
+#include "cutrain/io/atomic_file.h"
+#include "cutrain/train/fit_progress.h"
 
 namespace cutrain::train {
 
 CSVLogger::CSVLogger(std::string filename, char separator, bool append)
     : filename_(std::move(filename)), sep_(separator), append_(append) {}
 
+// A run resumed from a backup (BackupAndRestore) taken before the last rows
+// were written redoes epochs the log already has: their rows are dropped,
+// so the log has each epoch once, as an uninterrupted run's.
+// The file is rewritten atomically and only when a row goes.
+void CSVLogger::drop_rows_from(int64_t first_epoch) {
+  std::ifstream in(filename_, std::ios::binary);
+  if (!in) return;
+  std::string text, line;
+  bool dropped = false, header = true;
+  while (std::getline(in, line)) {
+    if (!header) {
+      const std::string field = line.substr(0, line.find(sep_));
+      char* end = nullptr;
+      const long long epoch = std::strtoll(field.c_str(), &end, 10);
+      if (!field.empty() && *end == '\0' && epoch >= first_epoch) {
+        dropped = true;
+        continue;
+      }
+    }
+    header = false;
+    text += line;
+    if (!in.eof()) text += '\n';
+  }
+  CUTRAIN_CHECK(!in.bad(), "CSVLogger: error reading ", filename_);
+  in.close();
+  if (dropped) io::write_file_atomic(filename_, [&](io::FileSink& f) { f.write(text.data(), text.size()); });
+}
+
 void CSVLogger::on_train_begin(Logs&) {
   write_header_ = true;
   if (append_) {
+    if (const FitProgress* p = fit_progress(); p && p->resumed) drop_rows_from(p->epoch);
     std::ifstream in(filename_);
     if (in) {
       std::string first;

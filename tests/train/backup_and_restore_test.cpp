@@ -15,6 +15,7 @@
 
 #include "cutrain/core/error.h"
 #include "cutrain/nn/small_cnn.h"
+#include "cutrain/train/callbacks/csv_logger.h"
 #include "cutrain/train/fit_progress.h"
 #include "model_test_util.h"
 
@@ -81,6 +82,13 @@ FitOptions fit_options(int64_t steps_per_epoch) {
 
 ImageData data() { return resize_image_data(synthetic(80, 12, 3, 31, 1.0f), 12, 1, /*flip=*/true); }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 void expect_same_weights(const Model& a, const Model& b) {
   const WeightSnapshot wa = a.get_weights(), wb = b.get_weights();
   ASSERT_EQ(wa.size(), wb.size());
@@ -120,12 +128,18 @@ TEST_P(BackupAndRestoreResume, KilledRunEndsAsAnUninterruptedOne) {
   fs::remove_all(dir);
   const BackupAndRestoreOptions bo{.backup_dir = dir, .save_freq = c.save_freq};
 
+  // The CSV log of the killed and resumed runs (appending, after the backup
+  // callback) ends as the uninterrupted run's: redone epochs' rows dropped.
+  const std::string full_csv = dir + "_full.csv", csv = dir + ".csv";
+  fs::remove(csv);
   auto full = make_model();
-  const History h_full = full->fit(data(), fit_options(c.steps_per_epoch));
+  const History h_full =
+      full->fit(data(), fit_options(c.steps_per_epoch), {std::make_shared<CSVLogger>(full_csv)});
 
   auto killed = make_model();
   EXPECT_THROW(killed->fit(data(), fit_options(c.steps_per_epoch),
-                           {std::make_shared<BackupAndRestore>(bo), std::make_shared<KillAt>(c.kill_at)}),
+                           {std::make_shared<BackupAndRestore>(bo), std::make_shared<CSVLogger>(csv, ',', true),
+                            std::make_shared<KillAt>(c.kill_at)}),
                Killed);
   const bool has_backup = fs::exists(fs::path(dir) / "state.json");
   // A backup exists once one was due before the kill.
@@ -134,7 +148,9 @@ TEST_P(BackupAndRestoreResume, KilledRunEndsAsAnUninterruptedOne) {
 
   auto resumed = make_model();
   auto restore = std::make_shared<BackupAndRestore>(bo);
-  const History h_resumed = resumed->fit(data(), fit_options(c.steps_per_epoch), {restore});
+  const History h_resumed = resumed->fit(data(), fit_options(c.steps_per_epoch),
+                                         {restore, std::make_shared<CSVLogger>(csv, ',', true)});
+  EXPECT_EQ(read_text(csv), read_text(full_csv));
   EXPECT_EQ(restore->resumed(), has_backup);
   expect_history_tail(h_full, h_resumed);
   EXPECT_EQ(resumed->step(), full->step());
@@ -155,6 +171,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{2, 1, 3},    // mid-epoch, in the pass begun the epoch before
                       Case{2, 1, 4},    // at an epoch's last batch
                       Case{2, 3, 8},    // two batches after the last backup: they are redone
+                      Case{2, 3, 5},    // the backup's epoch was logged since: its row is redone
                       Case{2, 4, 2},    // before any backup: starts over
                       Case{0, 1, 7},    // full passes (4 batches, the last short)
                       Case{0, 0, 10},   // per epoch: back to epoch 3's start

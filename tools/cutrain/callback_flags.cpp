@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
 #include <sstream>
 #include <vector>
 
@@ -73,12 +74,63 @@ train::ReduceLROnPlateauOptions parse_reduce_lr_on_plateau(const std::string& sp
   return o;
 }
 
+int64_t parse_backup_freq(const std::string& spec) {
+  if (spec == "epoch") return 0;
+  int64_t n = 0;
+  CUTRAIN_CHECK(whole(spec, n) && n > 0, "must be 'epoch' or a number of batches >= 1, got '", spec, "'");
+  return n;
+}
+
 CLI::Validator early_stopping_check() {
   return validator("MONITOR:PATIENCE[:MIN_DELTA]", [](const std::string& s) { parse_early_stopping(s); });
 }
 
 CLI::Validator reduce_lr_on_plateau_check() {
   return validator("MONITOR:FACTOR:PATIENCE", [](const std::string& s) { parse_reduce_lr_on_plateau(s); });
+}
+
+CLI::Validator backup_freq_check() {
+  return validator("epoch|N", [](const std::string& s) { parse_backup_freq(s); });
+}
+
+CLI::Option* add_callback_flags(CLI::App& c, CallbackFlags& f) {
+  c.add_option("--early-stopping", f.early_stopping,
+               "stop when MONITOR (e.g. val_loss) has not improved by MIN_DELTA for PATIENCE epochs (Keras' "
+               "EarlyStopping)")
+      ->check(early_stopping_check());
+  c.add_option("--reduce-lr-on-plateau", f.reduce_lr_on_plateau,
+               "multiply the learning rate by FACTOR when MONITOR has not improved for PATIENCE epochs "
+               "(Keras' ReduceLROnPlateau; needs a constant --schedule)")
+      ->check(reduce_lr_on_plateau_check());
+  CLI::Option* dir = c.add_option("--backup-dir", f.backup_dir,
+                                  "back the run up here (Keras' BackupAndRestore): rerun the same command after a "
+                                  "kill and it resumes at the batch of the last backup with the results of an "
+                                  "uninterrupted run; deleted when training ends");
+  c.add_option("--backup-freq", f.backup_freq,
+               "back up at every epoch's end ('epoch') or every N batches (and when SIGINT/SIGTERM stops it)")
+      ->check(backup_freq_check())
+      ->capture_default_str();
+  return dir;
+}
+
+void add_plateau_callbacks(const CallbackFlags& f, int verbose, std::vector<std::shared_ptr<train::Callback>>& out) {
+  if (!f.reduce_lr_on_plateau.empty()) {
+    train::ReduceLROnPlateauOptions ro = parse_reduce_lr_on_plateau(f.reduce_lr_on_plateau);
+    ro.verbose = verbose > 0 ? 1 : 0;
+    out.push_back(std::make_shared<train::ReduceLROnPlateau>(ro, &std::cout));
+  }
+  if (!f.early_stopping.empty()) {
+    train::EarlyStoppingOptions eo = parse_early_stopping(f.early_stopping);
+    eo.verbose = verbose > 0 ? 1 : 0;
+    out.push_back(std::make_shared<train::EarlyStopping>(eo, &std::cout));
+  }
+}
+
+std::shared_ptr<train::BackupAndRestore> make_backup(const CallbackFlags& f) {
+  if (f.backup_dir.empty()) return nullptr;
+  return std::make_shared<train::BackupAndRestore>(
+      train::BackupAndRestoreOptions{.backup_dir = f.backup_dir, .save_freq = parse_backup_freq(f.backup_freq)},
+      &std::cout);
 }
 
 }  // namespace cutrain::cli

@@ -38,13 +38,16 @@ SignalGuard::~SignalGuard() {
 
 int SignalGuard::pending() { return g_signal; }
 
-void StopOnSignal::on_train_batch_end(int64_t batch, train::Logs&) { stop_if_signalled("training batch", batch); }
+void StopOnSignal::on_train_batch_end(int64_t batch, train::Logs&) {
+  stop_if_signalled("training batch", batch, on_train_stop_);
+}
 
-void StopOnSignal::on_test_batch_end(int64_t batch, train::Logs&) { stop_if_signalled("validation batch", batch); }
+void StopOnSignal::on_test_batch_end(int64_t batch, train::Logs&) { stop_if_signalled("validation batch", batch, {}); }
 
-void StopOnSignal::stop_if_signalled(const char* where, int64_t batch) {
+void StopOnSignal::stop_if_signalled(const char* where, int64_t batch, const std::function<void()>& first) {
   const int sig = SignalGuard::pending();
   if (sig == 0) return;
+  if (first) first();
   std::string msg = std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal") +
                     " after " + where + " " + std::to_string(batch + 1);
   if (!path_.empty()) {

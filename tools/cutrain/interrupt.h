@@ -6,6 +6,7 @@
 #pragma once
 
 #include <csignal>
+#include <functional>
 #include <string>
 
 #include "cutrain/core/error.h"
@@ -40,16 +41,20 @@ class Interrupted : public Error {
 
 // After every train (and test) batch: when a signal is pending, saves the
 // whole model to `checkpoint_path` (unless empty) and throws Interrupted, so
-// no validation or epoch end runs on a partial epoch.
+// no validation or epoch end runs on a partial epoch. `on_train_stop`, when
+// set, runs first when the signal comes after a training batch (--backup-dir:
+// a backup at that batch).
 class StopOnSignal final : public train::Callback {
  public:
-  explicit StopOnSignal(std::string checkpoint_path) : path_(std::move(checkpoint_path)) {}
+  explicit StopOnSignal(std::string checkpoint_path, std::function<void()> on_train_stop = {})
+      : path_(std::move(checkpoint_path)), on_train_stop_(std::move(on_train_stop)) {}
   void on_train_batch_end(int64_t batch, train::Logs& logs) override;
   void on_test_batch_end(int64_t batch, train::Logs& logs) override;
 
  private:
-  void stop_if_signalled(const char* where, int64_t batch);
+  void stop_if_signalled(const char* where, int64_t batch, const std::function<void()>& first);
   std::string path_;
+  std::function<void()> on_train_stop_;
 };
 
 }  // namespace cutrain::cli

@@ -61,8 +61,7 @@ struct TrainArgs {
   double validation_split = 0;
   std::string metrics = "accuracy";
   std::string validation_freq = "1";
-  std::string early_stopping;        // MONITOR:PATIENCE[:MIN_DELTA]
-  std::string reduce_lr_on_plateau;  // MONITOR:FACTOR:PATIENCE
+  CallbackFlags callback;  // --early-stopping, --reduce-lr-on-plateau, --backup-dir, --backup-freq
   std::string class_weight;
   std::string checkpoint_dir;
   std::string resume;
@@ -116,6 +115,14 @@ class MaxSteps final : public train::Callback {
 // starts; the empty test split too (it would fail only after training).
 void check_outputs_writable(const TrainArgs& a, const DataSets& ds) {
   if (!a.checkpoint_dir.empty()) prepare_output_dir(a.checkpoint_dir, "--checkpoint-dir");
+  if (!a.callback.backup_dir.empty()) {
+    prepare_output_dir(a.callback.backup_dir, "--backup-dir");
+    // A backup holds one process's position (its running averages, its
+    // batch-norm statistics): resuming N ranks from rank 0's would not be
+    // the run that was killed.
+    CUTRAIN_CHECK(!a.distributed, "--backup-dir: not supported with --distributed yet (use --checkpoint-dir and "
+                  "--resume, which resume at an epoch)");
+  }
   if (!a.logdir.empty()) prepare_output_dir(a.logdir, "--logdir");
   if (!a.csv.empty()) check_writable_file(a.csv, "--csv");
   if (!a.plot.empty()) check_writable_file(a.plot, "--plot", /*replaced_atomically=*/true);
@@ -342,6 +349,11 @@ int run_train(const TrainArgs& args_in) {
   if (nothing_left_to_do(a, model)) return 0;
 
   std::vector<std::shared_ptr<train::Callback>> callbacks;
+  // First: its on_train_begin restores the model the others then see.
+  const std::shared_ptr<train::BackupAndRestore> backup = make_backup(a.callback);
+  if (backup) callbacks.push_back(backup);
+  // A run that resumes from a backup continues its CSV log.
+  const bool continuing = !a.resume.empty() || (backup && std::filesystem::exists(backup->state_path()));
   if (a.max_steps > 0) callbacks.push_back(std::make_shared<MaxSteps>(model, a.max_steps));
   if (a.profile_steps > 0) callbacks.push_back(std::make_shared<train::StepProfile>(model, a.profile_steps, &std::cout));
   if (!a.checkpoint_dir.empty()) {
@@ -352,17 +364,8 @@ int run_train(const TrainArgs& args_in) {
     mo.verbose = a.verbose > 0 ? 1 : 0;
     callbacks.push_back(std::make_shared<train::ModelCheckpoint>(mo, &std::cout));
   }
-  if (!a.reduce_lr_on_plateau.empty()) {  // before the loggers, which then record "learning_rate"
-    train::ReduceLROnPlateauOptions ro = parse_reduce_lr_on_plateau(a.reduce_lr_on_plateau);
-    ro.verbose = a.verbose > 0 ? 1 : 0;
-    callbacks.push_back(std::make_shared<train::ReduceLROnPlateau>(ro, &std::cout));
-  }
-  if (!a.early_stopping.empty()) {
-    train::EarlyStoppingOptions eo = parse_early_stopping(a.early_stopping);
-    eo.verbose = a.verbose > 0 ? 1 : 0;
-    callbacks.push_back(std::make_shared<train::EarlyStopping>(eo, &std::cout));
-  }
-  if (!a.csv.empty()) callbacks.push_back(std::make_shared<train::CSVLogger>(a.csv, ',', !a.resume.empty()));
+  add_plateau_callbacks(a.callback, a.verbose, callbacks);  // before the loggers, which record "learning_rate"
+  if (!a.csv.empty()) callbacks.push_back(std::make_shared<train::CSVLogger>(a.csv, ',', continuing));
   if (!a.plot.empty()) callbacks.push_back(std::make_shared<train::HistoryPlot>(a.plot));
   if (!a.logdir.empty()) {
     train::TensorBoardOptions to;
@@ -376,7 +379,8 @@ int run_train(const TrainArgs& args_in) {
   signals.emplace();
   callbacks.push_back(std::make_shared<StopOnSignal>(
       a.checkpoint_dir.empty() ? std::string()
-                               : (std::filesystem::path(a.checkpoint_dir) / "interrupted.safetensors").string()));
+                               : (std::filesystem::path(a.checkpoint_dir) / "interrupted.safetensors").string(),
+      backup ? std::function<void()>([backup] { backup->backup_now(); }) : std::function<void()>()));
 
   train::FitOptions fo;
   fo.batch_size = a.net.batch_size;
@@ -520,16 +524,12 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_option("--validation-freq", args->validation_freq,
                 "validate after every Nth epoch, or after the listed 1-based epochs (E1,E2,...)")
       ->check(validation_freq_check())->capture_default_str();
-  c->add_option("--early-stopping", args->early_stopping,
-                "stop when MONITOR (e.g. val_loss) has not improved by MIN_DELTA for PATIENCE epochs (Keras' EarlyStopping)")
-      ->check(early_stopping_check());
-  c->add_option("--reduce-lr-on-plateau", args->reduce_lr_on_plateau,
-                "multiply the learning rate by FACTOR when MONITOR has not improved for PATIENCE epochs "
-                "(Keras' ReduceLROnPlateau; needs a constant --schedule)")
-      ->check(reduce_lr_on_plateau_check());
   c->add_option("--class-weight", args->class_weight, "per-class loss weights, e.g. 0:1.0,3:2.5");
   c->add_option("--checkpoint-dir", args->checkpoint_dir, "write a checkpoint every epoch here");
-  c->add_option("--resume", args->resume, "continue from this checkpoint (weights, optimizer, step, epoch)");
+  CLI::Option* backup_dir = add_callback_flags(*c, args->callback);
+  // The backup, when there is one, says where to resume.
+  backup_dir->excludes(c->add_option("--resume", args->resume,
+                                     "continue from this checkpoint (weights, optimizer, step, epoch)"));
   c->add_flag("--no-verify", args->no_verify,
               "--resume without checking the checkpoint's checksums and values (finite weights and "
               "optimizer slots, non-negative batch-norm variances)");

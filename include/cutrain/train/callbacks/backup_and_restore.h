@@ -53,6 +53,11 @@ class BackupAndRestore : public Callback {
   void on_epoch_end(int64_t epoch, Logs& logs) override;
   void on_train_end(Logs& logs) override;
 
+  // Backs the run up at the current batch, whatever save_freq says: for a
+  // callback after this one that ends training in its on_train_batch_end
+  // (an interrupt handler), so the run resumes at that very batch.
+  void backup_now();
+
   std::string state_path() const;
   // Whether the last on_train_begin resumed from a backup.
   bool resumed() const { return resumed_; }

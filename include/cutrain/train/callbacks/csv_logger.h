@@ -6,7 +6,9 @@
 // are 0-based; a key missing from an epoch's logs is written "NA"; values are
 // written as Python's repr (python_float_repr). Each row is flushed. With
 // append=true the file is opened for appending and the header is written only
-// if the file is missing or its first line is empty. Every write, flush and
+// if the file is missing or its first line is empty; when fit resumes from a
+// backup (BackupAndRestore, before this logger in the list), the rows of the
+// epochs it redoes are dropped first, so the log has each epoch once. Every write, flush and
 // close is checked: a full disk or an I/O error throws cutrain::WriteError
 // naming the file and the errno text (never a silently empty log).
 #pragma once
@@ -30,6 +32,7 @@ class CSVLogger : public Callback {
 
  private:
   void write_row(const std::vector<std::string>& fields);
+  void drop_rows_from(int64_t first_epoch);
 
   std::string filename_;
   char sep_;
