@@ -173,6 +173,12 @@ inline Case load_case(const std::string& name) {
   return Case{name, contents.tensors, contents.metadata};
 }
 
+inline double max_abs(const Tensor& t) {
+  double m = 0;
+  for (int64_t i = 0; i < t.numel(); ++i) m = std::max(m, std::fabs(t.flat(i)));
+  return m;
+}
+
 // Normwise relative error (see the top of this file); infinity on NaN.
 inline double max_rel_error(const Tensor& actual, const Tensor& ref) {
   double diff = 0, scale = 0;

@@ -182,43 +182,74 @@ void check_eval_and_training_step(const golden::Case& c, DType dt, graph::Graph&
         grad_names.push_back(params[i].name());
       }
     ASSERT_GT(grad_names.size(), 8u);  // every batch norm's gamma and beta, and the chosen convs
-    const auto train = exec.run({{x, c.get("train/input", dt)}}, fetches, graph::kTraining);
+    const Tensor train_input = c.get("train/input", dt);
+    const auto train = exec.run({{x, train_input}}, fetches, graph::kTraining);
+    std::vector<Tensor> moving_after;  // before the probe below moves them once more
+    if (compare_moving_statistics)
+      for (const Value& s : g.states()) moving_after.push_back(exec.leaf(s).clone());
+    std::vector<Tensor> nudged;  // float32 only: the same step on the input moved by one ulp
+    if (dt == DType::f32) {
+      Tensor moved = train_input.clone();
+      for (int64_t i = 0; i < moved.numel(); ++i) {
+        const float v = static_cast<float>(moved.flat(i));
+        moved.set_flat(i, std::nextafter(v, i % 2 == 0 ? INFINITY : -INFINITY));
+      }
+      nudged = exec.run({{x, moved}}, fetches, graph::kTraining);
+    }
 
     // Float64: every tensor within kTolF64. Float32: training-mode gradients of
     // this small problem are ill-conditioned (see the script; PyTorch's own
-    // float32 gradients are off by up to 7% here), so the float32 check is
-    // relative to PyTorch's float32 error on the same step, measured by the
-    // script: each tensor within max(1e-4, 16x PyTorch's error) (scattered
-    // ill-conditioned tensors, mostly betas whose gradient sums cancel, land
-    // at up to ~11x), and over all tensors the geometric mean of our error
-    // over PyTorch's at most 2 (measured: 1.2), which catches a systematic
-    // loss of precision. Both errors are printed.
+    // float32 gradients are off by up to 7% here), so a tensor's float32 error
+    // is noise whose size depends on the summation order: the same beta
+    // gradient is off by 2% or 39% depending only on which OpenBLAS kernel
+    // (Sandybridge, SkylakeX, Haswell) and how many threads sum the
+    // convolutions. A bound taken from one sample of that noise (PyTorch's
+    // error) fails on some machine. So each tensor is held to 16x the larger
+    // of two samples: PyTorch's float32 error, measured by the script, and our
+    // own spread, the change of the tensor when the float32 input moves by one
+    // ulp (alternately up and down), a probe of the tensor's conditioning that
+    // does not depend on the kernels; a wrong gradient is off by O(1) in
+    // both. Over all tensors, the geometric mean of our error over PyTorch's
+    // is at most 2 (measured: 1.4 to 1.6 across kernels), which catches a
+    // systematic loss of precision. The errors and spreads are printed.
     struct Worst {
-      double err = -1, torch_err = 0;
+      double err = -1, torch_err = 0, spread = 0;
       std::string name;
     };
     std::map<std::string, Worst> worst;  // per kind of tensor, for the printout
     double log_ratio_sum = 0;
     int ratios = 0;
-    auto check = [&](const std::string& kind, const std::string& name, const Tensor& actual, const std::string& ref) {
-      const double err = golden::max_rel_error(actual, c.get(ref));
+    // `fetch`: the index of the tensor in `fetches`, or -1 for a state (whose
+    // spread is not probed: the moving statistics are well conditioned).
+    auto check = [&](const std::string& kind, const std::string& name, const Tensor& actual, const std::string& ref,
+                     int fetch) {
+      const Tensor expected = c.get(ref);
+      const double err = golden::max_rel_error(actual, expected);
       const double torch_err = c.get("torch_f32_err/" + ref).item();
-      const double bound = dt == DType::f64 ? tol : std::max(tol, 16 * torch_err);
+      const double spread = fetch >= 0 && !nudged.empty()
+                                ? cutrain::max_abs_diff(nudged[static_cast<size_t>(fetch)], actual) /
+                                      golden::max_abs(expected)
+                                : 0.0;
+      const double bound = dt == DType::f64 ? tol : std::max(tol, 16 * std::max(torch_err, spread));
       log_ratio_sum += std::log(std::max(err, 1e-12) / std::max(torch_err, 1e-12));
       ++ratios;
       EXPECT_LE(err, bound) << name << " " << golden::dtype_label(dt) << " (PyTorch's float32 error " << torch_err
-                            << ")";
+                            << ", our spread under a one-ulp input change " << spread << ")";
       Worst& w = worst[kind];
-      if (err > w.err) w = {err, torch_err, name};
+      if (err > w.err) w = {err, torch_err, spread, name};
     };
-    check("logits_train", "logits", train[0], "train/logits");
+    check("logits_train", "logits", train[0], "train/logits", 0);
     auto kind_of = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
     for (size_t i = 0; i < grad_names.size(); ++i)
-      check("grad_" + kind_of(grad_names[i]), grad_names[i], train[i + 1], "grad/" + grad_names[i]);
+      check("grad_" + kind_of(grad_names[i]), grad_names[i], train[i + 1], "grad/" + grad_names[i],
+            static_cast<int>(i + 1));
     // A gamma/beta pair per moving mean/variance pair, plus the 8 chosen conv tensors.
     EXPECT_EQ(grad_names.size(), g.states().size() + 8);
     if (compare_moving_statistics)
-      for (const Value& s : g.states()) check(kind_of(s.name()), s.name(), exec.leaf(s), "moving_after/" + s.name());
+      for (size_t i = 0; i < g.states().size(); ++i) {
+        const std::string name = g.states()[i].name();
+        check(kind_of(name), name, moving_after[i], "moving_after/" + name, -1);
+      }
     const double geo_ratio = std::exp(log_ratio_sum / ratios);
     std::cout << "[ golden   ] " << c.name << " " << golden::dtype_label(dt)
               << ": geometric mean of (our error / PyTorch float32 error) over " << ratios << " tensors "
@@ -229,8 +260,8 @@ void check_eval_and_training_step(const golden::Case& c, DType dt, graph::Graph&
       EXPECT_LE(geo_ratio, 2.0);
     }
     for (const auto& [kind, w] : worst) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.3e (PyTorch f32: %.3e)", w.err, w.torch_err);
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%.3e (PyTorch f32: %.3e, spread %.3e)", w.err, w.torch_err, w.spread);
       std::cout << "[ golden   ] " << c.name << " " << kind << " " << golden::dtype_label(dt) << ": max rel err "
                 << buf << " worst " << w.name << std::endl;
       ::testing::Test::RecordProperty(c.name + "." + kind + "." + golden::dtype_label(dt), buf);
