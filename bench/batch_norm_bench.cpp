@@ -1,8 +1,8 @@
 // Batch norm kernels at Inception V3's shapes (batch 128): training
 // statistics (2 launches), apply with fused ReLU, backward (3 launches).
-// Counters: GB/s of the minimum traffic (stats: read x; apply: read x, write
-// y; backward: read dy and x twice, write dx) and the fraction of the 3.0 TB/s
-// copy roofline. Emulated build: a smoke run at a small size.
+// Counters: bytes_per_second of the minimum traffic (stats: read x; apply:
+// read x, write y; backward: read dy and x twice, write dx) and roofline, the
+// fraction of the 3.0 TB/s copy ceiling. Emulated build: a smoke run at a small size.
 #include <benchmark/benchmark.h>
 
 #include <vector>
@@ -57,14 +57,8 @@ void BM_BatchNorm(benchmark::State& state) {
     else
       kernels::cuda::batch_norm_backward<float>(dy.p, x.p, mean.p, inv.p, g.p, m, c, true, y.p, db.p, dg.p, ws.p, s);
   };
-  double ms = 0;
-  for (auto _ : state) {
-    ms = bench::time_ms(s, run);
-    state.SetIterationTime(ms / 1e3);
-  }
   const double elems = static_cast<double>(m * c) * sizeof(float);
-  bench::report_bytes(state, elems * (phase == 0 ? 1 : phase == 1 ? 2 : 5), ms / 1e3);
-  state.counters["us"] = ms * 1e3;
+  bench::time_median(state, s, elems * (phase == 0 ? 1 : phase == 1 ? 2 : 5), run);
   CUDA_CHECK(cudaStreamDestroy(s));
 }
 BENCHMARK(BM_BatchNorm)

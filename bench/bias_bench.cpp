@@ -1,7 +1,7 @@
 // Convolution helpers: bias add and the per-channel sum (bias gradient) at
 // Inception V3 activation shapes (batch 128), and the zero-padding copy the
-// asymmetric-padding path adds. GB/s of the minimum traffic and the fraction
-// of the 3.0 TB/s copy roofline. Emulated build: a smoke run.
+// asymmetric-padding path adds. bytes_per_second of the minimum traffic and
+// roofline, the fraction of the 3.0 TB/s copy ceiling. Emulated build: a smoke run.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -49,14 +49,8 @@ void BM_Bias(benchmark::State& state) {
     if (op == 1) kernels::cuda::channel_sum<float>(x.p, m, c, out.p, ws.p, s);
     if (op == 2) kernels::cuda::pad_nhwc<float>(x.p, 128, hw, hw, c, 0, 1, 0, 1, out.p, s);
   };
-  double ms = 0;
-  for (auto _ : state) {
-    ms = bench::time_ms(s, run);
-    state.SetIterationTime(ms / 1e3);
-  }
   const double bytes = static_cast<double>(m * c) * sizeof(float) * (op == 1 ? 1 : 2);
-  bench::report_bytes(state, bytes, ms / 1e3);
-  state.counters["us"] = ms * 1e3;
+  bench::time_median(state, s, bytes, run);
   CUDA_CHECK(cudaStreamDestroy(s));
 }
 BENCHMARK(BM_Bias)

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "cutrain/bench/counters.h"
 #include "cutrain/core/error.h"
 #include "cutrain/core/tensor.h"
 #include "cutrain/cpu/conv2d.h"
@@ -118,8 +119,7 @@ Prepared prepare(const ConvShape& s, int64_t n) {
 void run(const Prepared& p) { cpu::conv2d_forward("conv2d", params::Conv2d{p.x.dim(0), p.x.dim(3), p.w.dim(0), p.win}, p.x, p.w, p.b, p.y); }
 
 void set_counters(benchmark::State& state, double flops) {
-  state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate,
-                                                benchmark::Counter::kIs1000);
+  cutrain::bench::report_work(state, 0, flops);
   state.counters["GFLOP"] = flops / 1e9;
 }
 

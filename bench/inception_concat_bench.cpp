@@ -11,10 +11,10 @@
 //   Split/fused         backward: one launch splits dy by the ReLU mask into
 //                       every dx_b (times a_b)
 //   Split/copies        backward of the plain concat: one 2-D copy per branch
-// Counters: GB/s of the bytes each variant must move at minimum (read every
-// input once, write every output once: the fused variant's traffic; the
-// unfused BN variant moves 2x more, which is the point) and the fraction of
-// the measured 3.0 TB/s copy roofline. Emulated build: a smoke run of the
+// Counters: bytes_per_second of the bytes each variant must move at minimum
+// (read every input once, write every output once: the fused variant's
+// traffic; the unfused BN variant moves 2x more, which is the point) and
+// roofline, the fraction of the measured 3.0 TB/s copy ceiling. Emulated build: a smoke run of the
 // fused kernels at a small size.
 #include <benchmark/benchmark.h>
 
@@ -166,17 +166,11 @@ void BM_InceptionConcat(benchmark::State& state) {
         }
       };
   }
-  double ms = 0;
-  for (auto _ : state) {
-    ms = bench::time_ms(s, run);
-    state.SetIterationTime(ms / 1e3);
-  }
   // Minimum traffic: every element of y (or dy) read or written once, plus
   // the branch side once; the ReLU-masked backward also reads y.
   double bytes = 2.0 * static_cast<double>(buf.rows * buf.total) * sizeof(float);
   if (variant == kSplitFused) bytes += static_cast<double>(buf.rows * buf.total) * sizeof(float);
-  bench::report_bytes(state, bytes, ms / 1e3);
-  state.counters["us"] = ms * 1e3;
+  bench::time_median(state, s, bytes, run);
   CUDA_CHECK(cudaStreamDestroy(s));
 }
 BENCHMARK(BM_InceptionConcat)

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "cutrain/bench/counters.h"
 #include "cutrain/core/tensor.h"
 #include "cutrain/ops/op.h"
 
@@ -15,8 +16,7 @@ constexpr int64_t kBatch = 32, kIn = 2048, kOut = 1001;
 
 void set_counters(benchmark::State& state) {
   const double flops = 2.0 * kBatch * kIn * kOut;
-  state.counters["FLOP/s"] = benchmark::Counter(flops * static_cast<double>(state.iterations()),
-                                                benchmark::Counter::kIsRate);
+  cutrain::bench::report_work(state, 0, flops);
   state.counters["GFLOP"] = flops / 1e9;
 }
 

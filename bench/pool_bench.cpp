@@ -1,8 +1,9 @@
 // Pooling kernels at Inception V3's shapes (batch 128): max pool 3x3/2 VALID
 // (the stem and the grid reductions), avg pool 3x3/1 SAME (the branch pools),
-// their gradients (gathers), global average pool 8x8x2048. Counters: GB/s of
-// the minimum traffic (read the input once, write the output once; grads read
-// dy and, for max, x) and the fraction of the 3.0 TB/s copy roofline.
+// their gradients (gathers), global average pool 8x8x2048. Counters:
+// bytes_per_second of the minimum traffic (read the input once, write the
+// output once; grads read dy and, for max, x) and roofline, the fraction of
+// the 3.0 TB/s copy ceiling (kernel_bench.h).
 // Emulated build: a smoke run at a small size.
 #include <benchmark/benchmark.h>
 
@@ -74,14 +75,8 @@ void BM_Pool(benchmark::State& state) {
     if (!cs.max && !backward) kernels::cuda::avg_pool_forward<float>(g, false, x.p, y.p, s);
     if (!cs.max && backward) kernels::cuda::avg_pool_backward<float>(g, false, dy.p, dx.p, s);
   };
-  double ms = 0;
-  for (auto _ : state) {
-    ms = bench::time_ms(s, run);
-    state.SetIterationTime(ms / 1e3);
-  }
   const double bytes = static_cast<double>(nx + ny + (backward && cs.max ? nx : 0)) * sizeof(float);
-  bench::report_bytes(state, bytes, ms / 1e3);
-  state.counters["us"] = ms * 1e3;
+  bench::time_median(state, s, bytes, run);
   CUDA_CHECK(cudaStreamDestroy(s));
 }
 BENCHMARK(BM_Pool)
@@ -100,13 +95,8 @@ void BM_GlobalAvgPool(benchmark::State& state) {
   DeviceArray<float> x(n * hw * c), y(n * c);
   cudaStream_t s;
   CUDA_CHECK(cudaStreamCreate(&s));
-  double ms = 0;
-  for (auto _ : state) {
-    ms = bench::time_ms(s, [&] { kernels::cuda::global_avg_pool_forward<float>(x.p, n, hw, c, y.p, s); });
-    state.SetIterationTime(ms / 1e3);
-  }
-  bench::report_bytes(state, static_cast<double>(n * hw * c + n * c) * sizeof(float), ms / 1e3);
-  state.counters["us"] = ms * 1e3;
+  bench::time_median(state, s, static_cast<double>(n * hw * c + n * c) * sizeof(float),
+                     [&] { kernels::cuda::global_avg_pool_forward<float>(x.p, n, hw, c, y.p, s); });
   CUDA_CHECK(cudaStreamDestroy(s));
 }
 BENCHMARK(BM_GlobalAvgPool)->UseManualTime()->Iterations(1)->Unit(benchmark::kMicrosecond);

@@ -1,8 +1,8 @@
 // Spectral norm kernels: forward with 1 power iteration (3 launches) and
 // backward (2 launches) on a dense [1000, 2048] and a conv [192, 3, 3, 160]
 // weight. Each power iteration reads W twice (W^T u, W v) and the finalize
-// reads W and writes W / sigma: GB/s of that traffic and the fraction of the
-// 3.0 TB/s copy roofline (these small weights are launch-latency bound; the
+// reads W and writes W / sigma: bytes_per_second of that traffic and roofline,
+// the fraction of the 3.0 TB/s copy ceiling (these small weights are launch-latency bound; the
 // microseconds matter more). Emulated build: a smoke run.
 #include <benchmark/benchmark.h>
 
@@ -53,13 +53,7 @@ void BM_SpectralNorm(benchmark::State& state) {
     else
       kernels::cuda::spectral_norm_forward<float>(w.p, rows, cols, cols, 1, 1e-12, u.p, v.p, out.p, sigma.p, ws.p, s);
   };
-  double ms = 0;
-  for (auto _ : state) {
-    ms = bench::time_ms(s, run);
-    state.SetIterationTime(ms / 1e3);
-  }
-  bench::report_bytes(state, static_cast<double>(rows * cols) * sizeof(float) * (backward ? 3 : 4), ms / 1e3);
-  state.counters["us"] = ms * 1e3;
+  bench::time_median(state, s, static_cast<double>(rows * cols) * sizeof(float) * (backward ? 3 : 4), run);
   CUDA_CHECK(cudaStreamDestroy(s));
 }
 BENCHMARK(BM_SpectralNorm)
