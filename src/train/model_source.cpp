@@ -46,6 +46,7 @@ class SourceTrainable final : public Trainable {
   void set_learning_rate(double lr) override { m_.set_learning_rate(lr); }
   WeightSnapshot get_weights() const override { return m_.get_weights(); }
   void set_weights(const WeightSnapshot& w) override { m_.set_weights(w); }
+  std::vector<std::string> weight_names() const override { return m_.weight_names(); }
   void save(const std::string& path, bool weights_only) override { m_.save(path, weights_only); }
 
  private:

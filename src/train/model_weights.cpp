@@ -16,6 +16,12 @@ WeightSnapshot Model::get_weights() const {
   return out;
 }
 
+std::vector<std::string> Model::weight_names() const {
+  std::vector<std::string> out = param_names_;
+  out.insert(out.end(), state_names_.begin(), state_names_.end());
+  return out;
+}
+
 WeightSnapshot Model::averaged_weights() const {
   WeightSnapshot out;
   for (size_t i = 0; i < param_names_.size(); ++i)

@@ -7,7 +7,12 @@ TensorBoard logs, a CSV log and a checkpoint, then:
 - TensorBoard's EventAccumulator must find, in logdir/train and
   logdir/validation, the scalars our callback claims (Keras 3's TensorBoard:
   "epoch_<metric>" at step = epoch, validation logs without their "val_"
-  prefix in the validation run), with the CSV log's values (float32);
+  prefix in the validation run), with the CSV log's values (float32); and,
+  with --histogram-freq 1 --write-images, Keras 3's weight summaries in the
+  training run: a histogram "<weight.path>/histogram" of every weight at
+  step = epoch (its count, min and max those of the checkpoint's tensor) and
+  an image "<weight.path>/image" (a PNG of the weight's squeezed shape) of
+  the vector and matrix weights;
 - safetensors.torch.load_file must read the checkpoint: every tensor the
   header names, with its shape and dtype, and values equal to the bytes the
   header points at.
@@ -33,7 +38,8 @@ cutrain, work = sys.argv[1], sys.argv[2]
 logdir, ckdir, csv_path = (os.path.join(work, p) for p in ("logs", "ckpt", "log.csv"))
 subprocess.run([cutrain, "train", "--model", "small_cnn", "--dataset", "synthetic", "--image-size", "12",
                 "--max-steps", "3", "--device", "cpu", "-v", "0", "--validation-split", "0.2",
-                "--metrics", "accuracy,auc", "--logdir", logdir, "--checkpoint-dir", ckdir, "--csv", csv_path],
+                "--metrics", "accuracy,auc", "--logdir", logdir, "--checkpoint-dir", ckdir, "--csv", csv_path,
+                "--histogram-freq", "1", "--write-images"],
                check=True)
 
 with open(csv_path) as f:
@@ -81,4 +87,39 @@ for name, info in header.items():
                                   "U8": "uint8"}[info["dtype"]]), (name, t.dtype)
     assert np.array_equal(t.numpy(), raw), name
 print(f"safetensors: {len(tensors)} tensors of {path} read")
+
+# The checkpoint name of a graph name (nn/weight_name.cpp: PyTorch's names).
+RENAME = {"weights": "weight", "biases": "bias", "gamma": "weight", "beta": "bias",
+          "moving_mean": "running_mean", "moving_variance": "running_var"}
+
+
+def checkpoint_name(graph_name):
+    return ".".join(RENAME.get(p, p) for p in graph_name.split("/"))
+
+
+acc = EventAccumulator(os.path.join(logdir, "train"), size_guidance={"histograms": 0, "images": 0})
+acc.Reload()
+histograms = [t for t in acc.Tags()["histograms"]]
+weights = {n: t for n, t in tensors.items() if not n.startswith("optimizer.")}
+assert histograms and all(t.endswith("/histogram") for t in histograms), histograms
+assert sorted(checkpoint_name(t[: -len("/histogram")]) for t in histograms) == sorted(weights), (
+    sorted(histograms), sorted(weights))
+for tag in histograms:
+    events = acc.Histograms(tag)
+    assert [e.step for e in events] == [0], (tag, [e.step for e in events])
+    h = events[0].histogram_value
+    w = weights[checkpoint_name(tag[: -len("/histogram")])].double().numpy()
+    assert h.num == w.size and h.min == w.min() and h.max == w.max(), (tag, h.num, h.min, h.max, w.shape)
+    assert sum(h.bucket) == w.size, (tag, sum(h.bucket))
+images = acc.Tags()["images"]
+want_images = sorted(n for n, t in weights.items() if sum(d != 1 for d in t.shape) <= 2)
+assert sorted(checkpoint_name(t[: -len("/image")]) for t in images) == want_images, (sorted(images), want_images)
+for tag in images:
+    (e,) = acc.Images(tag)
+    w = weights[checkpoint_name(tag[: -len("/image")])]
+    dims = [d for d in w.shape if d != 1] or [1]
+    rows, cols = (dims[0], 1) if len(dims) == 1 else (min(dims), max(dims))
+    assert e.step == 0 and (e.height, e.width) == (rows, cols), (tag, e.height, e.width, list(w.shape))
+    assert e.encoded_image_string.startswith(b"\x89PNG"), tag
+print(f"tensorboard train: {len(histograms)} weight histograms, {len(images)} weight images")
 print("1 passed, 0 failed")

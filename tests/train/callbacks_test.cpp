@@ -2,6 +2,9 @@
 // TensorBoard: scripted epoch logs through a fake model.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <tuple>
 
 #include "cutrain/core/error.h"
@@ -300,7 +303,7 @@ TEST(TensorBoard, WritesEpochScalarsToTrainAndValidationRuns) {
   EXPECT_EQ(recs, want);
 }
 
-TEST(TensorBoard, BatchScalarsEveryNBatchesAndNoDefaultWriter) {
+TEST(TensorBoard, BatchScalarsEveryNBatchesAndEventFilesByDefault) {
   std::vector<Rec> recs;
   auto factory = [&](const std::string& dir) { return std::make_unique<FakeWriter>(dir, &recs); };
   FakeContext m;
@@ -319,9 +322,19 @@ TEST(TensorBoard, BatchScalarsEveryNBatchesAndNoDefaultWriter) {
   Logs v = L({{"loss", 7}});
   tb.on_test_end(v);
   EXPECT_EQ(recs.back(), (Rec{"l/validation", "evaluation_loss_vs_iterations", 7, 5}));
-  // Until the io layer installs its writer, opening one fails clearly.
-  TensorBoard none({.log_dir = "x"});
-  none.set_context(&m);
-  Logs ee = L({{"loss", 1}});
-  EXPECT_THROW(none.on_epoch_end(0, ee), Error);
+  // Without a factory, TensorBoard writes event files, as Keras's does.
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("cutrain_tb_default_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    TensorBoard files({.log_dir = dir.string()});
+    files.set_context(&m);
+    Logs ee = L({{"loss", 1}});
+    files.on_epoch_end(0, ee);
+  }
+  int event_files = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir / "train"))
+    event_files += f.path().filename().string().find("tfevents") != std::string::npos ? 1 : 0;
+  EXPECT_EQ(event_files, 1);
+  std::filesystem::remove_all(dir);
 }

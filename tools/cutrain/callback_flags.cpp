@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "cutrain/core/error.h"
+#include "cutrain/train/callbacks/tensorboard.h"
+#include "flag_checks.h"
 
 namespace cutrain::cli {
 namespace {
@@ -111,6 +113,25 @@ CLI::Option* add_callback_flags(CLI::App& c, CallbackFlags& f) {
       ->check(backup_freq_check())
       ->capture_default_str();
   return dir;
+}
+
+void add_tensorboard_flags(CLI::App& c, CallbackFlags& f, CLI::Option* logdir) {
+  CLI::Option* hist = c.add_option("--histogram-freq", f.histogram_freq,
+                                   "every N epochs, a histogram of each weight in --logdir's training run "
+                                   "(Keras' histogram_freq; 0: none)")
+                          ->check(integer_at_least(0))
+                          ->needs(logdir);
+  c.add_flag("--write-images", f.write_images,
+             "with --histogram-freq, each vector and matrix weight as an image too (Keras' write_images)")
+      ->needs(hist);
+}
+
+std::shared_ptr<train::Callback> make_tensorboard(const std::string& logdir, const CallbackFlags& f) {
+  train::TensorBoardOptions to;
+  to.log_dir = logdir;
+  to.histogram_freq = f.histogram_freq;
+  to.write_images = f.write_images;
+  return std::make_shared<train::TensorBoard>(to, train::open_event_file_writer);
 }
 
 void add_plateau_callbacks(const CallbackFlags& f, int verbose, std::vector<std::shared_ptr<train::Callback>>& out) {

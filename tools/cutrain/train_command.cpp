@@ -15,13 +15,11 @@
 #include "cutrain/core/error.h"
 #include "cutrain/graph/numerics_check.h"
 #include "cutrain/io/atomic_file.h"
-#include "cutrain/io/tensorboard.h"
 #include "cutrain/ops/op.h"
 #include "cutrain/train/callbacks/csv_logger.h"
 #include "cutrain/train/callbacks/history_plot.h"
 #include "cutrain/train/callbacks/model_checkpoint.h"
 #include "cutrain/train/callbacks/step_profile.h"
-#include "cutrain/train/callbacks/tensorboard.h"
 #include "cutrain/train/callbacks/terminate_on_nan.h"
 #include "cutrain/train/checkpoint.h"
 #include "cutrain/train/image_data.h"
@@ -61,7 +59,7 @@ struct TrainArgs {
   double validation_split = 0;
   std::string metrics = "accuracy";
   std::string validation_freq = "1";
-  CallbackFlags callback;  // --early-stopping, --reduce-lr-on-plateau, --backup-dir, --backup-freq
+  CallbackFlags callback;  // --early-stopping, --reduce-lr-on-plateau, --backup-*, --histogram-freq, --write-images
   std::string class_weight;
   std::string checkpoint_dir;
   std::string resume;
@@ -86,16 +84,6 @@ struct TrainArgs {
   int64_t steps_per_execution = 1;
   bool lr_given = false;  // --lr was on the command line (models keep their own default otherwise)
   bool distributed = false;
-};
-
-class EventFileWriter final : public train::ScalarWriter {
- public:
-  explicit EventFileWriter(const std::string& dir) : w_(dir) {}
-  void add_scalar(const std::string& tag, double value, int64_t step) override { w_.add_scalar(tag, value, step); }
-  void flush() override { w_.flush(); }
-
- private:
-  io::EventWriter w_;
 };
 
 // Ends training once the model has made `max` optimizer steps.
@@ -367,12 +355,7 @@ int run_train(const TrainArgs& args_in) {
   add_plateau_callbacks(a.callback, a.verbose, callbacks);  // before the loggers, which record "learning_rate"
   if (!a.csv.empty()) callbacks.push_back(std::make_shared<train::CSVLogger>(a.csv, ',', continuing));
   if (!a.plot.empty()) callbacks.push_back(std::make_shared<train::HistoryPlot>(a.plot));
-  if (!a.logdir.empty()) {
-    train::TensorBoardOptions to;
-    to.log_dir = a.logdir;
-    callbacks.push_back(std::make_shared<train::TensorBoard>(
-        to, [](const std::string& dir) { return std::make_unique<EventFileWriter>(dir); }));
-  }
+  if (!a.logdir.empty()) callbacks.push_back(make_tensorboard(a.logdir, a.callback));
 
   // Only fit stops at a step boundary; the final evaluation keeps the default action.
   std::optional<SignalGuard> signals;
@@ -542,7 +525,7 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
   c->add_flag("--torchvision", args->net.torchvision,
               "torchvision's Inception V3 (batch norm with gamma, 3x3 average pools counting padding), "
               "as converted torchvision weights need");
-  c->add_option("--logdir", args->logdir, "TensorBoard log folder");
+  add_tensorboard_flags(*c, args->callback, c->add_option("--logdir", args->logdir, "TensorBoard log folder"));
   c->add_option("--csv", args->csv, "CSV file of the epoch logs");
   c->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();
   add_precision_option(c, args->precision);

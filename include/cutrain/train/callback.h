@@ -42,6 +42,9 @@ class TrainingContext {
   // Host copies of all weights, and their restoration (same count and shapes).
   virtual WeightSnapshot get_weights() const = 0;
   virtual void set_weights(const WeightSnapshot& weights) = 0;
+  // The weights' names (Keras weight.path; the checkpoint names), in
+  // get_weights' order. Empty when the model does not name them.
+  virtual std::vector<std::string> weight_names() const { return {}; }
 
   // Writes a checkpoint to `path`: the whole model and optimizer state, or
   // only the weights. Creating parent folders is the caller's job.

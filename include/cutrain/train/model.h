@@ -268,6 +268,7 @@ class Model : public Trainable {
   // moving averages (the raw parameters while there are none) then states.
   WeightSnapshot averaged_weights() const;
   void set_weights(const WeightSnapshot& weights) override;
+  std::vector<std::string> weight_names() const override;  // the parameters', then the states' graph names
   void save(const std::string& path, bool weights_only = false) override;
   void restore_checkpoint(const std::string& path) override { load(path); }
 

@@ -8,6 +8,18 @@
 // writes "batch_<name>" at step = the global batch count (1-based). Each
 // evaluation inside fit writes "evaluation_<name>_vs_iterations" to the
 // validation run at the global batch count. Writers open lazily.
+//
+// With histogram_freq = N > 0, every N-th epoch (epoch % N == 0, 0-based, as
+// Keras 3) also writes a histogram of each weight (parameters, then batch-norm
+// statistics) to the training run as "<name>/histogram" at step = epoch, the
+// name being the weight's graph name (Keras: weight.path), e.g.
+// "Conv2d_1/weights/histogram". With
+// write_images as well, each weight that squeezes to 1 or 2 dimensions is an
+// image "<name>/image" (Keras's layout: a vector as one column, a matrix with
+// more rows than columns transposed; convolution kernels of 3x3 and up are
+// skipped, as Keras skips 4-D ones). Unlike Keras, which clips the values to
+// [0, 1] before scaling to 8 bits (most signed weights would be black), the
+// image spans the weight's own range: min is 0, max is 255.
 #pragma once
 
 #include <memory>
@@ -20,7 +32,9 @@ namespace cutrain::train {
 
 struct TensorBoardOptions {
   std::string log_dir = "logs";
-  int64_t update_freq = 0;  // 0: "epoch"; N > 0: batch scalars every N batches
+  int64_t update_freq = 0;     // 0: "epoch"; N > 0: batch scalars every N batches
+  int64_t histogram_freq = 0;  // 0: no weight histograms; N > 0: every N-th epoch
+  bool write_images = false;   // weight images, in the epochs that write histograms
 };
 
 class TensorBoard : public Callback {
@@ -38,6 +52,7 @@ class TensorBoard : public Callback {
  private:
   ScalarWriter& train_writer();
   ScalarWriter& val_writer();
+  void log_weights(int64_t epoch);
 
   TensorBoardOptions opt_;
   ScalarWriterFactory factory_;
