@@ -1,60 +1,62 @@
 // Optimizer update ops on CUDA against the CPU reference: the parameter and
-// state tensors after one update; global norm and clipping.
+// state tensors after one update; global norm and clipping; typed over float
+// and double.
 #include "op_compare.h"
 
 using namespace cutrain;
 using cutrain::testing::expect_close;
-using cutrain::testing::random_tensor;
 
 namespace {
+
 // Runs an in-place update on both devices and compares the mutated inputs.
-void compare_update(const std::string& op, const std::vector<Tensor>& in, const ops::Attrs& attrs, double rtol) {
+void compare_update(const std::string& op, const std::vector<Tensor>& in, const ops::Attrs& attrs,
+                    double rtol) {
   std::vector<Tensor> cpu;
   for (const Tensor& t : in) cpu.push_back(t.to(Device::cpu()));
   ops::call(op, cpu, attrs);
   const cutrain::testing::OpRun got = cutrain::testing::run_on_gpu(op, in, attrs);
-  for (size_t i = 0; i < in.size(); ++i) expect_close(got.inputs[i], cpu[i], 1e-7, rtol, op + " input " + std::to_string(i));
+  for (size_t i = 0; i < in.size(); ++i)
+    expect_close(got.inputs[i], cpu[i], 1e-7, rtol, op + " input " + std::to_string(i));
   expect_close(got.outputs[0], Tensor::zeros({}, in[0].dtype()), 0, 0, op + " token");
 }
+
 }  // namespace
 
-TEST(CudaOptimizerOps, UpdatesMatchCpu) {
-  CUTRAIN_REQUIRE_GPU();
-  for (DType t : {DType::f32, DType::f64}) {
-    const double rtol = t == DType::f32 ? 1e-5 : 1e-12;
-    for (int64_t n : {1, 8193, 100003}) {
-      const Tensor w = random_tensor({n}, 1, t), g = random_tensor({n}, 2, t), s0 = random_tensor({n}, 3, t, 0, 1),
-                   s1 = random_tensor({n}, 4, t, 0, 1);
-      compare_update("sgd_update", {w, g}, {{"lr", 0.1}, {"weight_decay", 1e-2}}, rtol);
-      compare_update("sgd_update", {w, g, s0}, {{"lr", 0.1}, {"momentum", 0.9}, {"nesterov", true}}, rtol);
-      compare_update("rmsprop_update", {w, g, s0, s1},
-                     {{"lr", 0.01}, {"decay", 0.9}, {"momentum", 0.9}, {"epsilon", 1.0}}, rtol);
-      for (bool decoupled : {false, true})
-        compare_update("adam_update", {w, g, s0, s1},
-                       {{"lr", 1e-2}, {"step", int64_t{5}}, {"weight_decay", 0.05}, {"decoupled", decoupled}}, rtol);
-    }
+CUTRAIN_GPU_OP_TEST_SUITE(CudaOptimizerOps);
+
+TYPED_TEST(CudaOptimizerOps, UpdatesMatchCpu) {
+  const double rtol = this->tol(1e-5, 1e-12);
+  for (int64_t n : {1, 8193, 100003}) {
+    const Tensor w = this->random({n}, 1), g = this->random({n}, 2),
+                 s0 = this->random({n}, 3, 0, 1), s1 = this->random({n}, 4, 0, 1);
+    compare_update("sgd_update", {w, g}, {{"lr", 0.1}, {"weight_decay", 1e-2}}, rtol);
+    compare_update("sgd_update", {w, g, s0}, {{"lr", 0.1}, {"momentum", 0.9}, {"nesterov", true}},
+                   rtol);
+    compare_update("rmsprop_update", {w, g, s0, s1},
+                   {{"lr", 0.01}, {"decay", 0.9}, {"momentum", 0.9}, {"epsilon", 1.0}}, rtol);
+    for (bool decoupled : {false, true})
+      compare_update(
+          "adam_update", {w, g, s0, s1},
+          {{"lr", 1e-2}, {"step", int64_t{5}}, {"weight_decay", 0.05}, {"decoupled", decoupled}},
+          rtol);
   }
 }
 
-TEST(CudaOptimizerOps, EmaUpdateMatchesCpu) {
-  CUTRAIN_REQUIRE_GPU();
-  for (DType t : {DType::f32, DType::f64}) {
-    const double rtol = t == DType::f32 ? 1e-5 : 1e-12;
-    for (int64_t n : {1, 8193, 100003}) {
-      const Tensor shadow = random_tensor({n}, 5, t), value = random_tensor({n}, 6, t);
-      for (double decay : {0.0, 0.9999, 1.0}) compare_update("ema_update", {shadow, value}, {{"decay", decay}}, rtol);
-    }
+TYPED_TEST(CudaOptimizerOps, EmaUpdateMatchesCpu) {
+  const double rtol = this->tol(1e-5, 1e-12);
+  for (int64_t n : {1, 8193, 100003}) {
+    const Tensor shadow = this->random({n}, 5), value = this->random({n}, 6);
+    for (double decay : {0.0, 0.9999, 1.0})
+      compare_update("ema_update", {shadow, value}, {{"decay", decay}}, rtol);
   }
 }
 
-TEST(CudaOptimizerOps, GlobalNormAndClipMatchCpu) {
-  CUTRAIN_REQUIRE_GPU();
-  for (DType t : {DType::f32, DType::f64}) {
-    std::vector<Tensor> gs;
-    for (int64_t n : {1, 33, 8193, 300000}) gs.push_back(random_tensor({n}, static_cast<uint64_t>(n), t));
-    cutrain::testing::compare_op("global_norm", gs, {}, 0, t == DType::f32 ? 1e-4 : 1e-12);
-    std::vector<Tensor> in = gs;
-    in.push_back(ops::call("global_norm", gs)[0]);
-    cutrain::testing::compare_op("clip_by_global_norm", in, {{"clip_norm", 1.0}}, 0, t == DType::f32 ? 1e-5 : 1e-12);
-  }
+TYPED_TEST(CudaOptimizerOps, GlobalNormAndClipMatchCpu) {
+  std::vector<Tensor> gs;
+  for (int64_t n : {1, 33, 8193, 300000}) gs.push_back(this->random({n}, static_cast<uint64_t>(n)));
+  cutrain::testing::compare_op("global_norm", gs, {}, 0, this->tol(1e-4, 1e-12));
+  std::vector<Tensor> in = gs;
+  in.push_back(ops::call("global_norm", gs)[0]);
+  cutrain::testing::compare_op("clip_by_global_norm", in, {{"clip_norm", 1.0}}, 0,
+                               this->tol(1e-5, 1e-12));
 }
