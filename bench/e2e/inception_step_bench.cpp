@@ -117,11 +117,12 @@ void BM_InceptionV3TrainingStep(benchmark::State& state) {
       graph::fuse_inception_concats(g);
     planned = std::make_unique<graph::PlannedExecutor>(g, device, po);
   }
-  const Tensor d_images = images.to(device), d_labels = labels.to(device);
+  const Stream stream = ref ? ref->stream() : planned->main_stream();
+  const Tensor d_images = images.to(device, stream), d_labels = labels.to(device, stream);
   const std::vector<std::pair<Value, Tensor>> feeds = {{step->model.input, d_images}, {step->labels, d_labels}};
   auto run = [&] {
     auto out = ref ? ref->run(feeds, step->fetches, graph::kTraining) : planned->run(feeds, step->fetches, graph::kTraining);
-    return out.back().to(Device::cpu()).item();  // waits for the step
+    return out.back().to(Device::cpu(), stream).item();  // waits for the step
   };
   run();  // warm-up: planning, recording the step, cuDNN algorithm choice, allocator growth
   double loss = 0;

@@ -79,6 +79,14 @@ Tensor Tensor::full(const Shape& shape, DType dtype, double value, Device device
   return t;
 }
 
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  return zeros(shape, dtype, Device::cpu(), Stream::default_stream(Device::cpu()));
+}
+
+Tensor Tensor::full(const Shape& shape, DType dtype, double value) {
+  return full(shape, dtype, value, Device::cpu(), Stream::default_stream(Device::cpu()));
+}
+
 Tensor Tensor::from_vector(const Shape& shape, const std::vector<double>& values, DType dtype) {
   require_values_match(shape, values.size());
   Tensor t = empty(shape, dtype);
@@ -119,6 +127,25 @@ void Tensor::require_cpu(const char* what) const {
   CUTRAIN_CHECK(defined(), what, ": tensor is undefined");
   CUTRAIN_CHECK(device().is_cpu(), what, ": tensor is on ", device().str(),
                 "; copy it with to(Device::cpu(), stream) first");
+}
+
+// The stream-less overloads: host tensors, inline on the CPU default stream.
+Stream Tensor::host_stream(const char* what) const {
+  CUTRAIN_CHECK(defined(), what, ": tensor is undefined");
+  CUTRAIN_CHECK(device().is_cpu(), what, ": tensor is on ", device().str(), "; pass the stream that orders it");
+  return Stream::default_stream(Device::cpu());
+}
+
+Tensor Tensor::contiguous() const {
+  return defined() && is_contiguous() ? *this : contiguous(host_stream("contiguous()"));
+}
+Tensor Tensor::clone() const { return clone(host_stream("clone()")); }
+void Tensor::fill(double value) { fill(value, host_stream("fill(value)")); }
+void Tensor::uniform(double low, double high, uint64_t seed) {
+  uniform(low, high, seed, host_stream("uniform(low, high, seed)"));
+}
+void Tensor::normal(double mean, double stddev, uint64_t seed) {
+  normal(mean, stddev, seed, host_stream("normal(mean, stddev, seed)"));
 }
 
 template <typename T>

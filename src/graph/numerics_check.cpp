@@ -38,7 +38,7 @@ const char* node_phase(const Node& n) {
 NumericsCheck::NumericsCheck(const Graph& g, Device device)
     : g_(g),
       device_(device),
-      flag_(Tensor::full(Shape({1}), DType::i32, kNone, device)),
+      flag_(Tensor::full(Shape({1}), DType::i32, kNone, device, Stream::default_stream(device))),
       none_host_(Tensor::full(Shape({1}), DType::i32, kNone)),
       flag_host_(Tensor::full(Shape({1}), DType::i32, kNone)) {
   CUTRAIN_CHECK(g.size() < kNone / kSlots, "check_numerics: graph of ", g.size(), " nodes is too large");

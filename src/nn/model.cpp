@@ -11,8 +11,8 @@ Tensor Model::predict(const Tensor& images, Device device) {
   CUTRAIN_CHECK(images.shape() == input.shape(), "predict: model '", name, "' takes images ",
                 input.shape().str(), ", got ", images.shape().str());
   graph::Executor exec(*graph, device);
-  const Tensor x = images.dtype() == input.dtype() ? images : images.to(Device::cpu()).to(input.dtype());
-  return exec.run({{input, x}}, {logits}, graph::kInference)[0].to(Device::cpu());
+  const Tensor x = images.dtype() == input.dtype() ? images : images.to(Device::cpu(), exec.stream()).to(input.dtype());
+  return exec.run({{input, x}}, {logits}, graph::kInference)[0].to(Device::cpu(), exec.stream());
 }
 
 const Value& Model::endpoint(const std::string& n) const {

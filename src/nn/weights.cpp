@@ -111,10 +111,12 @@ LoadReport load_weights(const std::map<std::string, Tensor>& targets, const std:
   r.skipped.assign(skipped_names.begin(), skipped_names.end());
   if (options.dry_run) return r;
   if (options.strict && !r.ok()) CUTRAIN_THROW("load_weights (strict): ", r.str());
+  // On the target's device's default stream: the executors' main stream,
+  // so the copies are ordered with every step that reads the weights.
   for (auto& [dst, src] : copies) {
-    Tensor host = src.device().is_cpu() ? src : src.to(Device::cpu());
+    Tensor host = src.device().is_cpu() ? src : src.to(Device::cpu(), Stream::default_stream(src.device()));
     if (host.dtype() != dst.dtype()) host = host.to(dst.dtype());
-    dst.copy_from(host.contiguous());
+    dst.copy_from(host.contiguous(), Stream::default_stream(dst.device()));
   }
   return r;
 }
@@ -138,7 +140,8 @@ LoadReport load_weights(Model& model, const std::string& path, const LoadWeights
 
 void save_weights(const std::map<std::string, Tensor>& weights, const std::string& path) {
   io::TensorMap host;
-  for (const auto& [name, t] : weights) host.emplace(name, t.device().is_cpu() ? t : t.to(Device::cpu()));
+  for (const auto& [name, t] : weights)
+    host.emplace(name, t.device().is_cpu() ? t : t.to(Device::cpu(), Stream::default_stream(t.device())));
   io::save_safetensors(path, host,
                        {{"format", "pt"}, {"layout", "NHWC activations; conv weights OHWI; dense [out, in]"}});
 }

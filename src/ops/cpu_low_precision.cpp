@@ -65,7 +65,7 @@ void low_precision_convert(const std::string& op, const Tensor& src, const Tenso
   Tensor packed = Tensor::empty(dst.shape(), dst.dtype());
   cpu::cast(op, {s.dtype(), dst.dtype()}, s, packed);
   Tensor view = dst;
-  view.copy_from(packed, Stream{});
+  view.copy_from(packed, Stream::default_stream(Device::cpu()));
 }
 
 KernelFn low_precision_kernel(std::vector<int> mutated, KernelFn base) {

@@ -25,12 +25,12 @@ Logs average_logs(dist::Communicator& comm, const Logs& logs, double weight) {
   // [weight, weight * value_1, ..., weight * value_k, k]: one reduction.
   const std::vector<std::string> keys = logs.keys();
   const auto k = static_cast<int64_t>(keys.size());
-  Tensor sums = Tensor::zeros({k + 2}, DType::f64, comm.device());
+  const Stream stream = Stream::default_stream(comm.device());
+  Tensor sums = Tensor::empty({k + 2}, DType::f64, comm.device(), stream);
   std::vector<double> mine(static_cast<std::size_t>(k + 2));
   mine[0] = weight;
   for (int64_t i = 0; i < k; ++i) mine[static_cast<std::size_t>(i + 1)] = weight * logs.at(keys[i]);
   mine[static_cast<std::size_t>(k + 1)] = static_cast<double>(k);
-  const Stream stream = Stream::default_stream(comm.device());
   sums.copy_from(Tensor::from_vector({k + 2}, mine, DType::f64), stream);
   comm.all_reduce(sums, dist::ReduceOp::sum, stream);
   const Tensor host = sums.to(Device::cpu(), stream);

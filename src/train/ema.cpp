@@ -21,8 +21,12 @@ double ema_decay_at(double decay, bool warmup, int64_t num_updates) {
 EmaGraph build_ema(graph::Graph& g, const std::vector<graph::Value>& params, double decay,
                    const graph::UpdateGuard& guard) {
   EmaGraph out;
-  for (const graph::Value& p : params)
-    out.shadows.push_back(g.state(ema_shadow_name(g.node(p.node).name), g.tensor_of(p).clone()));
+  // The parameter may already be a device leaf (Model::share_leaves): its
+  // copy is ordered on that device's default stream, the executors' main one.
+  for (const graph::Value& p : params) {
+    const Tensor& w = g.tensor_of(p);
+    out.shadows.push_back(g.state(ema_shadow_name(g.node(p.node).name), w.clone(Stream::default_stream(w.device()))));
+  }
   out.decay_slot = g.step_scalar("ema/decay");
   out.tokens = graph::ema_update(out.shadows, params, decay, out.decay_slot, guard);
   return out;

@@ -25,7 +25,7 @@ using graph::Value;
 GaussianStats gaussian_stats(const Tensor& features) {
   CUTRAIN_CHECK(features.shape().rank() == 2 && features.shape()[0] >= 2,
                 "gaussian_stats: expects [N >= 2, dim] features, got ", features.shape().str());
-  const Tensor f = features.to(Device::cpu()).to(DType::f64);
+  const Tensor f = features.to(Device::cpu(), Stream::default_stream(features.device())).to(DType::f64);
   const double* x = f.data<double>();
   GaussianStats s;
   s.count = f.shape()[0];
@@ -182,7 +182,7 @@ FeatureExtractor::FeatureExtractor(const data::LabeledImages& train, const data:
       auto it = c.tensors.find(p.name());
       CUTRAIN_CHECK(it != c.tensors.end(), "feature classifier cache '", o.cache_path, "' lacks '",
                     p.name(), "'");
-      g.mutable_node(p.node).tensor.copy_from(it->second);
+      g.mutable_node(p.node).tensor.copy_from(it->second, Stream::default_stream(Device::cpu()));  // before the executor
     }
     loaded_ = true;
   }
@@ -201,7 +201,9 @@ FeatureExtractor::FeatureExtractor(const data::LabeledImages& train, const data:
       const int64_t begin = step * o.batch;
       const Tensor x = take_rows(train_x, order, begin, o.batch);
       const Tensor y = take_rows(train.labels, order, begin, o.batch);
-      running += m.exec->run({{m.model.input, x}, {m.labels, y}}, fetches, {true})[0].to(Device::cpu()).item();
+      running += m.exec->run({{m.model.input, x}, {m.labels, y}}, fetches, {true})[0]
+                     .to(Device::cpu(), m.exec->stream())
+                     .item();
       if (o.verbose && (step + 1) % 100 == 0) {
         std::printf("feature classifier: step %lld/%lld loss %.4f\n", static_cast<long long>(step + 1),
                     static_cast<long long>(o.train_steps), running / 100.0);
@@ -222,7 +224,9 @@ FeatureExtractor::FeatureExtractor(const data::LabeledImages& train, const data:
   int64_t correct = 0;
   for (int64_t begin = 0; begin < n_test; begin += o.batch) {
     const Tensor logits = m.exec->run({{m.model.input, take_rows(test_x, all, begin, o.batch)}},
-                                      {m.net.logits}, {false})[0].to(Device::cpu()).to(DType::f64);
+                                      {m.net.logits}, {false})[0]
+                              .to(Device::cpu(), m.exec->stream())
+                              .to(DType::f64);
     const double* l = logits.data<double>();
     const int64_t c = logits.shape()[1];
     for (int64_t i = 0; i < o.batch; ++i) {
@@ -238,7 +242,7 @@ FeatureExtractor::~FeatureExtractor() = default;
 Tensor FeatureExtractor::features(const Tensor& images) {
   Impl& m = *impl_;
   const int64_t n = images.shape()[0];
-  const Tensor x = images.to(Device::cpu()).to(DType::f32).clone();
+  const Tensor x = images.to(Device::cpu(), Stream::default_stream(images.device())).to(DType::f32).clone();
   const std::vector<int64_t> all = iota_n(n);
   const int64_t dim = m.net.features.shape()[1];
   Tensor out = Tensor::empty(Shape({n, dim}), DType::f64);
@@ -246,7 +250,9 @@ Tensor FeatureExtractor::features(const Tensor& images) {
   for (int64_t begin = 0; begin < n; begin += m.batch) {
     // The last partial batch wraps around; only its first rows are kept.
     const Tensor f = m.exec->run({{m.model.input, take_rows(x, all, begin, m.batch)}}, {m.net.features},
-                                 {false})[0].to(Device::cpu()).to(DType::f64);
+                                 {false})[0]
+                         .to(Device::cpu(), m.exec->stream())
+                         .to(DType::f64);
     const int64_t rows = std::min(m.batch, n - begin);
     std::memcpy(q + begin * dim, f.data<double>(), static_cast<size_t>(rows * dim) * sizeof(double));
   }

@@ -80,18 +80,18 @@ double GanTrainer::d_step(const Tensor& real, const Tensor& z) {
   set_adam_step(gan_.d_updates, ++d_t_);
   std::vector<Value> fetches{gan_.loss.d_loss};
   fetches.insert(fetches.end(), gan_.d_updates.begin(), gan_.d_updates.end());
-  return exec_.run({{gan_.real, real}, {gan_.z, z}}, fetches, {true})[0].to(Device::cpu()).item();
+  return exec_.run({{gan_.real, real}, {gan_.z, z}}, fetches, {true})[0].to(Device::cpu(), exec_.stream()).item();
 }
 
 double GanTrainer::g_step(const Tensor& real, const Tensor& z) {
   set_adam_step(gan_.g_updates, ++g_t_);
   std::vector<Value> fetches{gan_.loss.g_loss};
   fetches.insert(fetches.end(), gan_.g_updates.begin(), gan_.g_updates.end());
-  return exec_.run({{gan_.real, real}, {gan_.z, z}}, fetches, {true})[0].to(Device::cpu()).item();
+  return exec_.run({{gan_.real, real}, {gan_.z, z}}, fetches, {true})[0].to(Device::cpu(), exec_.stream()).item();
 }
 
 Tensor GanTrainer::generate(const Tensor& z) {
-  return exec_.run({{gan_.z, z}}, {gan_.fake}, {true})[0].to(Device::cpu());
+  return exec_.run({{gan_.z, z}}, {gan_.fake}, {true})[0].to(Device::cpu(), exec_.stream());
 }
 
 Tensor GanTrainer::sample_z(uint64_t seed) const {
@@ -156,7 +156,7 @@ Tensor to_signed_unit(const Tensor& u8_images, DType dtype) {
 }
 
 std::vector<uint8_t> to_u8(const Tensor& images) {
-  const Tensor f = images.to(Device::cpu()).to(DType::f64);
+  const Tensor f = images.to(Device::cpu(), Stream::default_stream(images.device())).to(DType::f64);
   const double* p = f.data<double>();
   std::vector<uint8_t> out(static_cast<size_t>(f.numel()));
   for (size_t i = 0; i < out.size(); ++i)

@@ -237,7 +237,7 @@ Tensor Model::predict(const ImageData& data, PredictOptions options) {
       [&](std::span<const int64_t> idx) {
         Tensor logits = predict_on_batch(take_batch(FeedKind::predict, data, idx).images).at(0);
         if (!result.defined()) result = Tensor::empty({n, logits.dim(1)}, logits.dtype());
-        result.slice(0, row, row + logits.dim(0)).copy_from(logits);
+        result.slice(0, row, row + logits.dim(0)).copy_from(logits, Stream::default_stream(logits.device()));
         row += logits.dim(0);
       },
       options);

@@ -14,17 +14,18 @@ namespace {
 
 // Rows `indices` of a per-sample tensor [N, ...] (on the host).
 Tensor gather_rows(const Tensor& all, std::span<const int64_t> indices, const std::string& output) {
-  const Tensor src = all.device().is_cpu() ? all : all.to(Device::cpu());
+  const Tensor src = all.device().is_cpu() ? all : all.to(Device::cpu(), Stream::default_stream(all.device()));
   std::vector<int64_t> dims = src.shape().dims();
   CUTRAIN_CHECK(!dims.empty(), "targets['", output, "'] must have a sample dimension, got a scalar");
   const int64_t n = dims[0];
   dims[0] = static_cast<int64_t>(indices.size());
   Tensor out = Tensor::empty(Shape(dims), src.dtype());
+  const Stream host = Stream::default_stream(Device::cpu());
   for (size_t k = 0; k < indices.size(); ++k) {
     const int64_t i = indices[k];
     CUTRAIN_CHECK(i >= 0 && i < n, "targets['", output, "'] has ", n, " rows, sample ", i, " asked for");
     const auto row = static_cast<int64_t>(k);
-    out.slice(0, row, row + 1).copy_from(src.slice(0, i, i + 1));
+    out.slice(0, row, row + 1).copy_from(src.slice(0, i, i + 1), host);
   }
   return out;
 }

@@ -185,7 +185,7 @@ void Model::save(const std::string& path, bool weights_only) {
   CheckpointState st;
   auto put = [&](io::TensorMap& m, const std::string& graph_name, const std::string& prefix) {
     const std::string key = prefix + checkpoint_name(graph_name);
-    CUTRAIN_CHECK(m.emplace(key, leaves_.at(graph_name).to(Device::cpu())).second, "two leaves map to '",
+    CUTRAIN_CHECK(m.emplace(key, leaves_.at(graph_name).to(Device::cpu(), stream())).second, "two leaves map to '",
                   key, "' (", graph_name, ")");
   };
   for (const auto* names : {&param_names_, &state_names_, &ema_names_})

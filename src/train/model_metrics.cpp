@@ -24,7 +24,7 @@ Logs Model::metric_results() {
   Logs logs = metric_set_ ? metric_set_->results() : Logs{};
   if (options_.loss_scale.enabled() && !evaluating_) {
     auto it = leaves_.find("loss_scale/scale");
-    if (it != leaves_.end()) logs.set("loss_scale", it->second.to(Device::cpu()).item());
+    if (it != leaves_.end()) logs.set("loss_scale", it->second.to(Device::cpu(), stream()).item());
   }
   return logs;
 }

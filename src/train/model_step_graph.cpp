@@ -34,7 +34,7 @@ void Model::share_leaves(graph::Graph& g) {
       n.tensor = it->second;
     } else {
       if (n.tensor.device() != options_.device || !n.tensor.is_contiguous())
-        n.tensor = n.tensor.to(options_.device);
+        n.tensor = n.tensor.to(options_.device, stream());
       leaves_[n.name] = n.tensor;
     }
   }

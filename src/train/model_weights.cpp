@@ -12,7 +12,7 @@ namespace cutrain::train {
 WeightSnapshot Model::get_weights() const {
   WeightSnapshot out;
   for (const auto* names : {&param_names_, &state_names_})
-    for (const std::string& n : *names) out.push_back(leaves_.at(n).to(Device::cpu()));
+    for (const std::string& n : *names) out.push_back(leaves_.at(n).to(Device::cpu(), stream()));
   return out;
 }
 
@@ -25,8 +25,8 @@ std::vector<std::string> Model::weight_names() const {
 WeightSnapshot Model::averaged_weights() const {
   WeightSnapshot out;
   for (size_t i = 0; i < param_names_.size(); ++i)
-    out.push_back(leaves_.at(ema_names_.empty() ? param_names_[i] : ema_names_[i]).to(Device::cpu()));
-  for (const std::string& n : state_names_) out.push_back(leaves_.at(n).to(Device::cpu()));
+    out.push_back(leaves_.at(ema_names_.empty() ? param_names_[i] : ema_names_[i]).to(Device::cpu(), stream()));
+  for (const std::string& n : state_names_) out.push_back(leaves_.at(n).to(Device::cpu(), stream()));
   return out;
 }
 
@@ -40,7 +40,7 @@ void Model::set_weights(const WeightSnapshot& weights) {
       Tensor& t = leaves_.at(n);
       CUTRAIN_CHECK(weights[i].shape() == t.shape(), "set_weights: '", n, "' is ", t.shape().str(),
                     ", got ", weights[i].shape().str());
-      t.copy_from(weights[i].to(t.dtype()));
+      t.copy_from(weights[i].to(t.dtype()), stream());
       ++i;
     }
 }
@@ -48,7 +48,7 @@ void Model::set_weights(const WeightSnapshot& weights) {
 double Model::l2_term() const {
   double total = 0;
   for (const std::string& n : regularized_names_)
-    for (double v : leaves_.at(n).to(Device::cpu()).to_vector()) total += v * v;
+    for (double v : leaves_.at(n).to(Device::cpu(), stream()).to_vector()) total += v * v;
   return options_.weight_decay * total / 2;
 }
 
@@ -72,7 +72,7 @@ void Model::restore(CheckpointState st, const std::string& path, bool weights_on
     CUTRAIN_CHECK(it->second.shape() == t.shape() && it->second.dtype() == t.dtype(), "checkpoint '",
                   path, "': '", key, "' is ", dtype_name(it->second.dtype()), it->second.shape().str(),
                   ", the model has ", dtype_name(t.dtype()), t.shape().str());
-    t.copy_from(it->second);
+    t.copy_from(it->second, stream());
   };
   for (const auto* names : {&param_names_, &state_names_})
     for (const std::string& n : *names) restore(st.weights, n, "");
@@ -81,7 +81,7 @@ void Model::restore(CheckpointState st, const std::string& path, bool weights_on
     if (st.weights.count(checkpoint_name(ema_names_[i])))
       restore(st.weights, ema_names_[i], "");
     else
-      leaves_.at(ema_names_[i]).copy_from(leaves_.at(param_names_[i]));
+      leaves_.at(ema_names_[i]).copy_from(leaves_.at(param_names_[i]), stream());
   if (st.weights_only) return;
   if (!st.optimizer_name.empty())
     CUTRAIN_CHECK(st.optimizer_name == optimizer_name(options_.optimizer.kind), "checkpoint '", path,

@@ -48,6 +48,8 @@ struct Model::StepGraph {
 // metrics read), -1 when there is none.
 int first_labels_head(const std::vector<LossSpec>& losses);
 
-inline Tensor on_host(const Tensor& t) { return t.device().is_cpu() ? t : t.to(Device::cpu()); }
+inline Tensor on_host(const Tensor& t) {
+  return t.device().is_cpu() ? t : t.to(Device::cpu(), Stream::default_stream(t.device()));
+}
 
 }  // namespace cutrain::train

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "cutrain/core/error.h"
 #include "cutrain/core/tensor.h"
@@ -74,5 +75,37 @@ TEST(Tensor, CopyAcrossStreamsKeepsOrder) {
   b.fill(7.0, s);  // must run after the copy
   s.synchronize();
   EXPECT_EQ(b.flat(12345), 7.0);
-  EXPECT_THROW(Tensor::zeros({2}, DType::f32, Device::cuda(0)), Error);
+  EXPECT_THROW(Tensor::zeros({2}, DType::f32, Device::cuda(0), Stream::default_stream(Device::cuda(0))), Error);
+}
+
+// The stream-less copies and fills are for host tensors: a device tensor is
+// refused with the method's name, never copied on a stream the caller did
+// not name. (A device tensor over host memory: nothing is dereferenced.)
+TEST(Tensor, StreamlessCopiesAndFillsRefuseDeviceTensors) {
+  std::vector<float> memory(6);
+  Tensor d = Tensor::from_blob(memory.data(), {2, 3}, DType::f32, Device::cuda(0));
+  const auto refused = [](const std::function<void()>& f, const std::string& method) {
+    try {
+      f();
+      ADD_FAILURE() << method << " accepted a cuda:0 tensor";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(method), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("cuda:0"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("stream"), std::string::npos) << e.what();
+    }
+  };
+  refused([&] { (void)d.clone(); }, "clone()");
+  refused([&] { d.fill(1.0); }, "fill(value)");
+  refused([&] { d.uniform(0, 1, 7); }, "uniform(low, high, seed)");
+  refused([&] { d.normal(0, 1, 7); }, "normal(mean, stddev, seed)");
+  refused([&] { (void)d.permute({1, 0}).contiguous(); }, "contiguous()");
+  EXPECT_TRUE(d.contiguous().same_storage(d));  // already contiguous: no copy, nothing to order
+  // Host tensors need no stream.
+  Tensor h = Tensor::zeros({2, 3}, DType::f32);
+  h.fill(2.0);
+  EXPECT_EQ(h.clone().flat(5), 2.0);
+  h.uniform(-1, 1, 3);
+  Tensor h2 = Tensor::empty({2, 3}, DType::f32);
+  h2.uniform(-1, 1, 3, Stream::default_stream(Device::cpu()));
+  EXPECT_EQ(h.to_vector(), h2.to_vector());
 }

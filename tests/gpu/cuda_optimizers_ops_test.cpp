@@ -12,7 +12,7 @@ namespace {
 void compare_update(const std::string& op, const std::vector<Tensor>& in, const ops::Attrs& attrs,
                     double rtol) {
   std::vector<Tensor> cpu;
-  for (const Tensor& t : in) cpu.push_back(t.to(Device::cpu()));
+  for (const Tensor& t : in) cpu.push_back(t.clone());  // host inputs
   ops::call(op, cpu, attrs);
   const cutrain::testing::OpRun got = cutrain::testing::run_on_gpu(op, in, attrs);
   for (size_t i = 0; i < in.size(); ++i)

@@ -81,7 +81,7 @@ TEST(NumericsCheck, FiniteStepsGiveTheSameValues) {
     const auto r0 = plain.run({{a.x, feed(1.0f + i)}}, {a.loss, a.grad});
     const auto r1 = checked.run({{b.x, feed(1.0f + i)}}, {b.loss, b.grad});
     EXPECT_EQ(r0[0].item(), r1[0].item());
-    EXPECT_EQ(r0[1].to(Device::cpu()).flat(0), r1[1].to(Device::cpu()).flat(0));
+    EXPECT_EQ(r0[1].to(Device::cpu(), plain.stream()).flat(0), r1[1].to(Device::cpu(), checked.main_stream()).flat(0));
   }
 }
 

@@ -62,7 +62,7 @@ const Tensor& labels() {
   return y;
 }
 
-double leaf(const Model& m, const std::string& name) { return m.leaves().at(name).to(Device::cpu()).item(); }
+double leaf(const Model& m, const std::string& name) { return m.leaves().at(name).to(Device::cpu(), m.stream()).item(); }
 
 // Every leaf of `a` equals `b`'s bit for bit (f32 and f64 widen exactly).
 void expect_same_leaves(const Model& a, const Model& b, const std::vector<std::string>& skip = {}) {

@@ -68,10 +68,12 @@ class Tensor {
                       const Stream& stream = {});
   // Uninitialised memory from `allocator` (pinned_allocator.h), on its device.
   static Tensor empty_in(CachingAllocator& allocator, const Shape& shape, DType dtype, const Stream& stream);
-  static Tensor zeros(const Shape& shape, DType dtype, Device device = Device::cpu(),
-                      const Stream& stream = {});
-  static Tensor full(const Shape& shape, DType dtype, double value,
-                     Device device = Device::cpu(), const Stream& stream = {});
+  // Filled tensors. Without a device they are CPU tensors, filled inline; a
+  // device tensor names the stream that fills it.
+  static Tensor zeros(const Shape& shape, DType dtype);
+  static Tensor zeros(const Shape& shape, DType dtype, Device device, const Stream& stream);
+  static Tensor full(const Shape& shape, DType dtype, double value);
+  static Tensor full(const Shape& shape, DType dtype, double value, Device device, const Stream& stream);
   // CPU tensor from values (converted to dtype). values.size() must equal numel.
   static Tensor from_vector(const Shape& shape, const std::vector<double>& values,
                             DType dtype = DType::f32);
@@ -110,20 +112,30 @@ class Tensor {
   // Dimension i of the result is dimension dims[i] of this one (a strided
   // view, any device); dims is a permutation of 0..rank-1.
   Tensor permute(const std::vector<int64_t>& dims) const;
+  // Copies and fills name their stream: one that touches a device runs in
+  // that stream's order, so nothing synchronizes behind the caller's back.
+  // The overloads without a stream are for host tensors (they run inline on
+  // the calling thread) and refuse a device tensor with an error naming the
+  // method.
+  //
   // This tensor when contiguous, else a contiguous copy. Host tensors only:
   // a strided device copy would need a hidden host round trip (copy it with
   // to(Device::cpu(), stream) first).
-  Tensor contiguous(const Stream& stream = {}) const;
+  Tensor contiguous() const;
+  Tensor contiguous(const Stream& stream) const;
 
-  // Copies.
-  Tensor to(Device device, const Stream& stream = {}) const;  // always a new tensor
-  Tensor to(DType dtype) const;                               // CPU only
-  Tensor clone(const Stream& stream = {}) const;              // contiguous copy, same device
-  void copy_from(const Tensor& src, const Stream& stream = {});  // same shape and dtype; any devices
-  void fill(double value, const Stream& stream = {});
+  Tensor to(Device device, const Stream& stream) const;  // always a new tensor
+  Tensor to(DType dtype) const;                          // CPU only
+  Tensor clone() const;                                  // contiguous copy; host tensors
+  Tensor clone(const Stream& stream) const;              // contiguous copy, same device
+  void copy_from(const Tensor& src, const Stream& stream);  // same shape and dtype; any devices
+  void fill(double value);                                  // host tensors
+  void fill(double value, const Stream& stream);
   // Seeded, reproducible fills (Philox; element i depends only on seed and i).
-  void uniform(double low, double high, uint64_t seed, const Stream& stream = {});
-  void normal(double mean, double stddev, uint64_t seed, const Stream& stream = {});
+  void uniform(double low, double high, uint64_t seed);  // host tensors
+  void uniform(double low, double high, uint64_t seed, const Stream& stream);
+  void normal(double mean, double stddev, uint64_t seed);  // host tensors
+  void normal(double mean, double stddev, uint64_t seed, const Stream& stream);
 
   // CPU element access by multi-index or flat (row-major logical) index.
   double at(std::initializer_list<int64_t> index) const;
@@ -140,6 +152,7 @@ class Tensor {
          std::vector<int64_t> strides, DType dtype);
   int64_t flat_to_offset(int64_t i) const;
   void require_cpu(const char* what) const;
+  Stream host_stream(const char* what) const;
 
   std::shared_ptr<Storage> storage_;
   int64_t offset_ = 0;  // in elements

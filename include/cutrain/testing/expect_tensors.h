@@ -59,8 +59,12 @@ inline ::testing::AssertionResult tensors_close(const char* actual_expr, const c
   if (actual_in.shape() != expected_in.shape())
     return ::testing::AssertionFailure() << actual_expr << " is " << actual_in.shape().str() << " but "
                                          << expected_expr << " is " << expected_in.shape().str();
-  const Tensor a = actual_in.device().is_cpu() ? actual_in : actual_in.to(Device::cpu());
-  const Tensor e = expected_in.device().is_cpu() ? expected_in : expected_in.to(Device::cpu());
+  // Device tensors are read on their device's default stream (the executors'
+  // main stream); work on other streams must be joined to it first.
+  const auto host = [](const Tensor& t) {
+    return t.device().is_cpu() ? t : t.to(Device::cpu(), Stream::default_stream(t.device()));
+  };
+  const Tensor a = host(actual_in), e = host(expected_in);
   struct Bad {
     int64_t i;
     double a, e, diff, tol;

@@ -290,6 +290,9 @@ class Model : public Trainable {
 
   // Leaf tensors shared by every graph, by graph name (parameters, states, slots).
   const std::map<std::string, Tensor>& leaves() const { return leaves_; }
+  // The stream the steps run on (every executor's main stream: the device's
+  // default stream). Reads and writes of the leaves are ordered on it.
+  Stream stream() const { return Stream::default_stream(options_.device); }
   std::vector<std::string> parameter_names() const;
   // Graph names of the states (BN statistics; frozen parameters, fine_tune.h), in get_weights' order.
   const std::vector<std::string>& state_names() const { return state_names_; }
