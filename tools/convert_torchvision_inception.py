@@ -194,7 +194,8 @@ def convert(state_dict, prefix="InceptionV3/", logits="conv", dtype=None):
 
 # ---------------------------------------------------------------- safetensors
 
-DTYPE_NAMES = {"torch.float64": "F64", "torch.float32": "F32", "torch.int64": "I64"}
+DTYPE_NAMES = {"torch.float64": "F64", "torch.float32": "F32", "torch.bfloat16": "BF16", "torch.float16": "F16",
+               "torch.int64": "I64"}
 
 
 def tensor_bytes(t):
@@ -262,6 +263,8 @@ def main():
     ap.add_argument("--reference", help="N,SIZE: also store an input batch and torchvision's eval logits")
     ap.add_argument("--names", choices=["dotted", "slim"], default="dotted",
                     help="weight names: cutrain's checkpoint names (default) or slim scope names")
+    ap.add_argument("--dtype", choices=["f32", "bf16", "f16"], default="f32",
+                    help="stored dtype of the weights (cutrain train --init-from casts to the model's)")
     args = ap.parse_args()
 
     try:
@@ -279,7 +282,8 @@ def main():
     state = model.state_dict()
     if args.no_aux:
         state = {k: v for k, v in state.items() if not k.startswith("AuxLogits.")}
-    tensors = convert(state, args.prefix, args.logits)
+    dtype = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}[args.dtype]
+    tensors = convert(state, args.prefix, args.logits, dtype)
     if args.names == "dotted":
         tensors = {dotted_name(k): v for k, v in tensors.items()}
     meta = {"source": "torchvision.models.inception_v3", "torchvision_version": torchvision.__version__,

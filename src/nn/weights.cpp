@@ -39,6 +39,9 @@ std::string LoadReport::str() const {
            spec_str(m.model_dtype, m.model_shape);
   });
   append_list(os, "skipped", skipped, plain);
+  append_list(os, "cast to the model's dtype", cast, [](const WeightCast& c) {
+    return c.name + " " + std::string(dtype_name(c.file_dtype)) + " -> " + std::string(dtype_name(c.model_dtype));
+  });
   return os.str();
 }
 
@@ -93,11 +96,13 @@ LoadReport load_weights(const std::map<std::string, Tensor>& targets, const std:
       continue;
     }
     const Tensor& src = it->second;
-    const bool dtype_ok = src.dtype() == dst.dtype() || options.allow_dtype_cast;
+    const bool castable = options.allow_dtype_cast && is_floating(src.dtype()) && is_floating(dst.dtype());
+    const bool dtype_ok = src.dtype() == dst.dtype() || castable;
     if (src.shape() != dst.shape() || !dtype_ok) {
       r.mismatched.push_back({name, src.shape(), dst.shape(), src.dtype(), dst.dtype()});
       continue;
     }
+    if (src.dtype() != dst.dtype()) r.cast.push_back({name, src.dtype(), dst.dtype()});
     copies.emplace_back(dst, src);
     r.loaded.push_back(name);
   }

@@ -1,9 +1,11 @@
 #include "cutrain/train/fine_tune.h"
 
 #include <algorithm>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "cutrain/core/error.h"
 
@@ -108,6 +110,12 @@ std::string InitFromReport::str() const {
        << " in the model), newly initialized: ";
     for (size_t i = 0; i < replaced.size(); ++i) os << (i ? ", " : "") << replaced[i];
   }
+  // Conversions by dtype pair: "; cast to the model's dtype: 30 bf16 -> f32".
+  std::map<std::pair<DType, DType>, int> casts;
+  for (const nn::WeightCast& c : load.cast) ++casts[{c.file_dtype, c.model_dtype}];
+  for (auto it = casts.begin(); it != casts.end(); ++it)
+    os << (it == casts.begin() ? "; cast to the model's dtype: " : ", ") << it->second << " "
+       << dtype_name(it->first.first) << " -> " << dtype_name(it->first.second);
   return os.str();
 }
 
@@ -116,6 +124,9 @@ InitFromReport init_from(Model& model, const std::map<std::string, Tensor>& file
   nn::LoadWeightsOptions lo;
   lo.strict = false;
   lo.dry_run = true;  // decide first, so that a refused file leaves the model as it was
+  // Pre-trained weights are often published in bf16 or f16: they load into
+  // the model's dtype (f32 master weights under mixed precision), said in str().
+  lo.allow_dtype_cast = true;
   InitFromReport r;
   r.model_classes = num_classes;
   r.load = load_weights(model, file, lo, source);
@@ -123,7 +134,7 @@ InitFromReport init_from(Model& model, const std::map<std::string, Tensor>& file
   std::set<int64_t> file_counts;
   bool head_only = true;
   for (const nn::WeightMismatch& m : r.load.mismatched) {
-    const bool head = m.file_dtype == m.model_dtype && m.model_shape.rank() >= 1 &&
+    const bool head = is_floating(m.file_dtype) && is_floating(m.model_dtype) && m.model_shape.rank() >= 1 &&
                       m.file_shape.rank() == m.model_shape.rank() && m.model_shape[0] == num_classes &&
                       m.file_shape[0] != num_classes;
     for (int d = 1; head && d < m.model_shape.rank(); ++d)

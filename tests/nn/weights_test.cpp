@@ -124,6 +124,36 @@ TEST(LoadWeights, SkipRegexDtypeCastAndSlimNames) {
   EXPECT_THROW(nn::load_weights(m, file, o), Error);
 }
 
+// Casting goes both ways between floating types, rounds to nearest even,
+// is listed in the report, and never touches integer tensors.
+TEST(LoadWeights, DtypeCastIsReportedBothWaysAndNeverForIntegers) {
+  Tensor f32 = Tensor::from_vector({3}, {1.0, 1.0 + 0x1p-8, -3.0 - 0x1p-9}, DType::f32);  // ties in bf16
+  Tensor bf16 = Tensor::zeros({3}, DType::bf16), wide = Tensor::zeros({3}, DType::f32);
+  Tensor count = Tensor::zeros({1}, DType::i64);
+  const std::map<std::string, Tensor> targets{{"a.weight", bf16}, {"b.weight", wide}, {"c.count", count}};
+  const std::map<std::string, Tensor> file{{"a.weight", f32},
+                                           {"b.weight", f32.to(DType::bf16)},
+                                           {"c.count", Tensor::full({1}, DType::f32, 7.0)}};
+  nn::LoadWeightsOptions o;
+  o.allow_dtype_cast = true;
+  o.strict = false;
+  const nn::LoadReport r = nn::load_weights(targets, file, o);
+  ASSERT_EQ(r.cast.size(), 2u) << r.str();
+  EXPECT_EQ(r.cast[0].name, "a.weight");
+  EXPECT_EQ(r.cast[0].file_dtype, DType::f32);
+  EXPECT_EQ(r.cast[0].model_dtype, DType::bf16);
+  EXPECT_EQ(r.cast[1].file_dtype, DType::bf16);
+  ASSERT_EQ(r.mismatched.size(), 1u);  // i64 <- f32: refused
+  EXPECT_EQ(r.mismatched[0].name, "c.count");
+  EXPECT_EQ(count.flat(0), 0.0);
+  EXPECT_NE(r.str().find("cast to the model's dtype (2): a.weight f32 -> bf16, b.weight bf16 -> f32"),
+            std::string::npos)
+      << r.str();
+  // Ties round to even: 1 + 2^-8 -> 1, -3 - 2^-9 -> -3 (bf16 keeps 8 bits).
+  EXPECT_EQ(bf16.to_vector(), (std::vector<double>{1.0, 1.0, -3.0}));
+  EXPECT_EQ(wide.to_vector(), bf16.to_vector());
+}
+
 TEST(Inference, ExecutorRunDefaultsToInferenceAndLeavesMovingStatisticsAlone) {
   nn::Model m = tiny(1);
   const Tensor mean_before = nn::named_weights(m).at("Net.Conv2d_1a_3x3.BatchNorm.running_mean").clone();

@@ -10,6 +10,7 @@
 #include "cutrain/graph/ops/reduce.h"
 #include "cutrain/graph/ops/regularizers.h"
 #include "cutrain/graph/ops/shape_ops.h"
+#include "cutrain/io/safetensors.h"
 #include "cutrain/nn/small_cnn.h"
 #include "cutrain/train/fine_tune.h"
 #include "cutrain/train/gradient_contract.h"
@@ -184,6 +185,43 @@ TEST(InitFrom, ReplacesAClassifierOfAnotherClassCountAndLoadsTheRest) {
   }
   EXPECT_EQ(max_abs_diff(named_weights(wide).at("Conv2d_2.weight"), conv_before), 0.0);
   std::filesystem::remove(path);
+}
+
+// Published pre-trained weights are often bf16 or f16: they load into an f32
+// model rounded once (bf16 -> f32 is exact), the head still replaced, and the
+// report says what was converted.
+TEST(InitFrom, CastsBf16AndF16FilesToTheModelsDtypeAndSaysSo) {
+  NetworkSpec three = testing::small_cnn_spec();
+  Model pre(nn::small_cnn_builder(), three);
+  pre.compile(adam_options());
+  const std::map<std::string, Tensor> want = named_weights(pre);
+  NetworkSpec five = three;
+  five.num_classes = 5;
+  for (DType low : {DType::bf16, DType::f16}) {
+    SCOPED_TRACE(dtype_name(low));
+    io::TensorMap file;
+    for (const auto& [name, t] : want) file.emplace(name, t.to(low));
+    const std::string path = temp_path("init_from_cast", "pre.safetensors");
+    io::save_safetensors(path, file, {{"format", "pt"}});
+    Model m(nn::small_cnn_builder(), five);
+    m.compile(adam_options());
+    const InitFromReport r = init_from(m, path, five.num_classes);
+    EXPECT_EQ(r.file_classes, 3);
+    EXPECT_EQ(r.replaced, (std::vector<std::string>{"Logits.bias", "Logits.weight"}));
+    ASSERT_EQ(r.load.cast.size(), r.load.loaded.size());
+    EXPECT_NE(r.str().find("cast to the model's dtype: " + std::to_string(r.load.loaded.size()) + " " +
+                           std::string(dtype_name(low)) + " -> f32"),
+              std::string::npos)
+        << r.str();
+    const auto got = named_weights(m);
+    for (const std::string& name : r.load.loaded) {
+      EXPECT_EQ(got.at(name).dtype(), DType::f32) << name;
+      EXPECT_EQ(max_abs_diff(got.at(name), file.at(name).to(DType::f32)), 0.0) << name;
+    }
+    // The conversion really rounded: some weight differs from its f32 original.
+    EXPECT_GT(max_abs_diff(got.at("Conv2d_3.weight"), want.at("Conv2d_3.weight")), 0.0);
+    std::filesystem::remove(path);
+  }
 }
 
 // A Fashion-MNIST class subset with labels renumbered 0..k-1.

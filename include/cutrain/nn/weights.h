@@ -44,7 +44,10 @@ std::string weight_name(const std::string& graph_name);
 
 struct LoadWeightsOptions {
   bool strict = true;
-  bool allow_dtype_cast = false;  // convert a file tensor to the model's dtype
+  // Convert a floating-point file tensor to the model's floating-point dtype
+  // (bf16/f16 files into f32 models and back; rounding to nearest even);
+  // each conversion is listed in LoadReport::cast. Integer tensors never cast.
+  bool allow_dtype_cast = false;
   // ECMAScript regex searched in each name (file or model, dotted form);
   // empty: skip nothing. E.g. "^InceptionV3\\.Logits\\." to keep a new head.
   std::string skip;
@@ -57,13 +60,20 @@ struct WeightMismatch {
   DType file_dtype = DType::f32, model_dtype = DType::f32;
 };
 
+struct WeightCast {
+  std::string name;
+  DType file_dtype = DType::f32, model_dtype = DType::f32;
+};
+
 struct LoadReport {
   std::vector<std::string> loaded, missing, unexpected, skipped;
   std::vector<WeightMismatch> mismatched;
+  std::vector<WeightCast> cast;  // loaded with a dtype conversion (allow_dtype_cast)
   // Nothing missing, unexpected or mismatched.
   bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
   // "loaded 12 of 14 weights from 'f.safetensors'; missing (1): ...; unexpected (1): ...;
-  //  mismatched (1): Logits.weight: file f32[5, 64], model f32[10, 64]"
+  //  mismatched (1): Logits.weight: file f32[5, 64], model f32[10, 64];
+  //  cast to the model's dtype (1): Conv.weight bf16 -> f32"
   std::string str() const;
   std::string source;  // the file or "tensors", for messages
 };
