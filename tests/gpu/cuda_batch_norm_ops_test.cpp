@@ -7,7 +7,7 @@
 using namespace cutrain;
 using namespace cutrain::testing;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaBatchNormOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaBatchNormOps);
 
 TYPED_TEST(CudaBatchNormOps, ForwardMatchesCpu) {
   for (const Shape& s : {Shape{8, 35, 35, 64}, Shape{3, 5, 7, 33}, Shape{17, 1}})

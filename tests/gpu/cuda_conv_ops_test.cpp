@@ -27,7 +27,7 @@ struct Conv {
 
 }  // namespace
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaConvOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaConvOps);
 
 TYPED_TEST(CudaConvOps, ForwardAndBackwardMatchCpu) {
   const std::vector<Conv> convs = {

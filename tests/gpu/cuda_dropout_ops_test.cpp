@@ -6,7 +6,7 @@ using namespace cutrain;
 using cutrain::testing::expect_close;
 using cutrain::testing::run_on_gpu;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaDropoutOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaDropoutOps);
 
 TYPED_TEST(CudaDropoutOps, MaskEqualsCpuBitForBit) {
   for (int64_t n : {1, 33, 1000003})

@@ -5,7 +5,7 @@
 using namespace cutrain;
 using cutrain::testing::compare_op;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaElementwiseOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaElementwiseOps);
 
 TYPED_TEST(CudaElementwiseOps, UnaryAndGradsMatchCpu) {
   const double rtol = this->tol(1e-5, 1e-12);

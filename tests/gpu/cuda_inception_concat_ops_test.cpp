@@ -7,7 +7,7 @@
 using namespace cutrain;
 using namespace cutrain::testing;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaInceptionConcatOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaInceptionConcatOps);
 
 TYPED_TEST(CudaInceptionConcatOps, MatchesCpu) {
   struct Block {

@@ -5,7 +5,7 @@
 using namespace cutrain;
 using cutrain::testing::compare_op;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaLossOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaLossOps);
 
 TYPED_TEST(CudaLossOps, SoftmaxCrossEntropyMatchesCpu) {
   const double rtol = this->tol(1e-4, 1e-12);

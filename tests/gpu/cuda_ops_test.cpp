@@ -15,7 +15,7 @@ using namespace cutrain;
 using cutrain::testing::compare_op;
 using cutrain::testing::expect_close;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaOps);
 
 TYPED_TEST(CudaOps, ReluForwardAndGradMatchCpu) {
   for (int64_t n : {1, 31, 32, 33, 255, 256, 257, 100003}) {

@@ -22,7 +22,7 @@ void compare_update(const std::string& op, const std::vector<Tensor>& in, const 
 
 }  // namespace
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaOptimizerOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaOptimizerOps);
 
 TYPED_TEST(CudaOptimizerOps, UpdatesMatchCpu) {
   const double rtol = this->tol(1e-5, 1e-12);

@@ -20,7 +20,7 @@ ops::Attrs pool_attrs(int64_t k, int64_t s, const std::string& padding, bool inc
 
 }  // namespace
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaPoolOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaPoolOps);
 
 TYPED_TEST(CudaPoolOps, WindowPoolsAndGradsMatchCpu) {
   const double avg_atol = this->tol(1e-7, 1e-16), avg_rtol = this->tol(1e-5, 1e-12);

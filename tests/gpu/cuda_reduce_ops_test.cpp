@@ -5,7 +5,7 @@
 using namespace cutrain;
 using cutrain::testing::compare_op;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaReduceOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaReduceOps);
 
 TYPED_TEST(CudaReduceOps, SumMeanBroadcastMatchCpu) {
   const double rtol = this->tol(1e-4, 1e-12);

@@ -5,7 +5,7 @@
 
 using namespace cutrain;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaRegularizerOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaRegularizerOps);
 
 TYPED_TEST(CudaRegularizerOps, L2LossAndGradMatchCpu) {
   for (int64_t n : {1, 2048, 2049, 1000003, 3000000}) {

@@ -5,7 +5,7 @@
 using namespace cutrain;
 using cutrain::testing::compare_op;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaShapeOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaShapeOps);
 
 TYPED_TEST(CudaShapeOps, CopiesMatchCpu) {
   const Tensor x = this->random({2, 5, 5, 33}, 1);

@@ -8,7 +8,7 @@
 using namespace cutrain;
 using namespace cutrain::testing;
 
-CUTRAIN_GPU_OP_TEST_SUITE(CudaSpectralNormOps);
+CUTRAIN_BACKEND_TEST_SUITE(CudaSpectralNormOps);
 
 TYPED_TEST(CudaSpectralNormOps, ForwardMatchesCpu) {
   for (const auto& [shape, dim] : std::vector<std::pair<Shape, int>>{

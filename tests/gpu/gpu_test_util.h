@@ -1,25 +1,17 @@
 // Shared by GPU tests: skip cleanly (with the reason) when no CUDA device is
 // usable, so they never fail and never pass silently on machines without one.
+// The reason and the typed fixture come from the public kit
+// (cutrain/testing/backend_compare.h).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "cutrain/core/device.h"
+#include "cutrain/testing/backend_compare.h"
 
-namespace cutrain::testing {
-
-inline std::string cuda_unavailable_reason() {
-  for (const DeviceInfo& d : devices())
-    if (d.device.is_cuda()) return d.available ? std::string() : d.description;
-  return "no CUDA backend";
-}
-
-}  // namespace cutrain::testing
-
-#define CUTRAIN_REQUIRE_GPU()                                                       \
-  do {                                                                              \
-    const std::string cutrain_why_ = ::cutrain::testing::cuda_unavailable_reason(); \
+#define CUTRAIN_REQUIRE_GPU()                                                        \
+  do {                                                                               \
+    const std::string cutrain_why_ = ::cutrain::testing::cuda_unavailable_reason();  \
     if (!cutrain_why_.empty()) GTEST_SKIP() << "GPU test skipped: " << cutrain_why_; \
   } while (0)
