@@ -131,7 +131,9 @@ Model::StepGraph& Model::graph_for(int64_t batch) {
 
 std::unique_ptr<graph::PlannedExecutor> Model::make_executor(graph::Graph& g) const {
   graph::PlannedExecutorOptions eo;
-  eo.streams = !options_.device.is_cpu();  // CPU: BLAS and OpenMP already use every core
+  const int streams = options_.streams > 0 ? options_.streams : default_streams(options_.device);
+  eo.streams = streams > 1;
+  eo.max_streams = streams;
   eo.graph_replay = options_.graph_replay;
   eo.check_numerics = options_.check_numerics;
   return std::make_unique<graph::PlannedExecutor>(g, options_.device, eo);

@@ -3,7 +3,10 @@
 // behave as documented.
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <cmath>
+#include <thread>
 
 #include "cutrain/nn/small_cnn.h"
 #include "model_test_util.h"
@@ -68,6 +71,39 @@ TEST(ModelFit, SmallCnnLearnsSyntheticData) {
     hits += best == test->get(i).label;
   }
   EXPECT_NEAR(logs.at("accuracy"), hits / 384.0, 1e-9);
+}
+
+// The step spread over 1, 2 or 4 streams (CPU stream threads) computes the
+// same bits: History and weights equal; the default follows the thread count.
+TEST(ModelFit, StreamCountLeavesHistoryAndWeightsBitwiseUnchanged) {
+  auto train = synthetic(128, 12, 4, 21, 1.0f);
+  std::vector<History> hs;
+  std::vector<std::vector<Tensor>> ws;
+  for (int streams : {1, 2, 4}) {
+    Model m(nn::small_cnn_builder({{8, 16}, 0.9}), cnn_spec(32));
+    CompileOptions co;
+    co.optimizer = adam(constant_schedule(0.01));
+    co.streams = streams;
+    m.compile(co);
+    FitOptions fo;
+    fo.batch_size = 32;
+    fo.epochs = 2;
+    fo.verbose = 0;
+    hs.push_back(m.fit(resize_image_data(train, 12, 1, false), fo));
+    ws.push_back(m.get_weights());
+  }
+  for (size_t k = 1; k < hs.size(); ++k) {
+    EXPECT_EQ(hs[k]["loss"], hs[0]["loss"]) << "streams run " << k;
+    ASSERT_EQ(ws[k].size(), ws[0].size());
+    for (size_t i = 0; i < ws[0].size(); ++i) EXPECT_EQ(ws[k][i].to_vector(), ws[0][i].to_vector()) << i;
+  }
+  const int threads = omp_get_max_threads();
+  set_cpu_threads(1);
+  EXPECT_EQ(default_streams(Device::cpu()), std::thread::hardware_concurrency() > 1 ? 4 : 1);
+  set_cpu_threads(2);
+  EXPECT_EQ(default_streams(Device::cpu()), 1);
+  EXPECT_EQ(default_streams(Device::cuda(0)), 4);
+  set_cpu_threads(threads);
 }
 
 TEST(ModelFit, LearningRateFollowsTheScheduleUntilSet) {

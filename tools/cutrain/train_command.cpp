@@ -54,6 +54,7 @@ struct TrainArgs {
   StepFlags step;  // --loss-scale, --clip-value, --accumulate-steps
   bool no_fusion = false;
   bool no_graph_replay = false;
+  int streams = 0;
   bool check_numerics = false;
   double ema_decay = 0;
   double validation_split = 0;
@@ -315,6 +316,7 @@ int run_train(const TrainArgs& args_in) {
   co.clip_global_norm = a.clip_norm;
   co.fusion = !a.no_fusion;
   co.graph_replay = !a.no_graph_replay;
+  co.streams = a.streams;
   co.check_numerics = a.check_numerics;
   co.ema_decay = a.ema_decay;
   co.device = device;
@@ -490,6 +492,11 @@ void add_train_command(CLI::App& app, std::vector<Command>& commands) {
       ->check(finite_at_least(0))->capture_default_str();
   add_step_flags(*c, args->step);
   c->add_flag("--no-fusion", args->no_fusion, "do not fuse batch norm + ReLU + concat in Inception blocks");
+  c->add_option("--streams", args->streams,
+                "streams a step is spread over (0: 4 on a GPU; on the CPU 4 with --threads 1, else 1; "
+                "History is the same for any count)")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
   c->add_flag("--no-graph-replay", args->no_graph_replay,
               "enqueue every kernel of every step instead of replaying the recorded step (CUDA graphs)");
   c->add_flag("--check-numerics", args->check_numerics,

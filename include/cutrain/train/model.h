@@ -157,6 +157,10 @@ struct CompileOptions {
   // Record each step's stream work once and replay it (CUDA graphs; the CPU
   // emulates them): graph/planned_executor.h. Results are bitwise the same.
   bool graph_replay = true;
+  // Streams the planned executor spreads a step over (graph/planned_executor.h):
+  // 0 chooses (default_streams below); 1 runs every kernel in order on one
+  // stream. Results are bitwise the same for any count.
+  int streams = 0;
   // Check every op's outputs for NaN/Inf and fail naming the first op that
   // made one (graph/numerics_check.h); for debugging a diverging run.
   bool check_numerics = false;
@@ -382,5 +386,9 @@ class Model : public Trainable {
 
 // Sets the CPU threads used by OpenMP loops and OpenBLAS.
 void set_cpu_threads(int threads);
+// The streams a step is spread over when CompileOptions::streams is 0: 4 on
+// a GPU; on the CPU 4 when each op runs on one thread (set_cpu_threads(1))
+// and there is more than one core, else 1 (measured: cpu_threads.cpp).
+int default_streams(Device device);
 
 }  // namespace cutrain::train
