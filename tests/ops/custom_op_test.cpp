@@ -12,6 +12,7 @@
 #include "cutrain/graph/ops/elementwise.h"
 #include "cutrain/graph/ops/optimizers.h"
 #include "cutrain/graph/ops/reduce.h"
+#include "cutrain/ops/cpu_kernel.h"
 #include "cutrain/ops/op.h"
 
 using namespace cutrain;
@@ -28,6 +29,7 @@ void register_user_ops() {
     CUTRAIN_CHECK(in[0] == in[1], "pred ", in[0].str(), " and target ", in[1].str(), " differ");
     return std::vector<ops::TensorSpec>{in[0]};
   };
+  // Bodies run in stream order (ops::on_cpu_stream), as every CPU kernel must.
   auto forward = [](const ops::OpContext&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
     const double* p = in[0].data<double>();
     const double* y = in[1].data<double>();
@@ -40,20 +42,21 @@ void register_user_ops() {
     s.num_inputs = 2;
     s.nondifferentiable_inputs = {1};
     s.infer = same_shape;
-    s.kernels[DeviceType::cpu] = forward;
+    s.kernels[DeviceType::cpu] = ops::on_cpu_stream(forward);
     ops::OpRegistry::global().add(std::move(s));
   }
   ops::OpSchema g;  // d/dpred = 2 (pred - y) dy
   g.name = "user_squared_error_grad";
   g.num_inputs = 3;
   g.infer = [](const ops::Attrs&, const std::vector<ops::TensorSpec>& in) { return std::vector{in[1]}; };
-  g.kernels[DeviceType::cpu] = [](const ops::OpContext&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+  g.kernels[DeviceType::cpu] = ops::on_cpu_stream([](const ops::OpContext&, const std::vector<Tensor>& in,
+                                                     const std::vector<Tensor>& out) {
     const double* dy = in[0].data<double>();
     const double* p = in[1].data<double>();
     const double* y = in[2].data<double>();
     double* o = out[0].data<double>();
     for (int64_t i = 0; i < in[1].numel(); ++i) o[i] = 2 * (p[i] - y[i]) * dy[i];
-  };
+  });
   ops::OpRegistry::global().add(std::move(g));
   graph::register_gradient(
       "user_squared_error", [](graph::Graph& gr, const graph::Node& n, const std::vector<Value>& dys) {

@@ -60,6 +60,10 @@ struct OpSchema {
   std::vector<int> mutated_inputs;      // updated in place by the kernel
   std::vector<int> nondifferentiable_inputs;  // labels, indices, state: never get gradients
   InferFn infer;
+  // A kernel runs in ctx.stream's order. A synchronous CPU body goes through
+  // ops::on_cpu_stream (cpu_kernel.h): the planned executor spreads a step
+  // over several CPU streams (train::CompileOptions::streams), and a body run
+  // at enqueue time would read inputs other streams have not written yet.
   std::map<DeviceType, KernelFn> kernels;
   std::string doc;
   // Collectives (data-parallel gradient averaging): the planner puts them on
