@@ -7,6 +7,7 @@
 #include "cutrain/core/error.h"
 #include "cutrain/core/pinned_allocator.h"
 #include "cutrain/train/model.h"
+#include "step_graph.h"
 
 namespace cutrain::train {
 
@@ -14,7 +15,7 @@ namespace {
 
 // Rows `indices` of a per-sample tensor [N, ...] (on the host).
 Tensor gather_rows(const Tensor& all, std::span<const int64_t> indices, const std::string& output) {
-  const Tensor src = all.device().is_cpu() ? all : all.to(Device::cpu(), Stream::default_stream(all.device()));
+  const Tensor src = on_host(all);
   std::vector<int64_t> dims = src.shape().dims();
   CUTRAIN_CHECK(!dims.empty(), "targets['", output, "'] must have a sample dimension, got a scalar");
   const int64_t n = dims[0];

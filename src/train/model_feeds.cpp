@@ -80,7 +80,7 @@ std::vector<std::pair<graph::Value, Tensor>> Model::feeds(StepGraph& s, const Te
   // copy would be pageable, and its upload would wait for the stream.
   const bool as_is = weights.defined() && weights.device().is_cpu() && weights.dtype() == options_.dtype;
   const Tensor w = as_is ? weights
-                   : weights.defined() ? weights.to(Device::cpu(), Stream::default_stream(weights.device())).to(options_.dtype)
+                   : weights.defined() ? on_host(weights).to(options_.dtype)
                                        : make_weights({}, b);
   std::vector<std::pair<graph::Value, Tensor>> f{
       {s.net.input, images.dtype() == options_.dtype ? images : images.to(options_.dtype)}};
@@ -105,7 +105,7 @@ std::vector<std::pair<graph::Value, Tensor>> Model::feeds(StepGraph& s, const Te
     }
     CUTRAIN_CHECK(target.defined() && target.numel() == b, "class weights for output '", names[i],
                   "' need a labels target or one target value per sample");
-    const Tensor ht = target.to(Device::cpu(), Stream::default_stream(target.device()));
+    const Tensor ht = on_host(target);
     std::vector<double> wv = w.to_vector();
     for (int64_t n = 0; n < b; ++n) {
       auto cls = c->second.find(std::llround(ht.flat(n)));
@@ -125,7 +125,7 @@ Logs Model::step_logs(const StepGraph& s, const std::vector<Tensor>& out, const 
     for (size_t i = 0; i < s.heads.size(); ++i) logs.set(output_names_[i] + "_loss", on_host(out[k++]).item());
   const int mh = first_labels_head(options_.losses);
   if (!options_.metrics.empty() && mh >= 0) {
-    const Tensor w = weights.defined() ? weights.to(Device::cpu(), Stream::default_stream(weights.device())).to(options_.dtype)
+    const Tensor w = weights.defined() ? on_host(weights).to(options_.dtype)
                                        : make_weights({}, out[k].dim(0));
     const Tensor& labels = targets.at(output_names_[static_cast<size_t>(mh)]);
     logs.update(metric_logs(on_host(out[k]), labels.dtype() == DType::i32 ? labels : labels.to(DType::i32), w));
@@ -137,7 +137,7 @@ Logs Model::step_logs(const StepGraph& s, const std::vector<Tensor>& out, const 
       preds.push_back(on_host(out[k++]));
       truth.push_back(on_host(targets.at(output_names_[static_cast<size_t>(h)])));
     }
-    const std::vector<double> w = weights.defined() ? weights.to(Device::cpu(), Stream::default_stream(weights.device())).to_vector()
+    const std::vector<double> w = weights.defined() ? on_host(weights).to_vector()
                                                     : std::vector<double>(static_cast<size_t>(preds[0].dim(0)), 1.0);
     logs.update(metric_set_->update(preds, truth, w));
   }
